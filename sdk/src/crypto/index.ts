@@ -1,0 +1,4 @@
+export * from './sha256.js';
+export * from './ed25519.js';
+export * from './namespace.js';
+export * from './keyhash.js';

@@ -1,0 +1,3 @@
+export * from './bytes.js';
+export * from './hex.js';
+export * from './base64.js';

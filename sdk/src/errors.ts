@@ -1,0 +1,29 @@
+/**
+ * The SDK's error model. Every failure is a {@link SigsumError} with a stable
+ * machine-readable `code` and, where it applies, `where` (a field, line or
+ * index) so that a message always says what was wrong and where.
+ */
+
+/** Base class of every error the SDK throws on purpose. */
+export class SigsumError extends Error {
+  /** Stable identifier of the kind of failure, e.g. `"hex"`, `"ascii.order"`, `"inclusion.root-mismatch"`. */
+  readonly code: string;
+  /** Where the problem is: a field name, `"line 3"`, `"index 5"`, ... (also prefixed to `message`). */
+  readonly where: string | undefined;
+
+  constructor(code: string, message: string, where?: string) {
+    super(where === undefined ? message : `${where}: ${message}`);
+    this.name = new.target.name;
+    this.code = code;
+    this.where = where;
+  }
+}
+
+/** Malformed input: bytes or text that do not follow the format. */
+export class ParseError extends SigsumError {}
+
+/** Well-formed input that fails a cryptographic or logical check. */
+export class VerificationError extends SigsumError {}
+
+/** A number that is syntactically fine but outside the range the SDK supports. */
+export class RangeError extends SigsumError {}
