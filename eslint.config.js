@@ -1,7 +1,8 @@
 // Lint is part of the test command. The pure SDK core must not reach Node-only modules.
 import tseslint from 'typescript-eslint';
 
-const nodeOnly = ['node:*', 'fs', 'fs/*', 'path', 'os', 'net', 'child_process', 'crypto', 'http', 'https', 'url', 'util', 'stream', 'buffer', 'dns', 'dgram'];
+const nodeBuiltins = ['fs', 'fs/promises', 'path', 'os', 'net', 'child_process', 'crypto', 'http', 'https', 'url', 'util', 'stream', 'buffer', 'dns', 'dgram', 'better-sqlite3', 'fastify'];
+const nodeOnlyMessage = 'the isomorphic SDK core must not import Node-only modules; put this in a node.ts module';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'test-vectors/data/**', 'web-demo/dist/**', 'web-demo/test-results/**', '.stack/**', 'data/**'] },
@@ -18,7 +19,10 @@ export default tseslint.config(
     files: ['sdk/src/**/*.ts'],
     ignores: ['sdk/src/node.ts', 'sdk/src/**/node.ts', 'sdk/src/**/node/**', 'sdk/src/cli/**', 'sdk/src/monitor/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: nodeOnly.map((group) => ({ group: [group], message: 'the isomorphic SDK core must not import Node-only modules; put this in a node.ts module' })) }],
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.map((name) => ({ name, message: nodeOnlyMessage })),
+        patterns: [{ group: ['node:*'], message: nodeOnlyMessage }],
+      }],
     },
   },
 );

@@ -2,8 +2,6 @@
 export declare const sigsumVectorFiles: readonly ['ascii', 'keys', 'leaves', 'merkle', 'policies', 'proofs', 'tokens', 'tree-heads', 'witness'];
 export type SigsumVectorFile = (typeof sigsumVectorFiles)[number];
 /** Load one sigsum-go vector file (parsed JSON; shape described by each file's `description`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export declare function loadSigsumVectors(name: SigsumVectorFile): Promise<any>;
 /** Load the C2SP CCTV Ed25519 edge-case vectors. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export declare function loadCctvEd25519(): Promise<any>;
