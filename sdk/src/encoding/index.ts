@@ -1,3 +1,4 @@
 export * from './bytes.js';
 export * from './hex.js';
 export * from './base64.js';
+export * from './integer.js';
