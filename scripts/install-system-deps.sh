@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the local stack need:
+#   chromium   - browser tests of the web demo (Playwright drives Debian's Chromium)
+#   prometheus - promtool, which checks and unit-tests docs/alerts.yml
+#   openssh-client - ssh-keygen / ssh-agent / ssh-add for key interop tests
+# Native addons (better-sqlite3) build with the machine's python3, make and g++.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "system dependencies present: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), $(promtool --version 2>&1 | head -1 | awk '{print $1, $3}')"
