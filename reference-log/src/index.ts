@@ -1,1 +1,10 @@
-export {};
+/**
+ * @sigsum-kit/reference-log — the Sigsum v1 reference log: storage,
+ * sequencer, HTTP server, and `startLog` for programmatic use.
+ * @packageDocumentation
+ */
+export * from './storage/index.js';
+export * from './sequencer/index.js';
+export * from './server/index.js';
+export * from './log.js';
+export * from './cli/config.js';

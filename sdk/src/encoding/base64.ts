@@ -31,6 +31,23 @@ export function toBase64(b: Uint8Array): string {
  * @param length if given, the exact number of decoded bytes required.
  */
 export function fromBase64(s: string, what = 'base64', length?: number): Uint8Array {
+  return decodeBase64(s, what, length, true);
+}
+
+/**
+ * Base64 decoding with the verdicts of Go's `base64.StdEncoding.DecodeString`
+ * (non-strict), which sigsum-go uses for checkpoints, signed-note lines,
+ * witness proofs and vkeys: `\r` and `\n` anywhere are skipped, padding is
+ * required, and non-zero unused bits in the last group are ignored.
+ * Use where byte-exact agreement with Go's accept/reject decisions matters.
+ * @param what names the field in error messages.
+ * @param length if given, the exact number of decoded bytes required.
+ */
+export function fromBase64Go(s: string, what = 'base64', length?: number): Uint8Array {
+  return decodeBase64(s.replace(/[\r\n]/g, ''), what, length, false);
+}
+
+function decodeBase64(s: string, what: string, length: number | undefined, strictBits: boolean): Uint8Array {
   if (s.length % 4 !== 0) throw new ParseError('base64.length', `length ${s.length} is not a multiple of 4`, what);
   let pad = 0;
   if (s.endsWith('==')) pad = 2;
@@ -55,8 +72,8 @@ export function fromBase64(s: string, what = 'base64', length?: number): Uint8Ar
       v.push(d);
     }
     const w = (v[0]! << 18) | (v[1]! << 12) | (v[2]! << 6) | v[3]!;
-    if (last && pad === 2 && (w & 0xffff) !== 0) throw new ParseError('base64.trailing', 'non-zero trailing bits', what);
-    if (last && pad === 1 && (w & 0xff) !== 0) throw new ParseError('base64.trailing', 'non-zero trailing bits', what);
+    if (strictBits && last && pad === 2 && (w & 0xffff) !== 0) throw new ParseError('base64.trailing', 'non-zero trailing bits', what);
+    if (strictBits && last && pad === 1 && (w & 0xff) !== 0) throw new ParseError('base64.trailing', 'non-zero trailing bits', what);
     out[o++] = w >> 16;
     if (o < n) out[o++] = (w >> 8) & 255;
     if (o < n) out[o++] = w & 255;

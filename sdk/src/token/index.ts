@@ -1,1 +1,3 @@
-export {};
+export * from './token.js';
+export * from './domain.js';
+export { punycodeDecode, punycodeEncode } from './punycode.js';

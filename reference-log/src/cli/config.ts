@@ -1,0 +1,156 @@
+/**
+ * The `sigsum-log` configuration file: JSON, every key optional except
+ * `keyFile`; relative paths are resolved against the file's directory.
+ * Documented in docs/reference-log.md. Unknown keys are rejected so typos
+ * do not silently fall back to defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** The parsed, defaulted configuration. */
+export interface LogConfig {
+  /** OpenSSH private key file of the log (mode 0600). */
+  keyFile: string;
+  /** `sqlite` (durable file, default) or `memory` (sql.js, nothing persisted). */
+  storage: 'sqlite' | 'memory';
+  /** Directory holding `log.sqlite` (sqlite storage). */
+  dataDir: string;
+  /** Public listener `host:port`. */
+  listen: string;
+  /** Internal listener `host:port` (health, later replication), or `""` to disable. */
+  internalListen: string;
+  /** URL prefix of the endpoints. */
+  prefix: string;
+  /** Tree-head publish interval, ms. */
+  intervalMs: number;
+  /** Pending-leaf integration interval, ms. */
+  integrateIntervalMs: number;
+  /** Most leaves per get-leaves answer. */
+  maxRange: number;
+  /** Most leaves waiting for integration before add-leaf answers 503. */
+  maxPending: number;
+  /** Sigsum policy file naming the witnesses and quorum; `""` = no witnesses (quorum none). */
+  policyFile: string;
+  /** How long to wait for witnesses per tree head, ms. */
+  witnessTimeoutMs: number;
+  /** Allowed CORS origins (`["*"]` = any, `[]` = CORS off). */
+  corsOrigins: string[];
+  /** pino log level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Defaults of every optional key. */
+export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
+  storage: 'sqlite',
+  dataDir: 'data',
+  listen: '127.0.0.1:6965',
+  internalListen: '127.0.0.1:6966',
+  prefix: '/',
+  intervalMs: 1000,
+  integrateIntervalMs: 25,
+  maxRange: 512,
+  maxPending: 100_000,
+  policyFile: '',
+  witnessTimeoutMs: 5000,
+  corsOrigins: [],
+  logLevel: 'info',
+};
+
+/** A configuration problem, naming the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function intIn(v: unknown, key: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`${key}: expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function str(v: unknown, key: string): string {
+  if (typeof v !== 'string') throw new ConfigError(`${key}: expected a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Split `host:port` (IPv6 as `[::1]:port`). */
+export function parseHostPort(s: string, key: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  if (m === null) throw new ConfigError(`${key}: expected host:port, got ${JSON.stringify(s)}`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(`${key}: port ${port} out of range`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** Validate a parsed JSON object; `baseDir` resolves relative paths. */
+export function parseConfig(json: unknown, baseDir: string): LogConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError('configuration must be a JSON object');
+  const o = json as Record<string, unknown>;
+  const allowed = new Set(['keyFile', ...Object.keys(CONFIG_DEFAULTS), '$comment']);
+  for (const k of Object.keys(o)) if (!allowed.has(k)) throw new ConfigError(`unknown key ${JSON.stringify(k)}`);
+  const c: LogConfig = { ...CONFIG_DEFAULTS, keyFile: '' };
+  if (o.keyFile === undefined) throw new ConfigError('keyFile: required');
+  c.keyFile = resolve(baseDir, str(o.keyFile, 'keyFile'));
+  if (o.storage !== undefined) {
+    if (o.storage !== 'sqlite' && o.storage !== 'memory') throw new ConfigError(`storage: expected "sqlite" or "memory", got ${JSON.stringify(o.storage)}`);
+    c.storage = o.storage;
+  }
+  if (o.dataDir !== undefined) c.dataDir = str(o.dataDir, 'dataDir');
+  c.dataDir = resolve(baseDir, c.dataDir);
+  if (o.listen !== undefined) c.listen = str(o.listen, 'listen');
+  parseHostPort(c.listen, 'listen');
+  if (o.internalListen !== undefined) c.internalListen = str(o.internalListen, 'internalListen');
+  if (c.internalListen !== '') parseHostPort(c.internalListen, 'internalListen');
+  if (o.prefix !== undefined) c.prefix = str(o.prefix, 'prefix');
+  if (!/^\/?([A-Za-z0-9._~-]+\/)*[A-Za-z0-9._~-]*\/?$/.test(c.prefix)) throw new ConfigError(`prefix: invalid URL path ${JSON.stringify(c.prefix)}`);
+  if (o.intervalMs !== undefined) c.intervalMs = intIn(o.intervalMs, 'intervalMs', 10, 3_600_000);
+  if (o.integrateIntervalMs !== undefined) c.integrateIntervalMs = intIn(o.integrateIntervalMs, 'integrateIntervalMs', 1, 60_000);
+  if (o.maxRange !== undefined) c.maxRange = intIn(o.maxRange, 'maxRange', 1, 65_536);
+  if (o.maxPending !== undefined) c.maxPending = intIn(o.maxPending, 'maxPending', 1, 10_000_000);
+  if (o.policyFile !== undefined) c.policyFile = str(o.policyFile, 'policyFile');
+  if (c.policyFile !== '') c.policyFile = resolve(baseDir, c.policyFile);
+  if (o.witnessTimeoutMs !== undefined) c.witnessTimeoutMs = intIn(o.witnessTimeoutMs, 'witnessTimeoutMs', 1, 600_000);
+  if (o.corsOrigins !== undefined) {
+    if (!Array.isArray(o.corsOrigins) || !o.corsOrigins.every((x) => typeof x === 'string')) {
+      throw new ConfigError('corsOrigins: expected an array of strings');
+    }
+    c.corsOrigins = o.corsOrigins as string[];
+  }
+  if (o.logLevel !== undefined) {
+    if (typeof o.logLevel !== 'string' || !LEVELS.includes(o.logLevel)) throw new ConfigError(`logLevel: expected one of ${LEVELS.join(', ')}`);
+    c.logLevel = o.logLevel as LogConfig['logLevel'];
+  }
+  return c;
+}
+
+/** Read and validate a configuration file. */
+export function loadConfig(path: string): LogConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(json, dirname(resolve(path)));
+}
+
+/** The configuration file `sigsum-log init` writes. */
+export function defaultConfigText(): string {
+  const o = {
+    $comment: 'sigsum-log configuration; see docs/reference-log.md for every key',
+    keyFile: 'log.key',
+    ...CONFIG_DEFAULTS,
+  };
+  return JSON.stringify(o, null, 2) + '\n';
+}

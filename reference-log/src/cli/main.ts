@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * `sigsum-log`: initialise, run and inspect a Sigsum reference log.
+ *
+ *   sigsum-log init --dir DIR        key (OpenSSH, 0600) + config.json + empty database
+ *   sigsum-log primary --config FILE run the log until SIGTERM/SIGINT
+ *   sigsum-log status --config FILE  print the stored state
+ *   sigsum-log witness ...           run a reference witness
+ */
+import { Command } from 'commander';
+import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { keyHash, toHex } from '@sigsum-kit/sdk';
+import { generateKeyFiles, loadSigner } from '@sigsum-kit/sdk/node';
+import { registerWitnessCommand } from './witness.js';
+import { ConfigError, defaultConfigText, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { cosignerFromPolicyFile } from './cosigning.js';
+import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
+import { startLog } from '../log.js';
+import type { Sequencer } from '../sequencer/sequencer.js';
+
+/** File name of the SQLite database inside the data directory. */
+export const DATABASE_FILE = 'log.sqlite';
+
+function fail(message: string): never {
+  process.stderr.write(`sigsum-log: ${message}\n`);
+  process.exit(1);
+}
+
+async function openStorage(config: LogConfig): Promise<Storage> {
+  if (config.storage === 'memory') return openMemoryStorage();
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+}
+
+async function runInit(opts: { dir: string; storage: string }): Promise<void> {
+  const dir = resolve(opts.dir);
+  const configPath = join(dir, 'config.json');
+  const keyPath = join(dir, 'log.key');
+  if (opts.storage !== 'sqlite' && opts.storage !== 'memory') fail(`--storage must be sqlite or memory`);
+  for (const p of [configPath, keyPath, join(dir, 'data', DATABASE_FILE)]) {
+    if (existsSync(p)) fail(`${p} already exists; refusing to overwrite`);
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = await generateKeyFiles(keyPath);
+  const text = defaultConfigText().replace('"storage": "sqlite"', `"storage": "${opts.storage}"`);
+  writeFileSync(configPath, text, { mode: 0o644, flag: 'wx' });
+  const config = loadConfig(configPath);
+  if (config.storage === 'sqlite') {
+    const storage = await openStorage(config);
+    storage.setLogPublicKey(key.publicKey);
+    storage.setStartupMode('empty');
+    storage.close();
+  }
+  process.stdout.write(
+    `initialised log in ${dir}\n` +
+      `  config:      ${configPath}\n` +
+      `  private key: ${keyPath} (mode 0600)\n` +
+      `  public key:  ${key.publicKeyPath}\n` +
+      `  key hash:    ${toHex(keyHash(key.publicKey))}\n`,
+  );
+}
+
+async function runPrimary(opts: { config: string; listen?: string; internalListen?: string; storage?: string }): Promise<void> {
+  const config = loadConfig(opts.config);
+  if (opts.listen !== undefined) config.listen = opts.listen;
+  if (opts.internalListen !== undefined) config.internalListen = opts.internalListen;
+  if (opts.storage !== undefined) {
+    if (opts.storage !== 'sqlite' && opts.storage !== 'memory') throw new ConfigError('--storage must be sqlite or memory');
+    config.storage = opts.storage;
+  }
+  const pub = parseHostPort(config.listen, 'listen');
+  const internal = config.internalListen === '' ? undefined : parseHostPort(config.internalListen, 'internalListen');
+  const signer = await loadSigner(config.keyFile);
+  const storage = await openStorage(config);
+  storage.setLogPublicKey(signer.publicKey);
+  let sequencer: Sequencer | undefined;
+  const bootLog = {
+    info: (o: object, m?: string) => process.stdout.write(JSON.stringify({ level: 30, ...o, msg: m }) + '\n'),
+    warn: (o: object, m?: string) => process.stdout.write(JSON.stringify({ level: 40, ...o, msg: m }) + '\n'),
+  };
+  const cosigner = await cosignerFromPolicyFile({
+    policyFile: config.policyFile,
+    logSigner: signer,
+    sequencer: () => sequencer!,
+    timeoutMs: config.witnessTimeoutMs,
+    logger: bootLog,
+  });
+  const log = await startLog({
+    storage,
+    signer,
+    host: pub.host,
+    port: pub.port,
+    internalHost: internal?.host,
+    internalPort: internal === undefined ? null : internal.port,
+    prefix: config.prefix,
+    intervalMs: config.intervalMs,
+    integrateIntervalMs: config.integrateIntervalMs,
+    maxRange: config.maxRange,
+    maxPending: config.maxPending,
+    corsOrigins: config.corsOrigins,
+    cosigner,
+    logger: { level: config.logLevel },
+  });
+  sequencer = log.sequencer;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.log.info({ signal }, 'shutting down');
+    log.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.log.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function runStatus(opts: { config: string }): Promise<void> {
+  const config = loadConfig(opts.config);
+  if (config.storage === 'memory') fail('status needs sqlite storage (memory storage has no state on disk)');
+  const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+  try {
+    const head = storage.latestTreeHead();
+    const key = storage.logPublicKey();
+    const lines = [
+      `log_key_hash=${key === undefined ? '' : toHex(keyHash(key))}`,
+      `startup_mode=${storage.startupMode() ?? ''}`,
+      `tree_size=${storage.treeSize()}`,
+      `published_size=${head?.size ?? ''}`,
+      `published_root_hash=${head === undefined ? '' : toHex(head.rootHash)}`,
+      `published_at=${head === undefined ? '' : new Date(head.publishedAt).toISOString()}`,
+      `cosignatures=${head?.cosignatures.length ?? 0}`,
+      `database_bytes=${storage.sizeBytes()}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    storage.close();
+  }
+}
+
+/** Build the `sigsum-log` command (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('sigsum-log')
+    .description('Sigsum v1 reference log')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command('init')
+    .description('create a log: OpenSSH private key (0600), config.json and an empty database')
+    .option('--dir <dir>', 'directory to create the log in', '.')
+    .option('--storage <kind>', 'sqlite (durable, default) or memory', 'sqlite')
+    .action(runInit);
+  program
+    .command('primary')
+    .description('run the log (public API + internal listener) until SIGTERM/SIGINT')
+    .requiredOption('-c, --config <file>', 'configuration file (see docs/reference-log.md)')
+    .option('--listen <host:port>', 'override the public listen address')
+    .option('--internal-listen <host:port>', 'override the internal listen address')
+    .option('--storage <kind>', 'override the storage backend (sqlite or memory)')
+    .action(runPrimary);
+  program
+    .command('status')
+    .description('print the stored state of a log (tree size, published head)')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .action(runStatus);
+  registerWitnessCommand(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

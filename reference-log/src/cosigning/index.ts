@@ -1,0 +1,5 @@
+/**
+ * Witness cosigning for the log: fan-out over C2SP add-checkpoint, per-witness
+ * size tracking, cosignature verification and quorum evaluation.
+ */
+export * from './cosigner.js';

@@ -1,0 +1,3 @@
+/** Prometheus metrics of the log servers and the witness (see docs/metrics.md). */
+export * from './registry.js';
+export * from './plugin.js';

@@ -1,0 +1,63 @@
+/**
+ * Fastify plugin: records HTTP metrics for every route of the instance it is
+ * registered on and (optionally) serves the registry at `/metrics`.
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { LogMetrics } from './registry.js';
+
+/** Options of {@link metricsPlugin}. */
+export interface MetricsPluginOptions {
+  /** The metrics created by `createMetrics`. */
+  metrics: LogMetrics;
+  /** Serve the registry on this instance (the internal listener). Default true. */
+  serve?: boolean;
+  /** Path of the exposition route. Default `/metrics`. */
+  path?: string;
+}
+
+/** Endpoint label of requests that matched no route: one value, so 404 floods cannot grow cardinality. */
+export const UNMATCHED_ENDPOINT = 'unmatched';
+
+const START = Symbol('sigsum.metrics.start');
+type Timed = FastifyRequest & { [START]?: bigint };
+
+/** The route pattern (e.g. `/get-leaves/:start/:end`), never the raw URL, so labels stay bounded. */
+function endpointOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? UNMATCHED_ENDPOINT;
+}
+
+/** Methods outside this set are folded into `other` so a client cannot invent label values. */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
+function methodOf(request: FastifyRequest): string {
+  return KNOWN_METHODS.has(request.method) ? request.method : 'other';
+}
+
+async function plugin(app: FastifyInstance, options: MetricsPluginOptions): Promise<void> {
+  const { metrics } = options;
+  app.addHook('onRequest', async (request) => {
+    (request as Timed)[START] = process.hrtime.bigint();
+    metrics.httpRequests.inc({ endpoint: endpointOf(request), method: methodOf(request) });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const start = (request as Timed)[START];
+    const labels = { endpoint: endpointOf(request), method: methodOf(request), status: String(reply.statusCode) };
+    metrics.httpResponses.inc(labels);
+    if (start !== undefined) metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+  });
+  if (options.serve ?? true) {
+    app.get(options.path ?? '/metrics', async (_request, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    });
+  }
+}
+
+// Break Fastify's encapsulation (what fastify-plugin does) so the hooks see every route of the parent instance.
+(plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+/**
+ * Register with `app.register(metricsPlugin, { metrics })` before the routes.
+ * On the public listener pass `serve: false` to record HTTP metrics without
+ * exposing them there.
+ */
+export const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = plugin;

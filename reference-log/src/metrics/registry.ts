@@ -1,0 +1,247 @@
+/**
+ * The Prometheus metric set of the reference log, its secondary and the
+ * reference witness. Names and labels are documented in docs/metrics.md; they
+ * follow Prometheus naming conventions and log-go's metric set where the
+ * meaning is the same.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Which server a registry belongs to; exported on every series as the `role` label. */
+export type MetricsRole = 'primary' | 'secondary' | 'witness';
+
+/** Options of {@link createMetrics}. */
+export interface CreateMetricsOptions {
+  /** Also export Node process/runtime metrics (`process_*`, `nodejs_*`). Default true. */
+  defaultMetrics?: boolean;
+  /** Clock in milliseconds since the epoch, used for ages computed at scrape time. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Labels of the HTTP request metrics. `endpoint` is the route pattern, never the raw URL. */
+export type HttpLabels = 'endpoint' | 'method' | 'status';
+/** Labels of the witness add-checkpoint request counter. */
+export type WitnessRequestLabels = 'witness' | 'status' | 'retried';
+/** Outcome label of a rate-limit decision (see docs/rate-limits.md). */
+export type RateLimitDecision = 'allowed' | 'duplicate' | 'over_limit' | 'no_rule' | 'bad_token' | 'dns_error';
+/** Which rule decided a rate-limit decision. */
+export type RateLimitRule = 'key' | 'domain' | 'public' | 'none';
+
+/** The registry plus typed handles for every metric the log servers update. */
+export interface LogMetrics {
+  /** The role given to {@link createMetrics}. */
+  readonly role: MetricsRole;
+  /** The Prometheus registry; serve `registry.metrics()` with `registry.contentType`. */
+  readonly registry: Registry;
+  /** `sigsum_http_requests_total{endpoint,method}`: requests received. */
+  readonly httpRequests: Counter<'endpoint' | 'method'>;
+  /** `sigsum_http_responses_total{endpoint,method,status}`: responses sent. */
+  readonly httpResponses: Counter<HttpLabels>;
+  /** `sigsum_http_request_duration_seconds{endpoint,method,status}`: request-to-response latency. */
+  readonly httpDuration: Histogram<HttpLabels>;
+  /** `sigsum_log_storage_errors_total{operation}`: failed storage operations. */
+  readonly storageErrors: Counter<'operation'>;
+  /** `sigsum_log_tree_size`: size of the integrated (sequenced) tree. */
+  readonly treeSize: Gauge;
+  /** `sigsum_log_pending_leaves`: leaves accepted but not yet sequenced. */
+  readonly pendingLeaves: Gauge;
+  /** `sigsum_log_published_tree_size`: size of the published (cosigned) tree head. */
+  readonly publishedTreeSize: Gauge;
+  /** `sigsum_log_published_tree_timestamp_seconds`: timestamp of the published tree head, 0 while none. */
+  readonly publishedTreeTimestamp: Gauge;
+  /** `sigsum_log_witness_checkpoint_requests_total{witness,status,retried}`. */
+  readonly witnessRequests: Counter<WitnessRequestLabels>;
+  /** `sigsum_log_witness_checkpoint_request_duration_seconds{witness}`: successful requests only. */
+  readonly witnessDuration: Histogram<'witness'>;
+  /** `sigsum_log_witness_quorum_total{status}`: cosigning rounds by outcome (`true`/`false`). */
+  readonly quorumTotal: Counter<'status'>;
+  /** `sigsum_log_witness_quorum_reached`: 1 if the last cosigning round reached quorum, else 0. */
+  readonly quorumReached: Gauge;
+  /** `sigsum_log_witness_quorum_duration_seconds`: time to reach quorum (successful rounds only). */
+  readonly quorumDuration: Histogram;
+  /** `sigsum_log_replication_lag_leaves`: leaves the secondary is behind the primary. */
+  readonly replicationLagLeaves: Gauge;
+  /** `sigsum_log_replication_lag_seconds`: age of the oldest leaf the secondary does not have yet (0 when in sync). */
+  readonly replicationLagSeconds: Gauge;
+  /** `sigsum_log_secondary_reachable` (primary) / peer reachable (secondary): 1 or 0. */
+  readonly secondaryReachable: Gauge;
+  /** `sigsum_log_rate_limit_decisions_total{decision,rule}`. */
+  readonly rateLimitDecisions: Counter<'decision' | 'rule'>;
+  /** Record the published tree head (size and timestamp in seconds); its age is computed at scrape time. */
+  setPublishedTreeHead(size: number | bigint, timestampSeconds: number | bigint): void;
+  /** Record a witness add-checkpoint request (status is the HTTP status or `other`). */
+  observeWitnessRequest(witnessUrl: string, status: number | 'other', retried: boolean, seconds?: number): void;
+  /** Record a cosigning round. */
+  observeQuorum(reached: boolean, seconds?: number): void;
+}
+
+const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const WITNESS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Roles that hold a tree (and so export tree and storage gauges). */
+function isLog(role: MetricsRole): boolean {
+  return role === 'primary' || role === 'secondary';
+}
+
+/** The witness label: the URL without its scheme, as log-go does (bounded: one per configured witness). */
+export function witnessLabel(url: string): string {
+  return url.replace(/^https?:\/\//, '');
+}
+
+/**
+ * Create the registry and handles of one server. All handles always exist so
+ * callers need no role checks; those that do not apply to the role are simply
+ * not registered (updates to them are never exported).
+ */
+export function createMetrics(role: MetricsRole, options: CreateMetricsOptions = {}): LogMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role });
+  const now = options.now ?? Date.now;
+  const all = [registry];
+  const logOnly = isLog(role) ? [registry] : [];
+  const primaryOnly = role === 'primary' ? [registry] : [];
+
+  const httpRequests = new Counter({
+    name: 'sigsum_http_requests_total',
+    help: 'HTTP requests received, by route pattern and method.',
+    labelNames: ['endpoint', 'method'] as const,
+    registers: all,
+  });
+  const httpResponses = new Counter({
+    name: 'sigsum_http_responses_total',
+    help: 'HTTP responses sent, by route pattern, method and status code.',
+    labelNames: ['endpoint', 'method', 'status'] as const,
+    registers: all,
+  });
+  const httpDuration = new Histogram({
+    name: 'sigsum_http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to sending its response, in seconds.',
+    labelNames: ['endpoint', 'method', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: all,
+  });
+  const storageErrors = new Counter({
+    name: 'sigsum_log_storage_errors_total',
+    help: 'Storage operations that failed, by operation.',
+    labelNames: ['operation'] as const,
+    registers: logOnly,
+  });
+  const treeSize = new Gauge({
+    name: 'sigsum_log_tree_size',
+    help: 'Number of leaves in the integrated (sequenced) tree.',
+    registers: logOnly,
+  });
+  const pendingLeaves = new Gauge({
+    name: 'sigsum_log_pending_leaves',
+    help: 'Leaves accepted by add-leaf but not yet sequenced.',
+    registers: primaryOnly,
+  });
+  const publishedTreeSize = new Gauge({
+    name: 'sigsum_log_published_tree_size',
+    help: 'Size of the published cosigned tree head.',
+    registers: primaryOnly,
+  });
+  let publishedTimestamp: number | undefined;
+  const publishedTreeTimestamp = new Gauge({
+    name: 'sigsum_log_published_tree_timestamp_seconds',
+    help: 'Timestamp of the published cosigned tree head (Unix seconds); 0 while none is published.',
+    registers: primaryOnly,
+  });
+  new Gauge({
+    name: 'sigsum_log_published_tree_age_seconds',
+    help: 'Seconds since the published tree head was signed, computed at scrape time; NaN while none is published.',
+    registers: primaryOnly,
+    collect() {
+      this.set(publishedTimestamp === undefined ? Number.NaN : Math.max(0, now() / 1000 - publishedTimestamp));
+    },
+  });
+  const witnessRequests = new Counter({
+    name: 'sigsum_log_witness_checkpoint_requests_total',
+    help: 'Witness add-checkpoint requests by witness, status (HTTP code or "other") and whether a 409 retry happened.',
+    labelNames: ['witness', 'status', 'retried'] as const,
+    registers: primaryOnly,
+  });
+  const witnessDuration = new Histogram({
+    name: 'sigsum_log_witness_checkpoint_request_duration_seconds',
+    help: 'End-to-end latency of successful witness add-checkpoint requests (including a 409 retry), in seconds.',
+    labelNames: ['witness'] as const,
+    buckets: WITNESS_BUCKETS,
+    registers: primaryOnly,
+  });
+  const quorumTotal = new Counter({
+    name: 'sigsum_log_witness_quorum_total',
+    help: 'Cosigning rounds by whether the witness quorum was reached ("true"/"false").',
+    labelNames: ['status'] as const,
+    registers: primaryOnly,
+  });
+  const quorumReached = new Gauge({
+    name: 'sigsum_log_witness_quorum_reached',
+    help: '1 if the most recent cosigning round reached the witness quorum, else 0.',
+    registers: primaryOnly,
+  });
+  const quorumDuration = new Histogram({
+    name: 'sigsum_log_witness_quorum_duration_seconds',
+    help: 'Time needed to reach the witness quorum, in seconds (successful rounds only).',
+    buckets: WITNESS_BUCKETS,
+    registers: primaryOnly,
+  });
+  const replicationLagLeaves = new Gauge({
+    name: 'sigsum_log_replication_lag_leaves',
+    help: 'Leaves that the secondary is behind the primary.',
+    registers: logOnly,
+  });
+  const replicationLagSeconds = new Gauge({
+    name: 'sigsum_log_replication_lag_seconds',
+    help: 'Seconds the secondary has been behind the primary (0 when in sync).',
+    registers: logOnly,
+  });
+  const secondaryReachable = new Gauge({
+    name: 'sigsum_log_secondary_reachable',
+    help: 'On the primary: 1 if the secondary answered the last poll. On the secondary: 1 if the primary did.',
+    registers: logOnly,
+  });
+  const rateLimitDecisions = new Counter({
+    name: 'sigsum_log_rate_limit_decisions_total',
+    help: 'add-leaf rate-limit decisions by outcome and deciding rule.',
+    labelNames: ['decision', 'rule'] as const,
+    registers: primaryOnly,
+  });
+
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  return {
+    role,
+    registry,
+    httpRequests,
+    httpResponses,
+    httpDuration,
+    storageErrors,
+    treeSize,
+    pendingLeaves,
+    publishedTreeSize,
+    publishedTreeTimestamp,
+    witnessRequests,
+    witnessDuration,
+    quorumTotal,
+    quorumReached,
+    quorumDuration,
+    replicationLagLeaves,
+    replicationLagSeconds,
+    secondaryReachable,
+    rateLimitDecisions,
+    setPublishedTreeHead(size, timestampSeconds) {
+      publishedTimestamp = Number(timestampSeconds);
+      publishedTreeSize.set(Number(size));
+      publishedTreeTimestamp.set(publishedTimestamp);
+    },
+    observeWitnessRequest(witnessUrl, status, retried, seconds) {
+      const witness = witnessLabel(witnessUrl);
+      witnessRequests.inc({ witness, status: String(status), retried: String(retried) });
+      if (status === 200 && seconds !== undefined) witnessDuration.observe({ witness }, seconds);
+    },
+    observeQuorum(reached, seconds) {
+      quorumTotal.inc({ status: String(reached) });
+      quorumReached.set(reached ? 1 : 0);
+      if (reached && seconds !== undefined) quorumDuration.observe(seconds);
+    },
+  };
+}

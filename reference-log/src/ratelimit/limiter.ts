@@ -1,0 +1,259 @@
+/**
+ * The add-leaf rate limiter: decides which allow-list rule applies to a
+ * submission (key hash, then longest matching domain, then public access per
+ * registered domain), verifies the submit token when a domain rule is
+ * needed, and counts unique leaves per rule over a sliding 24-hour window.
+ */
+import { ParseError, SigsumError, toHex } from '@sigsum-kit/sdk';
+import type { RateLimitConfig } from './config.js';
+import { DnsError, type TxtResolver } from './dns.js';
+import { domainAndParents, registeredDomain } from './domain.js';
+import { parseSubmitTokenHeader, tokenTxtName, verifySubmitToken } from './token.js';
+
+/** Length of the counting window. */
+export const RATE_LIMIT_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** log-go's public test domain; its private key is public, so it is blocked unless enabled. */
+export const TEST_DOMAIN = 'test.sigsum.org';
+
+/** Outcome of a decision, also the `decision` label of `sigsum_log_rate_limit_decisions_total`. */
+export type Decision = 'allowed' | 'duplicate' | 'over_limit' | 'no_rule' | 'bad_token' | 'dns_error';
+/** Rule that decided, also the `rule` label of the metric. `none` when no limits apply or none matched. */
+export type Rule = 'key' | 'domain' | 'public' | 'none';
+
+/** One add-leaf request as the limiter sees it. */
+export interface RateLimitRequest {
+  /** SHA-256 of the submitter's public key (the leaf's key hash). */
+  submitterKeyHash: Uint8Array;
+  /** The leaf hash; a leaf is counted once per window however often it is submitted. */
+  leafHash: Uint8Array;
+  /** Raw value of the `sigsum-token` header, if the request had one. */
+  tokenHeader?: string | undefined;
+}
+
+/** The request may proceed. */
+export interface Allowed {
+  readonly allowed: true;
+  readonly decision: 'allowed' | 'duplicate';
+  readonly rule: Rule;
+  /** Whether this request consumed quota (false for repeats of a counted leaf and when there are no limits). */
+  readonly counted: boolean;
+  /**
+   * Give the quota back, e.g. when the leaf later turns out to be in the log
+   * already or the request fails before the leaf is stored. Idempotent.
+   */
+  release(): void;
+}
+
+/** The request must be refused with `status` and `message` (plain text for the response body). */
+export interface Refused {
+  readonly allowed: false;
+  readonly status: 403 | 429;
+  readonly message: string;
+  readonly decision: Exclude<Decision, 'allowed' | 'duplicate'>;
+  readonly rule: Rule;
+}
+
+/** Result of {@link RateLimiter.check}. */
+export type RateLimitResult = Allowed | Refused;
+
+/** Options of {@link createRateLimiter}. */
+export interface RateLimiterOptions {
+  /** The log's Ed25519 public key (tokens sign it). */
+  logPublicKey: Uint8Array;
+  /** TXT look-ups for token keys (e.g. `createDnsTxtResolver({ server })`). */
+  resolver: TxtResolver;
+  /** Clock in milliseconds. Default `Date.now`. */
+  now?: () => number;
+  /** Allow tokens for log-go's public test domain `test.sigsum.org` (blocked by default). */
+  enableTestDomain?: boolean;
+  /** Called once per decision (e.g. to increment the rate-limit metric). */
+  onDecision?: (decision: Decision, rule: Rule) => void;
+}
+
+/** Usage of one counter, for status pages and tests. */
+export interface CounterUsage {
+  /** `key:<hex>`, `domain:<name>` or `public:<registered domain>`. */
+  readonly counter: string;
+  readonly used: number;
+}
+
+/** The rate limiter of one log. */
+export interface RateLimiter {
+  /** Decide on one add-leaf request. Token and DNS failures become a {@link Refused} (403), never a rejection. */
+  check(request: RateLimitRequest): Promise<RateLimitResult>;
+  /** Current counts (after expiring entries older than the window). */
+  usage(): CounterUsage[];
+  /** Whether any limits are configured. */
+  readonly enabled: boolean;
+}
+
+interface Target {
+  readonly rule: Rule;
+  /** Counter key, e.g. `domain:example.org`. */
+  readonly counter: string;
+  /** Human description for messages. */
+  readonly what: string;
+  readonly limit: number;
+}
+
+interface Entry {
+  readonly leaf: string;
+  readonly counter: string;
+  readonly rule: Rule;
+  readonly at: number;
+}
+
+const NOOP = (): void => {};
+
+/**
+ * Create a limiter. With `config` undefined there are no limits: every
+ * request is allowed and tokens are not looked at.
+ */
+export function createRateLimiter(config: RateLimitConfig | undefined, options: RateLimiterOptions): RateLimiter {
+  const now = options.now ?? Date.now;
+  const onDecision = options.onDecision ?? NOOP;
+  if (config === undefined) {
+    return {
+      enabled: false,
+      usage: () => [],
+      async check() {
+        onDecision('allowed', 'none');
+        return { allowed: true, decision: 'allowed', rule: 'none', counted: false, release: NOOP };
+      },
+    };
+  }
+  const domains = new Map(config.domains);
+  if (!options.enableTestDomain) domains.set(TEST_DOMAIN, 0);
+
+  // Counted leaves in arrival order; `byLeaf` holds the live entry of each leaf.
+  const queue: Entry[] = [];
+  let head = 0;
+  const byLeaf = new Map<string, Entry>();
+  const counts = new Map<string, number>();
+
+  function drop(entry: Entry): void {
+    byLeaf.delete(entry.leaf);
+    const n = (counts.get(entry.counter) ?? 1) - 1;
+    if (n <= 0) counts.delete(entry.counter);
+    else counts.set(entry.counter, n);
+  }
+
+  function expire(): void {
+    const cutoff = now() - RATE_LIMIT_WINDOW_MS;
+    while (head < queue.length && queue[head]!.at <= cutoff) {
+      const entry = queue[head++]!;
+      if (byLeaf.get(entry.leaf) === entry) drop(entry);
+    }
+    // Compact once the consumed prefix dominates, keeping the queue O(live entries).
+    if (head > 1024 && head * 2 > queue.length) {
+      queue.splice(0, head);
+      head = 0;
+    }
+  }
+
+  function refuse(status: 403 | 429, decision: Refused['decision'], rule: Rule, message: string): Refused {
+    onDecision(decision, rule);
+    return { allowed: false, status, message, decision, rule };
+  }
+
+  function domainTarget(domain: string): Target | undefined {
+    // The test domain's ban overrides rules for its parents, so check it first.
+    if (!options.enableTestDomain && (domain === TEST_DOMAIN || domain.endsWith(`.${TEST_DOMAIN}`))) {
+      return { rule: 'domain', counter: `domain:${TEST_DOMAIN}`, what: `domain ${TEST_DOMAIN}`, limit: 0 };
+    }
+    for (const candidate of domainAndParents(domain)) {
+      const limit = domains.get(candidate);
+      if (limit !== undefined) return { rule: 'domain', counter: `domain:${candidate}`, what: `domain ${candidate}`, limit };
+    }
+    return undefined;
+  }
+
+  function count(target: Target, leaf: string): RateLimitResult {
+    // Re-checked here, after the awaits, so concurrent requests for one leaf count it once.
+    const seen = byLeaf.get(leaf);
+    if (seen !== undefined) {
+      onDecision('duplicate', seen.rule);
+      return { allowed: true, decision: 'duplicate', rule: seen.rule, counted: false, release: NOOP };
+    }
+    const used = counts.get(target.counter) ?? 0;
+    if (target.limit === 0) {
+      return refuse(429, 'over_limit', target.rule, `rate limit: submissions for ${target.what} are blocked (limit 0)`);
+    }
+    if (used >= target.limit) {
+      return refuse(429, 'over_limit', target.rule, `rate limit exceeded for ${target.what}: ${used} of ${target.limit} leaves in the last 24 hours; try again later`);
+    }
+    const entry: Entry = { leaf, counter: target.counter, rule: target.rule, at: now() };
+    queue.push(entry);
+    byLeaf.set(leaf, entry);
+    counts.set(target.counter, used + 1);
+    onDecision('allowed', target.rule);
+    return {
+      allowed: true,
+      decision: 'allowed',
+      rule: target.rule,
+      counted: true,
+      release: () => {
+        if (byLeaf.get(leaf) === entry) drop(entry);
+      },
+    };
+  }
+
+  async function check(request: RateLimitRequest): Promise<RateLimitResult> {
+    expire();
+    const leaf = toHex(request.leafHash);
+    const seen = byLeaf.get(leaf);
+    if (seen !== undefined) {
+      // A repeat of a counted leaf (the usual 202-then-poll pattern) is free and needs no token check.
+      onDecision('duplicate', seen.rule);
+      return { allowed: true, decision: 'duplicate', rule: seen.rule, counted: false, release: NOOP };
+    }
+    const keyHash = toHex(request.submitterKeyHash);
+    const keyLimit = config!.keys.get(keyHash);
+    if (keyLimit !== undefined) {
+      return count({ rule: 'key', counter: `key:${keyHash}`, what: `submitter key hash ${keyHash}`, limit: keyLimit }, leaf);
+    }
+    const header = request.tokenHeader;
+    if (header === undefined || header === '') {
+      return refuse(403, 'no_rule', 'none', `submitter key hash ${keyHash} is not on the rate-limit allow-list and the request has no sigsum-token header`);
+    }
+    let token;
+    try {
+      token = parseSubmitTokenHeader(header);
+    } catch (e) {
+      if (e instanceof ParseError) return refuse(403, 'bad_token', 'none', `invalid sigsum-token header: ${e.message}`);
+      throw e;
+    }
+    // Pick the rule before the DNS look-up: a domain that no rule admits is refused without querying.
+    let target = domainTarget(token.domain);
+    if (target === undefined) {
+      if (config!.publicLimit === undefined) {
+        return refuse(403, 'no_rule', 'none', `domain ${token.domain} is not on the rate-limit allow-list and public submissions are disabled`);
+      }
+      const registered = registeredDomain(token.domain);
+      if (registered === undefined) {
+        return refuse(403, 'no_rule', 'none', `domain ${token.domain} does not end in a known public suffix`);
+      }
+      target = { rule: 'public', counter: `public:${registered}`, what: `registered domain ${registered}`, limit: config!.publicLimit };
+    }
+    try {
+      await verifySubmitToken(token, options.logPublicKey, options.resolver);
+    } catch (e) {
+      if (e instanceof DnsError) {
+        return refuse(403, 'dns_error', target.rule, `sigsum-token for ${token.domain} could not be verified: DNS look-up of ${tokenTxtName(token.domain)} failed: ${e.message}`);
+      }
+      if (e instanceof SigsumError) return refuse(403, 'bad_token', target.rule, `sigsum-token for ${token.domain} is not valid: ${e.message}`);
+      throw e;
+    }
+    expire();
+    return count(target, leaf);
+  }
+
+  return {
+    enabled: true,
+    check,
+    usage() {
+      expire();
+      return [...counts].map(([counter, used]) => ({ counter, used }));
+    },
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * The sequencer: queues accepted leaves, integrates them into the durable
+ * tree in batches, and periodically signs, cosigns and publishes tree heads.
+ *
+ * Invariants: a leaf answered 200 is committed to storage and below the
+ * replication gate, so it is in the next published head; a head is written to
+ * storage before it is served, and never replaced by a smaller or
+ * inconsistent one.
+ */
+import {
+  CompactRange,
+  consistencyProof,
+  signTreeHead,
+  toHex,
+  treeHeadOriginOfKey,
+  treeRoot,
+  type Signer,
+} from '@sigsum-kit/sdk';
+import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
+import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
+
+/** Minimal structured logger (pino-compatible subset). */
+export interface SequencerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Sequencer settings. */
+export interface SequencerOptions {
+  /** The log's storage. */
+  storage: Storage;
+  /** The log's signing key. */
+  signer: Signer;
+  /** Witness cosigning (default: none needed). */
+  cosigner?: Cosigner;
+  /** Replication gate (default: everything integrated may be published). */
+  gate?: ReplicationGate;
+  /** Publish interval in ms (default 1000). */
+  intervalMs?: number;
+  /** How often pending leaves are integrated, in ms (default 25). */
+  integrateIntervalMs?: number;
+  /** Most leaves integrated in one transaction (default 8192). */
+  batchSize?: number;
+  /** Most leaves waiting for integration before add-leaf is refused (default 100000). */
+  maxPending?: number;
+  /** Where to log. */
+  logger?: SequencerLogger;
+  /** Clock (ms), for tests. */
+  now?: () => number;
+}
+
+/** Result of a submission: `sequenced` → 200, `accepted` → 202, `busy` → 503. */
+export type SubmitStatus = 'sequenced' | 'accepted' | 'busy';
+
+/** Thrown at start-up when stored state must not be served. */
+export class StartupError extends Error {
+  /** Stable identifier, e.g. `startup.rollback`. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'StartupError';
+    this.code = code;
+  }
+}
+
+/** A reader over a compact range's own border nodes (all that `restore` reads). */
+function borderReader(range: CompactRange): { getNode(level: number, index: number): Uint8Array } {
+  const nodes = new Map(range.border().map((n) => [`${n.level}/${n.index}`, n.hash]));
+  return {
+    getNode(level, index) {
+      const h = nodes.get(`${level}/${index}`);
+      if (h === undefined) throw new Error(`border node ${level}/${index} missing`);
+      return h;
+    },
+  };
+}
+
+const silent: SequencerLogger = { info() {}, warn() {}, error() {} };
+
+/** See the module comment. */
+export class Sequencer {
+  readonly #storage: Storage;
+  readonly #signer: Signer;
+  readonly #cosigner: Cosigner;
+  readonly #gate: ReplicationGate;
+  readonly #intervalMs: number;
+  readonly #integrateMs: number;
+  readonly #batchSize: number;
+  readonly #maxPending: number;
+  readonly #log: SequencerLogger;
+  readonly #now: () => number;
+  readonly #pending = new Map<string, LeafRecord>();
+  #frontier: CompactRange;
+  #published: PublishedTreeHead | undefined;
+  /** Largest size the gate allowed at the last check; leaves below it get 200. */
+  #gatedSize = 0;
+  #integrateTimer: ReturnType<typeof setTimeout> | undefined;
+  #publishTimer: ReturnType<typeof setTimeout> | undefined;
+  #publishing: Promise<void> | undefined;
+  #running = false;
+
+  constructor(opts: SequencerOptions) {
+    this.#storage = opts.storage;
+    this.#signer = opts.signer;
+    this.#cosigner = opts.cosigner ?? noWitnesses;
+    this.#gate = opts.gate ?? noReplication;
+    this.#intervalMs = opts.intervalMs ?? 1000;
+    this.#integrateMs = opts.integrateIntervalMs ?? 25;
+    this.#batchSize = opts.batchSize ?? 8192;
+    this.#maxPending = opts.maxPending ?? 100_000;
+    this.#log = opts.logger ?? silent;
+    this.#now = opts.now ?? Date.now;
+    this.#frontier = CompactRange.restore(this.#storage.treeSize(), this.#storage);
+    this.#published = this.#storage.latestTreeHead();
+    this.#checkStartup();
+  }
+
+  /** Refuse stored state that would roll back or fork the published history. */
+  #checkStartup(): void {
+    const mode = this.#storage.startupMode() ?? (this.#published === undefined ? 'empty' : 'saved');
+    const head = this.#published;
+    const size = this.#storage.treeSize();
+    if (mode === 'saved' && head === undefined) {
+      throw new StartupError('startup.no-head', 'start-up mode "saved" but no published tree head is stored');
+    }
+    if (head !== undefined) {
+      if (size < head.size) {
+        throw new StartupError('startup.rollback', `stored tree has ${size} leaves but tree head of size ${head.size} was published`);
+      }
+      const root = treeRoot(head.size, this.#storage);
+      if (toHex(root) !== toHex(head.rootHash)) {
+        throw new StartupError('startup.inconsistent', `stored tree of size ${head.size} has root ${toHex(root)}, published root is ${toHex(head.rootHash)}`);
+      }
+    }
+    this.startupState = { mode, treeSize: size, publishedSize: head?.size ?? null };
+  }
+
+  /** What the start-up check found (for the start-up log line). */
+  startupState: { mode: string; treeSize: number; publishedSize: number | null } = { mode: 'empty', treeSize: 0, publishedSize: null };
+
+  /** The origin line of this log's checkpoints. */
+  get origin(): string {
+    return treeHeadOriginOfKey(this.#signer.publicKey);
+  }
+
+  /** The published cosigned tree head served by get-tree-head, if any. */
+  get published(): PublishedTreeHead | undefined {
+    return this.#published;
+  }
+
+  /** Leaves integrated into the durable tree. */
+  get treeSize(): number {
+    return this.#frontier.size;
+  }
+
+  /** Leaves waiting for integration. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Queue a verified leaf; says whether it is already sequenced (200) or not yet (202). */
+  submit(rec: LeafRecord): SubmitStatus {
+    const key = toHex(rec.leafHash);
+    if (this.#pending.has(key)) return 'accepted';
+    const index = this.#storage.leafIndex(rec.leafHash);
+    if (index !== undefined) return index < this.#gatedSize ? 'sequenced' : 'accepted';
+    if (this.#pending.size >= this.#maxPending) return 'busy';
+    this.#pending.set(key, rec);
+    this.#scheduleIntegrate();
+    return 'accepted';
+  }
+
+  /** Start the integrate and publish loops; publishes a first head immediately if none is stored. */
+  async start(): Promise<void> {
+    this.#running = true;
+    await this.#refreshGate();
+    if (this.#published === undefined) await this.publishNow();
+    this.#schedulePublish();
+  }
+
+  #scheduleIntegrate(): void {
+    if (!this.#running || this.#integrateTimer !== undefined) return;
+    this.#integrateTimer = setTimeout(() => {
+      this.#integrateTimer = undefined;
+      this.integrateNow();
+      void this.#refreshGate();
+      if (this.#pending.size > 0) this.#scheduleIntegrate();
+    }, this.#integrateMs);
+  }
+
+  #schedulePublish(): void {
+    if (!this.#running) return;
+    this.#publishTimer = setTimeout(() => {
+      this.#publishTimer = undefined;
+      void this.publishNow().finally(() => this.#schedulePublish());
+    }, this.#intervalMs);
+  }
+
+  async #refreshGate(): Promise<void> {
+    try {
+      const allowed = Math.min(await this.#gate(this.#frontier.size), this.#frontier.size);
+      if (allowed > this.#gatedSize) this.#gatedSize = allowed;
+    } catch (err) {
+      this.#log.warn({ err: String(err) }, 'replication gate failed');
+    }
+  }
+
+  /** Integrate up to one batch of pending leaves in one durable transaction; returns how many. */
+  integrateNow(): number {
+    if (this.#pending.size === 0) return 0;
+    const batch: LeafRecord[] = [];
+    for (const rec of this.#pending.values()) {
+      batch.push(rec);
+      if (batch.length >= this.#batchSize) break;
+    }
+    // Work on a copy so a failed commit leaves the in-memory tree untouched.
+    const next = CompactRange.restore(this.#frontier.size, borderReader(this.#frontier));
+    const nodes = batch.flatMap((r) => next.append(r.leafHash));
+    try {
+      this.#storage.appendLeaves(batch, nodes);
+    } catch (err) {
+      // Nothing changed: the leaves stay pending and are retried next round.
+      this.#log.error({ err: String(err), batch: batch.length }, 'integrating leaves failed');
+      return 0;
+    }
+    this.#frontier = next;
+    for (const r of batch) this.#pending.delete(toHex(r.leafHash));
+    return batch.length;
+  }
+
+  /** Sign, cosign and (if the quorum holds) publish a tree head now. Never rejects. */
+  publishNow(): Promise<void> {
+    this.#publishing ??= this.#publish().finally(() => {
+      this.#publishing = undefined;
+    });
+    return this.#publishing;
+  }
+
+  async #publish(): Promise<void> {
+    try {
+      this.integrateNow();
+      await this.#refreshGate();
+      const size = this.#gatedSize;
+      const prev = this.#published;
+      if (prev !== undefined && size < prev.size) return; // never publish a smaller tree
+      const rootHash = size === this.#frontier.size ? this.#frontier.root() : treeRoot(size, this.#storage);
+      const sth = await signTreeHead(this.#signer, { size: BigInt(size), rootHash });
+      const signature = sth.signature;
+      const result = await this.#cosigner.cosign(sth);
+      if (!result.quorumMet) {
+        this.#log.warn({ size, failures: result.failures, cosignatures: result.cosignatures.length }, 'witness quorum not met; keeping the previous tree head');
+        return;
+      }
+      const head: PublishedTreeHead = { size, rootHash, signature, cosignatures: result.cosignatures, publishedAt: this.#now() };
+      this.#storage.saveTreeHead(head); // durable before it is served
+      this.#published = head;
+      if (prev === undefined || prev.size !== size) {
+        this.#log.info({ size, root: toHex(rootHash), cosignatures: result.cosignatures.length }, 'published tree head');
+      }
+    } catch (err) {
+      this.#log.error({ err: String(err) }, 'publishing a tree head failed');
+    }
+  }
+
+  /** A consistency proof between two integrated sizes (for the cosigning module). */
+  consistencyProof(oldSize: number, newSize: number): Uint8Array[] {
+    return consistencyProof(oldSize, newSize, this.#storage);
+  }
+
+  /** Stop the loops, integrating what is pending one last time; waits for an in-flight publish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#integrateTimer !== undefined) clearTimeout(this.#integrateTimer);
+    if (this.#publishTimer !== undefined) clearTimeout(this.#publishTimer);
+    this.#integrateTimer = this.#publishTimer = undefined;
+    await this.#publishing;
+    while (this.integrateNow() > 0) {
+      // drain: every accepted leaf gets its chance to be durable before exit
+    }
+    await this.#cosigner.close?.();
+  }
+}

@@ -1,0 +1,2 @@
+/** The log's HTTP layer: public Sigsum API and internal endpoints. */
+export * from './app.js';

@@ -1,0 +1,149 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UNMATCHED_ENDPOINT, createMetrics, metricsPlugin, witnessLabel, type LogMetrics } from '../src/metrics/index.js';
+
+/** Value of one sample in Prometheus text format, `undefined` when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+const names = (text: string): Set<string> => new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+/** A public app (HTTP metrics only) and an internal app serving /metrics, both on real 127.0.0.1 ports. */
+async function startServers(metrics: LogMetrics): Promise<{ pub: string; internal: string }> {
+  const pub = Fastify();
+  await pub.register(metricsPlugin, { metrics, serve: false });
+  // Routes registered in an encapsulated child plugin (as a server module would) are recorded too.
+  await pub.register(async (child) => {
+    child.get('/get-leaves/:start/:end', async (req) => (req.params as { start: string }).start);
+    child.post('/add-leaf', async (_req, reply) => reply.code(202).send(''));
+    child.get('/boom', async () => {
+      throw new Error('boom');
+    });
+  });
+  const internal = Fastify();
+  await internal.register(metricsPlugin, { metrics });
+  apps.push(pub, internal);
+  return {
+    pub: await pub.listen({ host: '127.0.0.1', port: 0 }),
+    internal: await internal.listen({ host: '127.0.0.1', port: 0 }),
+  };
+}
+
+describe('createMetrics', () => {
+  it('registers the role-specific metric set with a role label', async () => {
+    const primary = await createMetrics('primary', { defaultMetrics: false }).registry.metrics();
+    const secondary = await createMetrics('secondary', { defaultMetrics: false }).registry.metrics();
+    const witness = await createMetrics('witness', { defaultMetrics: false }).registry.metrics();
+    const common = ['sigsum_http_requests_total', 'sigsum_http_responses_total', 'sigsum_http_request_duration_seconds'];
+    const logs = ['sigsum_log_tree_size', 'sigsum_log_storage_errors_total', 'sigsum_log_replication_lag_leaves', 'sigsum_log_replication_lag_seconds', 'sigsum_log_secondary_reachable'];
+    const primaryOnly = [
+      'sigsum_log_pending_leaves',
+      'sigsum_log_published_tree_size',
+      'sigsum_log_published_tree_timestamp_seconds',
+      'sigsum_log_published_tree_age_seconds',
+      'sigsum_log_witness_checkpoint_requests_total',
+      'sigsum_log_witness_checkpoint_request_duration_seconds',
+      'sigsum_log_witness_quorum_total',
+      'sigsum_log_witness_quorum_reached',
+      'sigsum_log_witness_quorum_duration_seconds',
+      'sigsum_log_rate_limit_decisions_total',
+    ];
+    expect(names(primary)).toEqual(new Set([...common, ...logs, ...primaryOnly]));
+    expect(names(secondary)).toEqual(new Set([...common, ...logs]));
+    expect(names(witness)).toEqual(new Set(common));
+    expect(sample(primary, 'sigsum_log_tree_size', { role: 'primary' })).toBe(0);
+    expect(sample(secondary, 'sigsum_log_tree_size', { role: 'secondary' })).toBe(0);
+  });
+
+  it('includes Node process metrics by default', async () => {
+    const text = await createMetrics('witness').registry.metrics();
+    expect(sample(text, 'process_resident_memory_bytes', { role: 'witness' })).toBeGreaterThan(0);
+  });
+
+  it('computes the published tree head age at scrape time; NaN until one is published', async () => {
+    let now = 1_700_000_000_000;
+    const m = createMetrics('primary', { defaultMetrics: false, now: () => now });
+    let text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_log_published_tree_age_seconds')).toBeNaN();
+    expect(sample(text, 'sigsum_log_published_tree_timestamp_seconds')).toBe(0);
+    m.setPublishedTreeHead(42n, 1_699_999_990n);
+    text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_log_published_tree_age_seconds')).toBe(10);
+    expect(sample(text, 'sigsum_log_published_tree_size')).toBe(42);
+    expect(sample(text, 'sigsum_log_published_tree_timestamp_seconds')).toBe(1_699_999_990);
+    now += 25_000;
+    expect(sample(await m.registry.metrics(), 'sigsum_log_published_tree_age_seconds')).toBe(35);
+  });
+
+  it('records witness requests by witness (without scheme), status and retry; latency of successes only', async () => {
+    const m = createMetrics('primary', { defaultMetrics: false });
+    m.observeWitnessRequest('https://witness.example.org/w1', 200, false, 0.2);
+    m.observeWitnessRequest('https://witness.example.org/w1', 200, true, 0.4);
+    m.observeWitnessRequest('http://127.0.0.1:9000', 'other', false, 3);
+    m.observeWitnessRequest('http://127.0.0.1:9000', 422, false, 0.1);
+    m.observeQuorum(true, 0.5);
+    m.observeQuorum(false);
+    const text = await m.registry.metrics();
+    const req = 'sigsum_log_witness_checkpoint_requests_total';
+    expect(sample(text, req, { witness: 'witness.example.org/w1', status: '200', retried: 'false' })).toBe(1);
+    expect(sample(text, req, { witness: 'witness.example.org/w1', status: '200', retried: 'true' })).toBe(1);
+    expect(sample(text, req, { witness: '127.0.0.1:9000', status: 'other', retried: 'false' })).toBe(1);
+    expect(sample(text, req, { witness: '127.0.0.1:9000', status: '422', retried: 'false' })).toBe(1);
+    const lat = 'sigsum_log_witness_checkpoint_request_duration_seconds_count';
+    expect(sample(text, lat, { witness: 'witness.example.org/w1' })).toBe(2);
+    expect(sample(text, lat, { witness: '127.0.0.1:9000' })).toBeUndefined();
+    expect(sample(text, 'sigsum_log_witness_quorum_total', { status: 'true' })).toBe(1);
+    expect(sample(text, 'sigsum_log_witness_quorum_total', { status: 'false' })).toBe(1);
+    expect(sample(text, 'sigsum_log_witness_quorum_reached')).toBe(0);
+    expect(sample(text, 'sigsum_log_witness_quorum_duration_seconds_count')).toBe(1);
+    expect(witnessLabel('https://a.example/x')).toBe('a.example/x');
+  });
+});
+
+describe('metricsPlugin over real HTTP', () => {
+  it('labels requests by route pattern, method and status and serves them on the internal listener', async () => {
+    const m = createMetrics('primary', { defaultMetrics: false });
+    const { pub, internal } = await startServers(m);
+    for (const path of ['/get-leaves/0/1', '/get-leaves/5/9', '/nope/1', '/nope/2']) await (await fetch(pub + path)).text();
+    await (await fetch(`${pub}/add-leaf`, { method: 'POST', body: 'x' })).text();
+    await (await fetch(`${pub}/boom`)).text();
+    await (await fetch(`${pub}/get-leaves/0/1`, { method: 'PROPFIND' })).text();
+    expect((await fetch(`${pub}/metrics`)).status).toBe(404);
+
+    const res = await fetch(`${internal}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await res.text();
+    const leaves = { endpoint: '/get-leaves/:start/:end', method: 'GET' };
+    expect(sample(text, 'sigsum_http_requests_total', { ...leaves, role: 'primary' })).toBe(2);
+    expect(sample(text, 'sigsum_http_responses_total', { ...leaves, status: '200' })).toBe(2);
+    expect(sample(text, 'sigsum_http_request_duration_seconds_count', { ...leaves, status: '200' })).toBe(2);
+    expect(sample(text, 'sigsum_http_responses_total', { endpoint: '/add-leaf', method: 'POST', status: '202' })).toBe(1);
+    expect(sample(text, 'sigsum_http_responses_total', { endpoint: '/boom', method: 'GET', status: '500' })).toBe(1);
+    // Unknown paths share one label value, and unknown methods fold into "other": cardinality stays bounded.
+    expect(sample(text, 'sigsum_http_responses_total', { endpoint: UNMATCHED_ENDPOINT, method: 'GET', status: '404' })).toBe(3);
+    expect(sample(text, 'sigsum_http_responses_total', { endpoint: UNMATCHED_ENDPOINT, method: 'other', status: '404' })).toBe(1);
+    expect(text).not.toContain('/get-leaves/0/1');
+    expect(text).not.toContain('/nope');
+  });
+
+  it('records its own scrapes on the internal listener', async () => {
+    const m = createMetrics('secondary', { defaultMetrics: false });
+    const { internal } = await startServers(m);
+    await (await fetch(`${internal}/metrics`)).text();
+    const text = await (await fetch(`${internal}/metrics`)).text();
+    expect(sample(text, 'sigsum_http_responses_total', { endpoint: '/metrics', method: 'GET', status: '200', role: 'secondary' })).toBe(1);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * A real DNS server on 127.0.0.1 (UDP and TCP on the same random port, via
+ * dns2) serving test zones, for the rate-limit tests.
+ */
+import DNS from 'dns2';
+
+/** How the server answers one name. */
+export type ZoneEntry =
+  | { txt: (string | string[])[]; ttl?: number }
+  | { rcode: 'servfail' | 'refused' }
+  | { silent: true };
+
+/** A running test DNS server. */
+export interface TestDnsServer {
+  /** `127.0.0.1:PORT`, for `createDnsTxtResolver({ server })`. */
+  readonly address: string;
+  readonly port: number;
+  /** Names served; edit freely between requests. Lower-case, no trailing dot. */
+  readonly zone: Map<string, ZoneEntry>;
+  /** Queries received per (lower-case) name. */
+  readonly queries: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const NEGATIVE_TTL = 30;
+
+/** Start a DNS server; names not in `zone` get NXDOMAIN with an SOA (negative TTL 30 s). */
+export async function startTestDnsServer(initial: Record<string, ZoneEntry> = {}): Promise<TestDnsServer> {
+  const zone = new Map(Object.entries(initial));
+  const queries = new Map<string, number>();
+  const handle: DNS.DnsHandler = (request, send) => {
+      const question = request.questions[0];
+      const response = DNS.Packet.createResponseFromRequest(request);
+      if (question === undefined) {
+        response.header.rcode = 1;
+        void send(response);
+        return;
+      }
+      const name = question.name.toLowerCase().replace(/\.$/, '');
+      queries.set(name, (queries.get(name) ?? 0) + 1);
+      const entry = zone.get(name);
+      if (entry === undefined) {
+        response.header.rcode = 3;
+        response.authorities.push({
+          name: name.split('.').slice(-2).join('.'),
+          type: DNS.Packet.TYPE.SOA,
+          class: DNS.Packet.CLASS.IN,
+          ttl: NEGATIVE_TTL,
+          primary: 'ns.test',
+          admin: 'admin.test',
+          serial: 1,
+          refresh: 3600,
+          retry: 600,
+          expiration: 86400,
+          minimum: NEGATIVE_TTL,
+        } as unknown as DNS.Packet.Resource);
+      } else if ('silent' in entry) {
+        return; // never answer: the client times out
+      } else if ('rcode' in entry) {
+        response.header.rcode = entry.rcode === 'servfail' ? 2 : 5;
+      } else if (question.type === DNS.Packet.TYPE.TXT) {
+        for (const data of entry.txt) {
+          response.answers.push({
+            name: question.name,
+            type: DNS.Packet.TYPE.TXT,
+            class: DNS.Packet.CLASS.IN,
+            ttl: entry.ttl ?? 300,
+            data,
+          } as unknown as DNS.Packet.Resource);
+        }
+      }
+      void send(response);
+  };
+  const udp = DNS.createUDPServer(handle);
+  await udp.listen(0, '127.0.0.1');
+  const port = udp.address().port;
+  // TCP on the same port, for answers that do not fit in a UDP datagram.
+  const tcp = DNS.createTCPServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    address: `127.0.0.1:${port}`,
+    port,
+    zone,
+    queries,
+    close: async () => {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/** Helpers shared by several subcommands: policy selection, message input, key input. */
+import { join } from 'node:path';
+import { fromHex } from '../encoding/hex.js';
+import { latin1 } from '../encoding/bytes.js';
+import { sha256 } from '../crypto/sha256.js';
+import { ParseError } from '../errors.js';
+import { parsePolicy, MAX_POLICY_SIZE, type Policy } from '../policy/policy.js';
+import { POLICY_NAME, builtinPolicies, getBuiltinPolicy } from '../policy/builtin.js';
+import { fileExists, readBoundedFile, readTextFile } from '../keys/node/files.js';
+import { usageError } from './util.js';
+
+/** Default directory of installed named policies (sigsum-go). */
+export const DEFAULT_POLICY_DIR = '/etc/sigsum/policy';
+/** File name suffix of installed policies. */
+export const POLICY_SUFFIX = '.sigsum-policy';
+
+/** Directory of installed policies: `$SIGSUM_POLICY_DIR` or the default. */
+export function policyDir(): string {
+  const d = process.env.SIGSUM_POLICY_DIR;
+  return d === undefined || d === '' ? DEFAULT_POLICY_DIR : d;
+}
+
+/** Read and parse a policy file. */
+export async function readPolicyFile(path: string): Promise<Policy> {
+  const bytes = await readBoundedFile(path, MAX_POLICY_SIZE);
+  try {
+    return parsePolicy(bytes);
+  } catch (e) {
+    if (e instanceof ParseError) throw new ParseError(e.code, e.message, `${path}: ${e.where ?? ''}`.replace(/: $/, ''));
+    throw e;
+  }
+}
+
+/** A named policy: an installed one wins over a builtin of the same name (sigsum-go). */
+export async function namedPolicy(name: string): Promise<Policy> {
+  if (!POLICY_NAME.test(name)) throw new ParseError('policy.name', `invalid policy name ${JSON.stringify(name)}`, 'policy name');
+  const installed = join(policyDir(), name + POLICY_SUFFIX);
+  if (await fileExists(installed)) return readPolicyFile(installed);
+  return getBuiltinPolicy(name);
+}
+
+/** Names of installed and builtin policies, sorted, without duplicates. */
+export async function listPolicyNames(): Promise<{ name: string; source: 'installed' | 'builtin' }[]> {
+  const out = new Map<string, 'installed' | 'builtin'>();
+  for (const n of Object.keys(builtinPolicies)) out.set(n, 'builtin');
+  try {
+    const { readdir } = await import('node:fs/promises');
+    for (const f of await readdir(policyDir())) {
+      if (f.endsWith(POLICY_SUFFIX) && POLICY_NAME.test(f.slice(0, -POLICY_SUFFIX.length))) out.set(f.slice(0, -POLICY_SUFFIX.length), 'installed');
+    }
+  } catch {
+    // No policy directory: only builtins.
+  }
+  return [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, source]) => ({ name, source }));
+}
+
+/**
+ * Choose the policy as sigsum-go's tools do: `-p FILE` or `-P NAME` (not
+ * both), else a `sigsum-policy="NAME"` from the key file, else none.
+ */
+export async function selectPolicy(opts: { policy?: string; namedPolicy?: string; nameFromKey?: string | undefined }): Promise<Policy | undefined> {
+  if (opts.policy !== undefined && opts.namedPolicy !== undefined) throw usageError('-p (--policy) and -P (--named-policy) cannot be used together');
+  if (opts.policy !== undefined) return readPolicyFile(opts.policy);
+  if (opts.namedPolicy !== undefined) return namedPolicy(opts.namedPolicy);
+  if (opts.nameFromKey !== undefined) return namedPolicy(opts.nameFromKey);
+  return undefined;
+}
+
+const HEX64 = /^[\t\n\v\f\r ]*([0-9a-fA-F]{64})[\t\n\v\f\r ]*$/;
+
+/**
+ * The 32-byte message for submit/verify: SHA-256 of the data by default;
+ * with `--raw-hash` the data itself, which must be exactly 32 bytes or 64 hex
+ * digits with optional surrounding whitespace (sigsum-go).
+ */
+export function messageOf(data: Uint8Array, rawHash: boolean, where = 'input'): Uint8Array {
+  if (!rawHash) return sha256(data);
+  if (data.length === 32) return data.slice();
+  if (data.length < 200) {
+    const m = HEX64.exec(latin1(data));
+    if (m) return fromHex(m[1]!, where, 32);
+  }
+  throw new ParseError('input.raw-hash', `with --raw-hash the input must be 32 bytes or 64 hex digits, got ${data.length} bytes`, where);
+}
+
+/** Read a hex value file (signature, hash), trimming surrounding whitespace. */
+export async function readHexFile(path: string, length: number): Promise<Uint8Array> {
+  return fromHex((await readTextFile(path, 64 * 1024)).trim(), path, length);
+}

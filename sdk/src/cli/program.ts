@@ -1,0 +1,81 @@
+/**
+ * The `sigsum` command: one program whose subcommands follow sigsum-go's
+ * tools (`sigsum-key`, `sigsum-submit`, `sigsum-verify`, `sigsum-token`,
+ * `sigsum-monitor`, `sigsum-policy`) flag for flag. GNU-style options via
+ * commander: `-kFILE`, `-k FILE`, `--key=FILE`, `--key FILE`, `--` ends options.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT, describeError } from './util.js';
+import { addKeyCommands } from './key.js';
+import { addSubmitCommand } from './submit.js';
+import { addVerifyCommand } from './verify.js';
+import { addTokenCommands } from './token.js';
+import { addPolicyCommands } from './policy.js';
+import { addMonitorCommand } from './monitor.js';
+
+/** The package version, shown by `--version`. */
+export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** Apply the settings every (sub)command shares: exit handling, version, help. */
+export function configure(cmd: Command): Command {
+  cmd.exitOverride().showHelpAfterError('(run with --help for usage)').helpOption('-h, --help', 'show usage message and exit');
+  return cmd;
+}
+
+/** Build the command tree (exported for the docs generator and tests). */
+export function buildProgram(): Command {
+  const program = configure(new Command('sigsum'))
+    .description('Sigsum tools: keys, submit, verify, submit tokens, monitor, policies (sigsum-go compatible)')
+    .version(VERSION, '-v, --version', 'show program version and exit')
+    .enablePositionalOptions() // options after a subcommand belong to it (from-vkey -v is --verbose)
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 success; 1 failure (invalid signature or proof, log errors, bad input); 2 usage error.
+Environment: SSH_AUTH_SOCK (ssh-agent for keys given as public key files),
+             SIGSUM_POLICY_DIR (installed named policies, default /etc/sigsum/policy).`,
+    );
+  program
+    .command('version')
+    .description('show program version and exit')
+    .action(() => {
+      process.stdout.write(`sigsum (sigsum-kit) ${VERSION}\n`);
+    });
+  addKeyCommands(program);
+  addSubmitCommand(program);
+  addVerifyCommand(program);
+  addTokenCommands(program);
+  addPolicyCommands(program);
+  addMonitorCommand(program);
+  for (const c of program.commands) {
+    configure(c);
+    for (const s of c.commands) configure(s);
+  }
+  return program;
+}
+
+/** Run the command line `argv` (without node and script); resolves to the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return EXIT.USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      // commander already printed its message.
+      return EXIT.USAGE;
+    }
+    if (e instanceof CliError) {
+      if (e.message !== '') process.stderr.write(`sigsum: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`sigsum: ${describeError(e)}\n`);
+    return EXIT.FAILURE;
+  }
+}

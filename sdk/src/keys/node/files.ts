@@ -1,0 +1,97 @@
+/**
+ * File helpers for keys and other outputs: atomic writes (temporary file in
+ * the same directory, fsync, rename) with explicit permissions, and bounded
+ * reads so that a wrong path cannot make a tool read gigabytes.
+ */
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ParseError, SigsumError } from '../../errors.js';
+
+/** Default bound for key, policy, proof and request files: 1 MiB. */
+export const DEFAULT_MAX_FILE_BYTES = 1 << 20;
+
+/** A file that could not be read or written. */
+export class FileError extends SigsumError {}
+
+/**
+ * Write `data` to `path` atomically: readers see the old file or the whole new
+ * one, never a partial write. The file is created with `mode` (0600 for
+ * private keys) before any byte is written.
+ */
+export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fh;
+  try {
+    fh = await open(tmp, 'wx', mode);
+  } catch (e) {
+    throw new FileError('file.write', (e as Error).message, path);
+  }
+  try {
+    await fh.chmod(mode); // the umask may have removed bits; never added any
+    await fh.writeFile(data);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await rename(tmp, path);
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw new FileError('file.write', (e as Error).message, path);
+  }
+}
+
+/**
+ * Read a whole file of at most `maxBytes` bytes.
+ * @throws FileError `file.read` when it cannot be read, ParseError `file.size` when it is larger.
+ */
+export async function readBoundedFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new FileError('file.read', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message, path);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.size > maxBytes) throw new ParseError('file.size', `file of ${st.size} bytes exceeds the limit of ${maxBytes}`, path);
+    // Read up to one byte past the limit: a file that grows meanwhile is still caught.
+    const buf = new Uint8Array(Math.min(maxBytes + 1, Math.max(st.size + 1, 1)));
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n === buf.length) {
+        if (n > maxBytes) throw new ParseError('file.size', `file exceeds the limit of ${maxBytes} bytes`, path);
+        break;
+      }
+    }
+    return buf.slice(0, n);
+  } catch (e) {
+    if (e instanceof SigsumError) throw e;
+    throw new FileError('file.read', (e as Error).message, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Read a text file (UTF-8) of at most `maxBytes` bytes. */
+export async function readTextFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<string> {
+  const b = await readBoundedFile(path, maxBytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(b);
+  } catch {
+    throw new ParseError('file.utf8', 'file is not valid UTF-8', path);
+  }
+}
+
+/** True when `path` exists. */
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Builtin named policies of sigsum-go (pkg/policy/builtin), byte for byte, so
+ * that `sigsum-policy="<name>"` in a key file resolves without a policy file.
+ * Parsed lazily and cached.
+ */
+import { ParseError } from '../errors.js';
+import { parsePolicy, type Policy } from './policy.js';
+
+/** Texts of the builtin policies, by name. */
+export const builtinPolicies: Readonly<Record<string, string>> = /* @__PURE__ */ Object.freeze({
+  "sigsum-generic-2025-1": "# This is a Sigsum trust policy that has been vetted by the Sigsum project\n# See https://git.glasklar.is/sigsum/project/documentation/-/blob/main/policy-maintenance.md\n\n# https://git.glasklar.is/glasklar/services/sigsum-logs/-/blob/main/instances/seasalp.md (accessed 2025-12-04)\nlog 0ec7e16843119b120377a73913ac6acbc2d03d82432e2c36b841b09a95841f25 https://seasalp.glasklar.is\n\n# https://ginkgo.tlog.mullvad.net/about (accessed 2025-12-04)\nlog f00c159663d09bbda6131ee1816863b6adcacfe80b0b288000b11aba8fe38314 https://ginkgo.tlog.mullvad.net\n\n# https://git.glasklar.is/glasklar/services/witnessing/-/blob/main/witness.glasklar.is/about.md (accessed 2025-12-04)\nwitness witness.glasklar.is            b2106db9065ec97f25e09c18839216751a6e26d8ed8b41e485a563d3d1498536\n\n# https://witness.mullvad.net/about (accessed 2025-12-04)\nwitness witness.mullvad.net            15d6d0141543247b74bab3c1076372d9c894f619c376d64b29aa312cc00f61ad\n\n# https://github.com/tillitis/tillitis.se-tillitis-witness-1/blob/main/about.md (accessed 2025-12-04)\nwitness tillitis.se/tillitis-witness-1 076be8c9ee7ea60916f0df3608c945d7730082ecb37749dad2c9ed339fea770c\n\n# Requiring 2 of 3 is intended to give reasonable balance between security and availability.\ngroup quorum-rule 2 witness.glasklar.is witness.mullvad.net tillitis.se/tillitis-witness-1\n\nquorum quorum-rule\n",
+  "sigsum-test-2025-3": "# Policy using two sigsum test logs at test.sigsum.org/barreleye and serviceberry.tlog.stagemole.eu\n\nlog 4644af2abd40f4895a003bca350f9d5912ab301a49c77f13e5b6d905c20a5fe6 https://test.sigsum.org/barreleye\nlog 47e481606d8acba747a6b053d6c2d191605fb122175d410a1202a91430abce39 https://serviceberry.tlog.stagemole.eu\n\n# Test witness operated by Niels M\u00f6ller running on a Glasklar Teknik server\nwitness poc.sigsum.org/nisse                       1c25f8a44c635457e2e391d1efbca7d4c2951a0aef06225a881e46b98962ac6c\n\n# Test witness operated by Rasmus Dahlberg - https://www.rgdd.se/poc-witness/about\nwitness rgdd.se/poc-witness                        28c92a5a3a054d317c86fc2eeb6a7ab2054d6217100d0be67ded5b74323c5806\n\n# Test witness operated by Elias Rudberg - https://witness1.smartit.nu/witness1/about.txt\nwitness witness1.smartit.nu/witness1               f4855a0f46e8a3e23bb40faf260ee57ab8a18249fa402f2ca2d28a60e1a3130e\n\n# Staging witness operated by Filippo Valsorda - https://navigli.sunlight.geomys.org/\nwitness witness.navigli.sunlight.geomys.org        dcbf728e02d479f5a7e20dc09adf525833ed6e797526517aeb07fc6854849fc6\n\n# Test witness operated by Florian Larysch - https://remora.n621.de/\nwitness remora.n621.de                             ebcdeb78e7fdb2ef9227b2c1ef11e94600b55b4d6d9a57877e31ee89e59adc36\n\n# Test witness operated by Mullvad VPN AB - https://witness.stagemole.eu/about\nwitness witness.stagemole.eu                       4a921b7caef58ae670cdc11ef4184f1c058f7b9259a9107a969f69fa54aa496f\n\n# Test witness operated by Tillitis AB - new key since October 2025\nwitness tillitis.se/test-witness-1                 636582aec12f32c18a21733db9e3f718058ee7aaec6dbe4eb81781e0f4300c6e\n\n# Test witness operated by Google TrustFabric team - https://transparency.dev/witnesses/\nwitness transparency.dev/DEV:witness-little-garden 2b6eb0ec483503544cde4e8fc1ce6d1921db21dffccc186865f808f7625443cc\n\n# Group of 3 witnesses that are all run by Glasklar employees\ngroup glasklar-test-witnesses 2 poc.sigsum.org/nisse rgdd.se/poc-witness witness1.smartit.nu/witness1\n\n# Requiring 4 of 6 is intended to give reasonable reliability.\ngroup quorum-rule 4 glasklar-test-witnesses witness.navigli.sunlight.geomys.org remora.n621.de witness.stagemole.eu tillitis.se/test-witness-1 transparency.dev/DEV:witness-little-garden\n\nquorum quorum-rule\n",
+  "sigsum-test1-2025": "# Policy using the sigsum test log at test.sigsum.org/barreleye\n\nlog 4644af2abd40f4895a003bca350f9d5912ab301a49c77f13e5b6d905c20a5fe6 https://test.sigsum.org/barreleye\n\nwitness poc.sigsum.org/nisse         1c25f8a44c635457e2e391d1efbca7d4c2951a0aef06225a881e46b98962ac6c\nwitness rgdd.se/poc-witness          28c92a5a3a054d317c86fc2eeb6a7ab2054d6217100d0be67ded5b74323c5806\nwitness witness1.smartit.nu/witness1 f4855a0f46e8a3e23bb40faf260ee57ab8a18249fa402f2ca2d28a60e1a3130e\n\n# Requiring 2 of 3 is intended to give reasonable reliability.\ngroup quorum-rule 2 poc.sigsum.org/nisse rgdd.se/poc-witness witness1.smartit.nu/witness1\n\nquorum quorum-rule\n",
+  "sigsum-test2-2025": "# Policy using the sigsum test log at test.sigsum.org/barreleye\n\nlog 4644af2abd40f4895a003bca350f9d5912ab301a49c77f13e5b6d905c20a5fe6 https://test.sigsum.org/barreleye\n\n# Test witness operated by Niels M\u00f6ller running on a Glasklar Teknik server\nwitness poc.sigsum.org/nisse            1c25f8a44c635457e2e391d1efbca7d4c2951a0aef06225a881e46b98962ac6c\n\n# Test witness operated by Rasmus Dahlberg\nwitness rgdd.se/poc-witness             28c92a5a3a054d317c86fc2eeb6a7ab2054d6217100d0be67ded5b74323c5806\n\n# Test witness operated by Elias Rudberg\nwitness witness1.smartit.nu/witness1    f4855a0f46e8a3e23bb40faf260ee57ab8a18249fa402f2ca2d28a60e1a3130e\n\n# Test witness operated by Filippo Valsorda\nwitness navigli.sunlight.geomys.org/dev b20196b937a30d19f0cb7dfa2d5388bc8ddde9cc3df4c24fcf63db27a573d3f2\n\n# See about page: https://remora.n621.de/\nwitness remora.n621.de                  ebcdeb78e7fdb2ef9227b2c1ef11e94600b55b4d6d9a57877e31ee89e59adc36\n\n# Test witness operated by Gr\u00e9goire D\u00e9trez\nwitness witness.stagemole.eu            4a921b7caef58ae670cdc11ef4184f1c058f7b9259a9107a969f69fa54aa496f\n\n# Test witness operated by Tillitis AB\nwitness tillitis.se/test-witness-1      5c35281928e9da396beede5f22a2251a589e6ac6de52a4de85de8634ffccaf6d\n\n# Group of 3 witnesses that are all run by Glasklar employees\ngroup glasklar-test-witnesses 2 poc.sigsum.org/nisse rgdd.se/poc-witness witness1.smartit.nu/witness1\n\n# Requiring 4 of 5 is intended to give reasonable reliability.\ngroup quorum-rule 4 glasklar-test-witnesses navigli.sunlight.geomys.org/dev remora.n621.de witness.stagemole.eu tillitis.se/test-witness-1\n\nquorum quorum-rule\n",
+});
+
+/** Names of the builtin policies, sorted. */
+export const builtinPolicyNames: readonly string[] = /* @__PURE__ */ Object.freeze(Object.keys(builtinPolicies).sort());
+
+/** A valid policy name (named-policy proposal): `^[a-z0-9][a-z0-9-]+$`. */
+export const POLICY_NAME = /^[a-z0-9][a-z0-9-]+$/;
+
+const cache = new Map<string, Policy>();
+
+/**
+ * The parsed builtin policy `name` (cached: every call returns the same object).
+ * @throws ParseError `policy.name` for a malformed name, `policy.unknown-builtin` for an unknown one.
+ */
+export function getBuiltinPolicy(name: string): Policy {
+  if (!POLICY_NAME.test(name)) throw new ParseError('policy.name', `invalid policy name ${JSON.stringify(name)}: must match ${POLICY_NAME.source}`, 'policy name');
+  let p = cache.get(name);
+  if (p === undefined) {
+    if (!Object.hasOwn(builtinPolicies, name)) throw new ParseError('policy.unknown-builtin', `no builtin policy named ${JSON.stringify(name)}`, 'policy name');
+    p = parsePolicy(builtinPolicies[name]!);
+    cache.set(name, p);
+  }
+  return p;
+}

@@ -1,0 +1,272 @@
+/**
+ * Sigsum trust policies: the text format of sigsum-go `policy.ParseConfig`
+ * (with the 2025 stricter rules) and k-of-n quorum evaluation.
+ *
+ * ```
+ * log <hex public key> [url]
+ * witness <name> <hex public key> [url]
+ * group <name> all|any|<k> <member>...
+ * quorum <name>
+ * ```
+ */
+import { ParseError } from '../errors.js';
+import { latin1 } from '../encoding/bytes.js';
+import { fromHex, toHex } from '../encoding/hex.js';
+import { keyHash } from '../crypto/keyhash.js';
+import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
+
+/** The predefined empty group: `quorum none` requires no cosignatures. */
+export const QUORUM_NONE = 'none';
+/** Largest policy file accepted (bytes). Real policies are a few KiB. */
+export const MAX_POLICY_SIZE = 1 << 20;
+/** Longest line accepted, as Go's bufio.Scanner (64 KiB including the newline). */
+export const MAX_POLICY_LINE = 64 * 1024 - 1;
+
+/** A log trusted by the policy. */
+export interface PolicyLog {
+  /** Raw 32-byte Ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  /** SHA-256 of the public key. */
+  readonly keyHash: Uint8Array;
+  /** Lowercase hex of {@link PolicyLog.keyHash}. */
+  readonly keyHashHex: string;
+  /** Base URL, if the policy gives one. */
+  readonly url: string | undefined;
+  /** Line of the policy that defined it. */
+  readonly line: number;
+}
+
+/** A witness named by the policy. */
+export interface PolicyWitness {
+  /** Name as written (non-UTF-8 bytes replaced by U+FFFD for display). */
+  readonly name: string;
+  /** Raw 32-byte Ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  /** SHA-256 of the public key (matches `cosignature=` lines). */
+  readonly keyHash: Uint8Array;
+  /** Lowercase hex of {@link PolicyWitness.keyHash}. */
+  readonly keyHashHex: string;
+  /** Base URL, if the policy gives one. */
+  readonly url: string | undefined;
+  /** Line of the policy that defined it. */
+  readonly line: number;
+}
+
+/** A node of the quorum tree: a witness, or a k-of-n group of nodes. */
+export type QuorumNode =
+  | { readonly kind: 'witness'; readonly name: string; readonly witness: PolicyWitness }
+  | { readonly kind: 'group'; readonly name: string; readonly threshold: number; readonly members: readonly QuorumNode[] };
+
+/** The set of verified witnesses, as key hashes (bytes or lowercase/uppercase hex). */
+export type KeyHashSet = Iterable<Uint8Array | string>;
+
+/** A parsed policy; immutable and reusable across any number of verifications. */
+export class Policy {
+  /** Logs in file order. */
+  readonly logs: readonly PolicyLog[];
+  /** Witnesses in file order. */
+  readonly witnesses: readonly PolicyWitness[];
+  /** The quorum tree (`none` is a group with threshold 0 and no members). */
+  readonly quorum: QuorumNode;
+  readonly #logs: Map<string, PolicyLog>;
+  readonly #witnesses: Map<string, PolicyWitness>;
+
+  /** @internal Use {@link parsePolicy}. */
+  constructor(logs: PolicyLog[], witnesses: PolicyWitness[], quorum: QuorumNode) {
+    this.logs = Object.freeze(logs);
+    this.witnesses = Object.freeze(witnesses);
+    this.quorum = quorum;
+    this.#logs = new Map(logs.map((l) => [l.keyHashHex, l]));
+    this.#witnesses = new Map(witnesses.map((w) => [w.keyHashHex, w]));
+  }
+
+  /** The log with this key hash, if the policy trusts it. */
+  findLog(logKeyHash: Uint8Array | string): PolicyLog | undefined {
+    return this.#logs.get(hexKey(logKeyHash));
+  }
+
+  /** The witness with this key hash, if the policy names it. */
+  findWitness(witnessKeyHash: Uint8Array | string): PolicyWitness | undefined {
+    return this.#witnesses.get(hexKey(witnessKeyHash));
+  }
+
+  /**
+   * Whether the quorum holds when exactly the witnesses in `verified` gave
+   * valid cosignatures (k-of-n evaluation of the quorum tree; key hashes not
+   * in the policy are ignored).
+   */
+  quorumHolds(verified: KeyHashSet): boolean {
+    const set = new Set<string>();
+    for (const k of verified) set.add(hexKey(k));
+    return evaluate(this.quorum, set);
+  }
+}
+
+function evaluate(node: QuorumNode, verified: ReadonlySet<string>): boolean {
+  if (node.kind === 'witness') return verified.has(node.witness.keyHashHex);
+  let n = 0;
+  for (const m of node.members) if (evaluate(m, verified)) n++;
+  return n >= node.threshold;
+}
+
+function hexKey(k: Uint8Array | string): string {
+  return typeof k === 'string' ? k.toLowerCase() : toHex(k);
+}
+
+const utf8Lenient = new TextDecoder('utf-8');
+
+/** Display form of a name that was read as Latin-1 (one char per byte). */
+function displayName(raw: string): string {
+  if (/^[\x00-\x7f]*$/.test(raw)) return raw;
+  return utf8Lenient.decode(Uint8Array.from(raw, (c) => c.charCodeAt(0)));
+}
+
+/** Mutable state while a policy is read. */
+interface Builder {
+  names: Map<string, QuorumNode>;
+  /** Names already used as a member (value: parent group), plus `none`, which can never be one. */
+  used: Map<string, string>;
+  logs: PolicyLog[];
+  logKeys: Set<string>;
+  witnesses: PolicyWitness[];
+  witnessKeys: Set<string>;
+  quorum: QuorumNode | undefined;
+}
+
+function fail(code: string, message: string, line: number): never {
+  throw new ParseError(code, message, `line ${line}`);
+}
+
+function publicKeyField(s: string, line: number, what: string): Uint8Array {
+  return fromHex(s, `line ${line} (${what})`, PUBLIC_KEY_SIZE);
+}
+
+function urlField(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : displayName(s);
+}
+
+// Go's strconv.Atoi in base 10: optional sign, decimal digits, leading zeros allowed.
+const ATOI = /^[+-]?[0-9]+$/;
+
+function parseLine(b: Builder, fields: string[], line: number): void {
+  const [keyword, ...args] = fields as [string, ...string[]];
+  switch (keyword) {
+    case 'log': {
+      if (args.length < 1 || args.length > 2) fail('policy.arguments', 'invalid log line: public key required, url optional', line);
+      const publicKey = publicKeyField(args[0]!, line, 'log key');
+      const kh = keyHash(publicKey);
+      const hex = toHex(kh);
+      if (b.logKeys.has(hex)) fail('policy.duplicate-log', `duplicate log key ${toHex(publicKey)}`, line);
+      b.logKeys.add(hex);
+      b.logs.push({ publicKey, keyHash: kh, keyHashHex: hex, url: urlField(args[1]), line });
+      return;
+    }
+    case 'witness': {
+      if (args.length < 2 || args.length > 3) fail('policy.arguments', 'invalid witness line: name and public key required, url optional', line);
+      const name = args[0]!;
+      const publicKey = publicKeyField(args[1]!, line, 'witness key');
+      if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(displayName(name))}`, line);
+      const kh = keyHash(publicKey);
+      const hex = toHex(kh);
+      if (b.witnessKeys.has(hex)) fail('policy.duplicate-witness', `duplicate witness key ${toHex(publicKey)}`, line);
+      b.witnessKeys.add(hex);
+      const witness: PolicyWitness = { name: displayName(name), publicKey, keyHash: kh, keyHashHex: hex, url: urlField(args[2]), line };
+      b.witnesses.push(witness);
+      b.names.set(name, { kind: 'witness', name: witness.name, witness });
+      return;
+    }
+    case 'group': {
+      if (args.length < 3) fail('policy.arguments', 'invalid group line: name, threshold and at least one member required', line);
+      const name = args[0]!;
+      const memberNames = args.slice(2);
+      const n = memberNames.length;
+      const t = args[1]!;
+      let threshold: number;
+      if (t === 'any') threshold = 1;
+      else if (t === 'all') threshold = n;
+      else if (ATOI.test(t)) {
+        // Anything beyond 15 digits is out of range for any group; keep it out of Number's exactness issues.
+        const digits = t.replace(/^[+-]/, '').replace(/^0+(?=.)/, '');
+        threshold = digits.length > 15 ? Infinity : Number(t);
+      } else fail('policy.threshold', `invalid threshold ${JSON.stringify(displayName(t))}: want all, any or a number`, line);
+      if (!(threshold >= 1 && threshold <= n)) fail('policy.threshold', `threshold ${displayName(t)} out of range 1..${n}`, line);
+      if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(displayName(name))}`, line);
+      const members: QuorumNode[] = [];
+      for (const m of memberNames) {
+        const parent = b.used.get(m);
+        if (parent !== undefined) {
+          if (parent === '') fail('policy.member', `${JSON.stringify(displayName(m))} cannot be a group member`, line);
+          fail('policy.member', `${JSON.stringify(displayName(m))} is already a member of ${JSON.stringify(displayName(parent))}`, line);
+        }
+        const node = b.names.get(m);
+        if (node === undefined) fail('policy.undefined', `undefined name ${JSON.stringify(displayName(m))}`, line);
+        b.used.set(m, name);
+        members.push(node);
+      }
+      b.names.set(name, { kind: 'group', name: displayName(name), threshold, members: Object.freeze(members) });
+      return;
+    }
+    case 'quorum': {
+      if (args.length !== 1) fail('policy.arguments', 'invalid quorum line: exactly one group or witness name required', line);
+      if (b.quorum !== undefined) fail('policy.quorum-twice', 'quorum can only be set once', line);
+      const node = b.names.get(args[0]!);
+      if (node === undefined) fail('policy.undefined', `undefined name ${JSON.stringify(displayName(args[0]!))}`, line);
+      b.quorum = node;
+      return;
+    }
+    default:
+      fail('policy.keyword', `unknown keyword ${JSON.stringify(displayName(keyword))}`, line);
+  }
+}
+
+/**
+ * Parse a policy file. Rules (sigsum-go `policy.ParseConfig`):
+ * fields are separated by SP/TAB only; a line whose first field starts with
+ * `#` is a comment (a `#` later on a line is an ordinary field); LF ends a
+ * line and one CR before it is dropped; any other byte below 0x20 or 0x7F is
+ * an error; bytes ≥ 0x80 are opaque; names must be defined before use; each
+ * name is a member of at most one group; `none` is predefined, and cannot be
+ * redefined or be a member; exactly one `quorum` line; no duplicate log or
+ * witness keys; thresholds are `any`, `all` or a decimal with optional sign
+ * and leading zeros (Go's `strconv.Atoi`) in 1..n.
+ *
+ * @param text the file, as text or as raw bytes (bytes are not decoded, so
+ *   invalid UTF-8 in comments or names is accepted as Go does).
+ * @throws ParseError with `where` = `line N` (or no `where` for a missing quorum).
+ */
+export function parsePolicy(text: string | Uint8Array): Policy {
+  if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw new TypeError('policy must be a string or Uint8Array');
+  // Work on one char per byte so that limits and checks are about bytes.
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  if (bytes.length > MAX_POLICY_SIZE) throw new ParseError('policy.size', `policy of ${bytes.length} bytes exceeds the limit of ${MAX_POLICY_SIZE}`);
+  const s = latin1(bytes);
+  const b: Builder = {
+    names: new Map([[QUORUM_NONE, { kind: 'group', name: QUORUM_NONE, threshold: 0, members: [] }]]),
+    used: new Map([[QUORUM_NONE, '']]),
+    logs: [],
+    logKeys: new Set(),
+    witnesses: [],
+    witnessKeys: new Set(),
+    quorum: undefined,
+  };
+  let start = 0;
+  for (let lineNo = 1; start < s.length; lineNo++) {
+    const nl = s.indexOf('\n', start);
+    const end = nl < 0 ? s.length : nl;
+    if (end - start > MAX_POLICY_LINE) fail('policy.line-too-long', `line longer than ${MAX_POLICY_LINE} bytes`, lineNo);
+    let line = s.slice(start, end);
+    start = end + 1;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    for (let i = 0; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
+        fail('policy.control', `invalid control character 0x${c.toString(16).padStart(2, '0')} at column ${i + 1}`, lineNo);
+      }
+    }
+    const fields = line.split(/[ \t]+/).filter((f) => f !== '');
+    if (fields.length === 0 || fields[0]!.startsWith('#')) continue;
+    parseLine(b, fields, lineNo);
+  }
+  if (b.quorum === undefined) throw new ParseError('policy.no-quorum', 'no quorum defined');
+  return new Policy(b.logs, b.witnesses, b.quorum);
+}

@@ -1,0 +1,225 @@
+/**
+ * Offline verification of a Sigsum proof in the six steps of sigsum-go
+ * doc/sigsum-proof.md, with a result that names the failing step and carries
+ * the details a user interface can show.
+ */
+import { SigsumError } from '../errors.js';
+import { bytesEqual } from '../encoding/bytes.js';
+import { toHex } from '../encoding/hex.js';
+import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
+import { keyHash as keyHashOf } from '../crypto/keyhash.js';
+import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
+import { TREE_LEAF_NAMESPACE, verifyNamespaced } from '../crypto/namespace.js';
+import { leafHashOf, type Leaf } from '../types/leaf.js';
+import { rootFromInclusionProof } from '../merkle/verify.js';
+import type { Policy, PolicyLog } from '../policy/policy.js';
+import { verifyCosignedTreeHead, type CosignatureCheck, type CosignedTreeHeadResult } from '../policy/verify.js';
+import type { SigsumProof } from './format.js';
+
+/** The six verification steps, in order (index + 1 = step number). */
+export const PROOF_STEPS = ['checksum', 'submitter', 'leaf-signature', 'log', 'cosignatures', 'inclusion'] as const;
+/** Name of a verification step. */
+export type ProofStepName = (typeof PROOF_STEPS)[number];
+
+/** A submitter key: raw public key bytes, or an object carrying them (e.g. a parsed OpenSSH key). */
+export type SubmitterKey = Uint8Array | { readonly publicKey: Uint8Array };
+
+/** What was signed, and the keys and policy to check against. Give exactly one of `data` or `message`. */
+export type VerifyProofOptions = {
+  /** Public keys of the accepted submitters. */
+  readonly submitterKeys: readonly SubmitterKey[];
+  /** The trust policy (parse once and reuse). */
+  readonly policy: Policy;
+} & (
+  | {
+      /** The logged data; the message is SHA-256(data) (what `sigsum-submit` signs by default). */
+      readonly data: Uint8Array;
+      readonly message?: undefined;
+    }
+  | {
+      /** The 32-byte message itself (`--raw-hash`). */
+      readonly message: Uint8Array;
+      readonly data?: undefined;
+    }
+);
+
+/** Everything learned while verifying; fields are filled as far as verification got. */
+export interface ProofDetails {
+  /** The 32-byte message (SHA-256 of the data, or given). */
+  readonly message: Uint8Array | undefined;
+  /** checksum = SHA-256(message). */
+  readonly checksum: Uint8Array | undefined;
+  /** The leaf's submitter key hash (hex). */
+  readonly submitterKeyHash: string;
+  /** The matching submitter public key, if one matched. */
+  readonly submitterKey: Uint8Array | undefined;
+  /** Whether the leaf signature verified (undefined if not checked). */
+  readonly leafSignatureValid: boolean | undefined;
+  /** The log's key hash (hex) named by the proof. */
+  readonly logKeyHash: string;
+  /** The policy's log, if known. */
+  readonly log: PolicyLog | undefined;
+  /** Whether the log signature verified (undefined if not checked). */
+  readonly logSignatureValid: boolean | undefined;
+  /** Every cosignature with its verdict (empty if not checked). */
+  readonly cosignatures: readonly CosignatureCheck[];
+  /** Whether the policy's quorum holds (undefined if not checked). */
+  readonly quorum: boolean | undefined;
+  /** Tree size and root (hex). */
+  readonly treeSize: bigint;
+  /** Root hash of the tree head (hex). */
+  readonly rootHash: string;
+  /** Leaf index of the inclusion proof. */
+  readonly leafIndex: bigint;
+  /** Inclusion path (hex), leaf to root. */
+  readonly inclusionPath: readonly string[];
+  /** RFC 6962 hash of the reconstructed leaf (hex). */
+  readonly leafHash: string | undefined;
+  /** Root computed from the leaf hash and the path (hex), if the path was well formed. */
+  readonly computedRoot: string | undefined;
+}
+
+/** Successful verification. */
+export interface ProofVerified {
+  readonly ok: true;
+  /** Details of every step. */
+  readonly details: ProofDetails;
+}
+
+/** Failed verification: the first step that failed. */
+export interface ProofRejected {
+  readonly ok: false;
+  /** Step number 1..6 (see {@link PROOF_STEPS}). */
+  readonly step: 1 | 2 | 3 | 4 | 5 | 6;
+  /** Step name. */
+  readonly stepName: ProofStepName;
+  /** Stable error code, e.g. `proof.leaf-signature`, `inclusion.root-mismatch`. */
+  readonly code: string;
+  /** Human-readable reason. */
+  readonly message: string;
+  /** What was learned up to (and where cheap, beyond) the failing step. */
+  readonly details: ProofDetails;
+}
+
+/** Outcome of {@link verifyProof}. */
+export type ProofVerification = ProofVerified | ProofRejected;
+
+function rawKey(k: SubmitterKey): Uint8Array {
+  return k instanceof Uint8Array ? k : k.publicKey;
+}
+
+/**
+ * Verify a parsed proof in the six steps of the proof spec:
+ * (1) checksum = SHA-256(message), message = SHA-256(data) unless given;
+ * (2) the leaf key hash equals the hash of a given submitter key;
+ * (3) the leaf signature over the checksum;
+ * (4) the log is in the policy and its tree head signature is valid;
+ * (5) cosignatures of the policy's witnesses satisfy the quorum (unknown
+ *     witnesses are ignored, invalid ones only count as missing);
+ * (6) the inclusion proof leads from the leaf hash to the root (size 1: the
+ *     leaf hash is the root).
+ * All signatures are verified concurrently; the result reports the first
+ * failing step in order. Never throws for bad proofs or keys.
+ */
+export async function verifyProof(proof: SigsumProof, options: VerifyProofOptions): Promise<ProofVerification> {
+  const th = proof.treeHead;
+  let details: ProofDetails = {
+    message: undefined,
+    checksum: undefined,
+    submitterKeyHash: toHex(proof.leaf.keyHash),
+    submitterKey: undefined,
+    leafSignatureValid: undefined,
+    logKeyHash: toHex(proof.logKeyHash),
+    log: undefined,
+    logSignatureValid: undefined,
+    cosignatures: [],
+    quorum: undefined,
+    treeSize: th.size,
+    rootHash: toHex(th.rootHash),
+    leafIndex: proof.inclusion.leafIndex,
+    inclusionPath: proof.inclusion.path.map(toHex),
+    leafHash: undefined,
+    computedRoot: undefined,
+  };
+  const reject = (step: ProofRejected['step'], code: string, message: string): ProofRejected => ({ ok: false, step, stepName: PROOF_STEPS[step - 1]!, code, message, details });
+
+  // Step 1: checksum.
+  let message: Uint8Array;
+  if (options.data !== undefined) {
+    if (!(options.data instanceof Uint8Array)) return reject(1, 'proof.input', 'data must be a Uint8Array');
+    message = sha256(options.data);
+  } else if (options.message !== undefined) {
+    if (!(options.message instanceof Uint8Array) || options.message.length !== HASH_SIZE) {
+      return reject(1, 'proof.message-size', `message must be ${HASH_SIZE} bytes`);
+    }
+    message = options.message;
+  } else {
+    return reject(1, 'proof.input', 'give either data or message');
+  }
+  const checksum = sha256(message);
+  details = { ...details, message, checksum };
+
+  // Step 2: submitter key by bitwise-equal key hash (keys of the wrong size are skipped).
+  const submitterKey = options.submitterKeys.map(rawKey).find((k) => k instanceof Uint8Array && k.length === PUBLIC_KEY_SIZE && bytesEqual(keyHashOf(k), proof.leaf.keyHash));
+
+  // Step 6 is synchronous hashing; do it up front so details are complete.
+  const leaf: Leaf = { checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash };
+  const leafHash = leafHashOf(leaf);
+  let inclusionError: SigsumError | undefined;
+  let computedRoot: Uint8Array | undefined;
+  try {
+    computedRoot = rootFromInclusionProof(leafHash, proof.inclusion.leafIndex, th.size, proof.inclusion.path);
+  } catch (e) {
+    if (!(e instanceof SigsumError)) throw e;
+    inclusionError = e;
+  }
+  details = { ...details, submitterKey, leafHash: toHex(leafHash), computedRoot: computedRoot && toHex(computedRoot) };
+
+  // Steps 3-5: all signatures at once.
+  const [leafOk, cth] = await Promise.all([
+    submitterKey === undefined ? Promise.resolve(false) : verifyNamespaced(submitterKey, TREE_LEAF_NAMESPACE, checksum, proof.leaf.signature),
+    verifyCosignedTreeHead(options.policy, proof.logKeyHash, th),
+  ]);
+  details = detailsFromTreeHead({ ...details, leafSignatureValid: submitterKey === undefined ? undefined : leafOk }, cth);
+
+  if (submitterKey === undefined) return reject(2, 'proof.unknown-submitter', `leaf key hash ${details.submitterKeyHash} matches none of the ${options.submitterKeys.length} submitter keys`);
+  if (!leafOk) return reject(3, 'proof.leaf-signature', 'leaf signature is not valid for this message and submitter key');
+  switch (cth.failure) {
+    case 'unknown-log':
+      return reject(4, 'proof.unknown-log', `log ${details.logKeyHash} is not in the policy`);
+    case 'log-signature':
+      return reject(4, 'proof.log-signature', 'invalid log signature on the tree head');
+    case 'duplicate-cosignature':
+      return reject(5, 'proof.duplicate-cosignature', cth.message!);
+    case 'quorum':
+      return reject(5, 'proof.quorum', cth.message!);
+    case undefined:
+      break;
+  }
+  if (inclusionError !== undefined) return reject(6, inclusionError.code, inclusionError.message);
+  if (!bytesEqual(computedRoot!, th.rootHash)) {
+    return reject(6, 'inclusion.root-mismatch', th.size === 1n ? 'leaf hash is not the root hash of the size-1 tree' : 'inclusion path does not lead to the root hash');
+  }
+  return { ok: true, details };
+}
+
+function detailsFromTreeHead(d: ProofDetails, r: CosignedTreeHeadResult): ProofDetails {
+  const checked = r.failure !== 'unknown-log' && r.failure !== 'log-signature' && r.failure !== 'duplicate-cosignature';
+  return {
+    ...d,
+    log: r.log,
+    logSignatureValid: r.log === undefined || r.failure === 'duplicate-cosignature' ? undefined : r.logSignatureValid,
+    cosignatures: r.cosignatures,
+    quorum: checked ? r.quorum : undefined,
+  };
+}
+
+/** {@link verifyProof} for the logged data (message = SHA-256(data)). */
+export function verifyProofForData(proof: SigsumProof, data: Uint8Array, submitterKeys: readonly SubmitterKey[], policy: Policy): Promise<ProofVerification> {
+  return verifyProof(proof, { data, submitterKeys, policy });
+}
+
+/** {@link verifyProof} for a 32-byte message given directly (`--raw-hash`). */
+export function verifyProofForMessage(proof: SigsumProof, message: Uint8Array, submitterKeys: readonly SubmitterKey[], policy: Policy): Promise<ProofVerification> {
+  return verifyProof(proof, { message, submitterKeys, policy });
+}

@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// Each case loads a fresh copy of the module, so detection runs again under
+// the stubbed global `crypto`.
+async function freshEd25519() {
+  vi.resetModules();
+  return import('../src/crypto/ed25519.js');
+}
+
+const pk = Uint8Array.from(Buffer.from('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', 'hex'));
+const sig = Uint8Array.from(Buffer.from('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00', 'hex'));
+const msg = new Uint8Array([0x72]);
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('Ed25519 backend detection', () => {
+  it('falls back to noble without WebCrypto, for verify and sign', async () => {
+    vi.stubGlobal('crypto', undefined);
+    const ed = await freshEd25519();
+    expect(await ed.ed25519Backend()).toBe('noble');
+    expect(await ed.verify(pk, msg, sig)).toBe(true);
+    expect(await ed.verify(pk, new Uint8Array([0x73]), sig)).toBe(false);
+    await expect(ed.verifyWebCrypto(pk, msg, sig)).rejects.toThrow('WebCrypto is not available in this runtime');
+    const seed = Uint8Array.from(Buffer.from('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', 'hex'));
+    expect(await new ed.SeedSigner(seed).sign(msg)).toEqual(sig);
+  });
+
+  it('falls back to noble when WebCrypto does not give Go verdicts', async () => {
+    const real = globalThis.crypto.subtle;
+    // An engine that accepts everything (e.g. a lax or cofactored verifier).
+    const lax = {
+      importKey: real.importKey.bind(real),
+      verify: async () => true,
+    };
+    vi.stubGlobal('crypto', { subtle: lax });
+    const ed = await freshEd25519();
+    expect(await ed.ed25519Backend()).toBe('noble');
+    expect(await ed.verify(pk, new Uint8Array([0x73]), sig)).toBe(false);
+  });
+
+  it('falls back to noble when WebCrypto lacks Ed25519', async () => {
+    const broken = { importKey: async () => { throw new Error('NotSupportedError'); }, verify: async () => false };
+    vi.stubGlobal('crypto', { subtle: broken });
+    const ed = await freshEd25519();
+    expect(await ed.ed25519Backend()).toBe('noble');
+    expect(await ed.verify(pk, msg, sig)).toBe(true);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * sigsum-go proofs.json: every case runs the stages of
+ * `sigsum-verify -k KEYFILE -p POLICY PROOF < DATA` through the SDK —
+ * key file (`parseOpenSshPublicKeys`), proof (`parseProof`), policy
+ * (`parsePolicy`), verification (`verifyProof` with the data) — and our first
+ * failing stage must be Go's. Valid proofs are also verified through the
+ * `message` (raw hash) variant, and valid version 2 proofs must serialize
+ * back byte for byte.
+ */
+import {
+  SigsumError,
+  fromHex,
+  parseOpenSshPublicKeys,
+  parsePolicy,
+  parseProof,
+  serializeProof,
+  sha256,
+  verifyProof,
+  type ProofVerification,
+} from '@sigsum-kit/sdk';
+import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
+import type { CaseResult } from './types.js';
+import { result } from './types.js';
+
+const FILE = 'proofs';
+
+interface ProofCase {
+  name: string;
+  version: number;
+  data: string;
+  message: string;
+  key_file: string;
+  policy: string;
+  proof: string;
+  expect: 'valid' | 'invalid';
+  stage?: string;
+  go_error?: string;
+  mutation?: string;
+}
+
+/** The step of the proof spec that Go's verify error corresponds to. */
+function goStep(goError: string): number | undefined {
+  if (goError.startsWith('unknown leaf key hash')) return 2;
+  if (goError.startsWith('leaf signature not valid')) return 3;
+  if (goError.startsWith('unknown log') || goError.startsWith('invalid log signature')) return 4;
+  if (goError.startsWith('not enough cosignatures')) return 5;
+  if (goError.startsWith('invalid proof') || goError.startsWith('proof input is malformed')) return 6;
+  return undefined;
+}
+
+class StageError extends Error {
+  constructor(readonly stage: string, readonly detail: string) {
+    super(detail);
+  }
+}
+
+function stage<T>(name: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof SigsumError) throw new StageError(name, `${e.code}: ${e.message}`);
+    throw new StageError('crash', String(e));
+  }
+}
+
+/** Run every case of proofs.json. */
+export async function checkProofs(): Promise<CaseResult[]> {
+  const v = await loadSigsumVectors('proofs');
+  const out: CaseResult[] = [];
+  for (const c of v.cases as ProofCase[]) {
+    const expected = c.expect === 'valid' ? 'valid' : `invalid:${c.stage}`;
+    let got: string;
+    let detail: string | undefined;
+    let extraOk = true;
+    try {
+      const keys = stage('key-file', () => parseOpenSshPublicKeys(c.key_file));
+      const proof = stage('proof-parse', () => parseProof(c.proof));
+      const policy = stage('policy-parse', () => parsePolicy(c.policy));
+      const data = fromHex(c.data);
+      const r: ProofVerification = await verifyProof(proof, { data, submitterKeys: keys, policy });
+      if (r.ok) {
+        got = 'valid';
+        // The raw-hash variant must agree, and the message is SHA-256(data).
+        const raw = await verifyProof(proof, { message: fromHex(c.message), submitterKeys: keys, policy });
+        const sameMessage = sha256(data).every((b, i) => b === fromHex(c.message)[i]);
+        extraOk = raw.ok && sameMessage;
+        if (!extraOk) detail = raw.ok ? 'message is not SHA-256(data)' : `raw-hash variant failed at step ${raw.step}: ${raw.message}`;
+        if (c.version === 2 && c.mutation === undefined) {
+          const again = serializeProof(proof);
+          if (again !== c.proof) {
+            extraOk = false;
+            detail = `serialization differs:\n${again}`;
+          }
+        }
+      } else {
+        got = 'invalid:verify';
+        detail = `step ${r.step} (${r.stepName}) ${r.code}: ${r.message}`;
+        // Same step as Go, and for quorum failures the same counts as Go's message.
+        if (c.go_error !== undefined && c.stage === 'verify') {
+          extraOk = goStep(c.go_error) === r.step;
+          const m = /total: (\d+), verified: (\d+), failed to verify: (\d+)/.exec(c.go_error);
+          if (m !== null) {
+            const invalid = r.details.cosignatures.filter((x) => x.status === 'invalid').length;
+            const verified = r.details.cosignatures.filter((x) => x.status === 'verified').length;
+            extraOk &&= Number(m[1]) === proof.treeHead.cosignatures.length && Number(m[2]) === verified && Number(m[3]) === invalid;
+          }
+          if (!extraOk) detail += ` (Go: ${c.go_error})`;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof StageError)) throw e;
+      got = e.stage === 'crash' ? 'crash' : `invalid:${e.stage}`;
+      detail = e.detail;
+    }
+    out.push(result(FILE, c.name, expected, got, got === expected ? detail : `${detail} (Go: ${c.go_error ?? 'valid'})`, extraOk));
+  }
+  return out;
+}

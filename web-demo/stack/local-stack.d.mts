@@ -1,0 +1,30 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** Path of the `sigsum-log` CLI. */
+export declare const logCli: string;
+/** Path of the `sigsum` CLI. */
+export declare const sigsumCli: string;
+/** A free TCP port on 127.0.0.1. */
+export declare function freePort(): Promise<number>;
+
+/** A running local stack. */
+export interface LocalStack {
+  logUrl: string;
+  logKeyHex: string;
+  /** The policy users verify with: the log, the witnesses and their quorum. */
+  policy: string;
+  policyFile: string;
+  witnesses: Array<{ name: string; keyHex: string; url: string }>;
+  processes: ChildProcess[];
+  /** SIGTERM every process of the stack and wait for them. */
+  stop(): Promise<void>;
+}
+
+/** Start a primary log and witnesses as real processes with their data in `dir`. */
+export declare function startLocalStack(options: {
+  dir: string;
+  witnesses?: number;
+  ports?: { log?: number; witnesses?: number[] };
+  intervalMs?: number;
+  onLine?: (line: string) => void;
+}): Promise<LocalStack>;

@@ -1,0 +1,139 @@
+// The local Sigsum stack as real processes: a primary reference log on SQLite
+// and reference witnesses, all on 127.0.0.1, data kept in one directory so a
+// second start reuses it. Used by `npm start` (scripts/start-stack.mjs) and by
+// the web demo's end-to-end browser test. Only the built CLIs are run
+// (`reference-log/dist/cli/main.js`, `sdk/dist/cli/main.js`; `tsc -b` builds them).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The `sigsum-log` CLI (reference log and witness). */
+export const logCli = join(root, 'reference-log', 'dist', 'cli', 'main.js');
+/** The `sigsum` CLI. */
+export const sigsumCli = join(root, 'sdk', 'dist', 'cli', 'main.js');
+
+/** A free TCP port on 127.0.0.1 (bound, noted, released). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function run(cmd, args) {
+  const r = spawnSync(process.execPath, [cmd, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** Raw hex of an OpenSSH public key file, via `sigsum key to-hex`. */
+function keyHex(pubFile) {
+  return run(sigsumCli, ['key', 'to-hex', '-k', pubFile]).trim();
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Wait until `check()` resolves true, or fail after `ms` naming `what` (with the process output). */
+async function waitFor(what, check, ms, proc) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`${what} exited with code ${proc.exitCode}; see ${proc.logFile}`);
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${what} did not come up within ${ms} ms; see ${proc.logFile}`);
+}
+
+function startProcess(name, args, logFile) {
+  const out = createWriteStream(logFile, { flags: 'a' });
+  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stdout.pipe(out);
+  p.stderr.pipe(out);
+  p.logFile = logFile;
+  p.stackName = name;
+  return p;
+}
+
+/**
+ * Start (or restart on the same data) a primary log and `witnesses` witnesses.
+ * `ports`: fixed ports (`npm start`), or omitted for free ports (tests).
+ * Resolves with the URLs, the user policy (log + witnesses + quorum) and stop().
+ */
+export async function startLocalStack({ dir, witnesses = 2, ports = {}, intervalMs = 500, onLine } = {}) {
+  if (!existsSync(logCli) || !existsSync(sigsumCli)) throw new Error(`the CLIs are not built (${logCli}, ${sigsumCli}): run \`npx tsc -b\` first`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const logDir = join(dir, 'log');
+  if (!existsSync(join(logDir, 'config.json'))) run(logCli, ['init', '--dir', logDir]);
+  const logKeyHex = keyHex(join(logDir, 'log.key.pub'));
+
+  const procs = [];
+  const stop = async () => {
+    await Promise.all(procs.map((p) => new Promise((resolve) => {
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+      setTimeout(() => { if (p.exitCode === null) p.kill('SIGKILL'); }, 5000).unref();
+    })));
+  };
+
+  try {
+    // Witnesses first: the log's cosigning policy needs their URLs.
+    const ws = [];
+    for (let i = 1; i <= witnesses; i++) {
+      const wdir = join(dir, `witness-${i}`);
+      mkdirSync(wdir, { recursive: true, mode: 0o700 });
+      const key = join(wdir, 'witness.key');
+      if (!existsSync(key)) run(sigsumCli, ['key', 'generate', '-o', key]);
+      const port = ports.witnesses?.[i - 1] ?? (await freePort());
+      const p = startProcess(`witness W${i}`, [logCli, 'witness', '-k', key, '--state-db', join(wdir, 'state.sqlite'), '--log-key', logKeyHex, '--listen', `127.0.0.1:${port}`], join(wdir, 'witness.out'));
+      procs.push(p);
+      ws.push({ name: `W${i}`, keyHex: keyHex(`${key}.pub`), url: `http://127.0.0.1:${port}/`, proc: p });
+    }
+    for (const w of ws) {
+      await waitFor(`witness ${w.name}`, async () => readFileSync(w.proc.logFile, 'utf8').includes('witness listening on'), 15_000, w.proc);
+    }
+
+    const logPort = ports.log ?? (await freePort());
+    const logUrl = `http://127.0.0.1:${logPort}/`;
+    const quorum = witnesses === 0 ? 'quorum none\n' : `group witnesses all ${ws.map((w) => w.name).join(' ')}\nquorum witnesses\n`;
+    const witnessLines = ws.map((w) => `witness ${w.name} ${w.keyHex} ${w.url}\n`).join('');
+    const policy = `log ${logKeyHex} ${logUrl}\n${witnessLines}${quorum}`;
+    writeFileSync(join(dir, 'policy'), policy);
+    writeFileSync(join(logDir, 'cosign.policy'), policy);
+    const configPath = join(logDir, 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    Object.assign(config, {
+      listen: `127.0.0.1:${logPort}`,
+      internalListen: '',
+      policyFile: 'cosign.policy',
+      // The web demo is served from another origin and talks to the log directly.
+      corsOrigins: ['*'],
+      intervalMs,
+      logLevel: 'warn',
+    });
+    writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
+    const log = startProcess('log', [logCli, 'primary', '--config', configPath], join(logDir, 'log.out'));
+    procs.push(log);
+    await waitFor('the log', async () => (await fetch(`${logUrl}get-tree-head`)).status === 200, 20_000, log);
+    for (const p of procs) {
+      p.once('exit', (code, sig) => onLine?.(`${p.stackName} exited (${sig ?? code}); see ${p.logFile}`));
+    }
+    return { logUrl, logKeyHex, policy, policyFile: join(dir, 'policy'), witnesses: ws.map(({ name, keyHex: k, url }) => ({ name, keyHex: k, url })), processes: procs, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
