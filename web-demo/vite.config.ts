@@ -27,6 +27,8 @@ export default defineConfig({
   // Relative asset URLs so the built demo works from any path.
   base: './',
   plugins: [nodeBuiltinGuard()],
+  // `npm start` passes the local stack's log URL and policy (JSON) in SIGSUM_STACK_JSON.
+  define: { __SIGSUM_STACK__: process.env.SIGSUM_STACK_JSON ?? 'null' },
   resolve: {
     alias: [
       { find: /^@sigsum-kit\/sdk$/, replacement: r('../sdk/src/index.ts') },

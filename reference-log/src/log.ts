@@ -8,6 +8,7 @@ import { buildInternalApp, buildPublicApp, type PublicAppOptions } from './serve
 import { Sequencer, type SequencerLogger } from './sequencer/sequencer.js';
 import type { Cosigner, ReplicationGate } from './sequencer/cosigner.js';
 import type { Storage } from './storage/types.js';
+import { metricsPlugin, observeSequencer, type LogMetrics } from './metrics/index.js';
 
 /** Settings of a running log. */
 export interface LogOptions {
@@ -43,6 +44,11 @@ export interface LogOptions {
   admitLeaf?: PublicAppOptions['admitLeaf'];
   /** Fastify/pino logger option (default: off). */
   logger?: FastifyServerOptions['logger'];
+  /**
+   * Prometheus metrics (docs/metrics.md): HTTP metrics of both listeners,
+   * sequencer gauges, and `/metrics` on the internal listener.
+   */
+  metrics?: LogMetrics;
 }
 
 /** A running log. */
@@ -72,11 +78,11 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
   const host = opts.host ?? '127.0.0.1';
   const internalHost = opts.internalHost ?? '127.0.0.1';
   // The sequencer logs through the public app's pino instance, created just below.
-  let appLog: FastifyBaseLogger | undefined;
+  const late: { log?: FastifyBaseLogger } = {};
   const seqLog: SequencerLogger = {
-    info: (o, m) => appLog?.info(o, m),
-    warn: (o, m) => appLog?.warn(o, m),
-    error: (o, m) => appLog?.error(o, m),
+    info: (o, m) => late.log?.info(o, m),
+    warn: (o, m) => late.log?.warn(o, m),
+    error: (o, m) => late.log?.error(o, m),
   };
   const sequencer = new Sequencer({
     storage: opts.storage,
@@ -97,10 +103,17 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     logger: opts.logger,
     admitLeaf: opts.admitLeaf,
   });
-  appLog = publicApp.log;
-  appLog.info(sequencer.startupState, 'start-up state checked');
+  late.log = publicApp.log;
+  late.log.info(sequencer.startupState, 'start-up state checked');
   const internalApp =
     opts.internalPort === null ? undefined : await buildInternalApp({ sequencer, storage: opts.storage, logger: opts.logger });
+
+  // Metrics (docs/metrics.md): hooks on both apps, /metrics on the internal one only.
+  if (opts.metrics !== undefined) {
+    await publicApp.register(metricsPlugin, { metrics: opts.metrics, serve: false });
+    await internalApp?.register(metricsPlugin, { metrics: opts.metrics });
+    observeSequencer(opts.metrics, sequencer);
+  }
 
   await sequencer.start();
   let url: string;

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UNMATCHED_ENDPOINT, createMetrics, metricsPlugin, witnessLabel, type LogMetrics } from '../src/metrics/index.js';
+import { UNMATCHED_ENDPOINT, createMetrics, instrumentStorage, metricsPlugin, observeSequencer, witnessLabel, type LogMetrics } from '../src/metrics/index.js';
 
 /** Value of one sample in Prometheus text format, `undefined` when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -87,6 +87,48 @@ describe('createMetrics', () => {
     expect(sample(await m.registry.metrics(), 'sigsum_log_published_tree_age_seconds')).toBe(35);
   });
 
+  it('reads the sequencer at scrape time', async () => {
+    const m = createMetrics('primary', { defaultMetrics: false, now: () => 1_700_000_030_000 });
+    const seq = { treeSize: 5, pendingCount: 2, published: undefined as { size: number; publishedAt: number } | undefined };
+    observeSequencer(m, seq);
+    let text = await m.registry.metrics();
+    expect([sample(text, 'sigsum_log_tree_size'), sample(text, 'sigsum_log_pending_leaves')]).toEqual([5, 2]);
+    expect(sample(text, 'sigsum_log_published_tree_age_seconds')).toBeNaN();
+    seq.treeSize = 7;
+    seq.pendingCount = 0;
+    seq.published = { size: 7, publishedAt: 1_700_000_000_000 };
+    text = await m.registry.metrics();
+    expect([sample(text, 'sigsum_log_tree_size'), sample(text, 'sigsum_log_pending_leaves')]).toEqual([7, 0]);
+    expect(sample(text, 'sigsum_log_published_tree_size')).toBe(7);
+    expect(sample(text, 'sigsum_log_published_tree_timestamp_seconds')).toBe(1_700_000_000);
+    expect(sample(text, 'sigsum_log_published_tree_age_seconds')).toBe(30);
+  });
+
+  it('counts storage failures per operation and passes results and errors through', async () => {
+    const m = createMetrics('secondary', { defaultMetrics: false });
+    class Store {
+      #rows = [1, 2, 3];
+      treeSize(): number {
+        return this.#rows.length;
+      }
+      getNode(): Uint8Array {
+        throw new Error('missing node');
+      }
+      async flush(): Promise<void> {
+        throw new Error('disk full');
+      }
+    }
+    const store = instrumentStorage(new Store(), m);
+    expect(store.treeSize()).toBe(3); // private fields still work through the wrapper
+    expect(() => store.getNode()).toThrow('missing node');
+    expect(() => store.getNode()).toThrow('missing node');
+    await expect(store.flush()).rejects.toThrow('disk full');
+    const text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_log_storage_errors_total', { operation: 'getNode', role: 'secondary' })).toBe(2);
+    expect(sample(text, 'sigsum_log_storage_errors_total', { operation: 'flush' })).toBe(1);
+    expect(sample(text, 'sigsum_log_storage_errors_total', { operation: 'treeSize' })).toBeUndefined();
+  });
+
   it('records witness requests by witness (without scheme), status and retry; latency of successes only', async () => {
     const m = createMetrics('primary', { defaultMetrics: false });
     m.observeWitnessRequest('https://witness.example.org/w1', 200, false, 0.2);
@@ -97,6 +139,7 @@ describe('createMetrics', () => {
     m.observeQuorum(false);
     const text = await m.registry.metrics();
     const req = 'sigsum_log_witness_checkpoint_requests_total';
+    expect(sample(await createMetrics('primary', { defaultMetrics: false }).registry.metrics(), 'sigsum_log_witness_quorum_reached')).toBeNaN();
     expect(sample(text, req, { witness: 'witness.example.org/w1', status: '200', retried: 'false' })).toBe(1);
     expect(sample(text, req, { witness: 'witness.example.org/w1', status: '200', retried: 'true' })).toBe(1);
     expect(sample(text, req, { witness: '127.0.0.1:9000', status: 'other', retried: 'false' })).toBe(1);

@@ -5,6 +5,7 @@ import {
   createDnsTxtResolver,
   createRateLimiter,
   parseRateLimitConfig,
+  rateLimitAdmission,
   type Decision,
   type RateLimitResult,
   type RateLimiterOptions,
@@ -45,6 +46,7 @@ beforeAll(async () => {
     '_sigsum_v1.test.sigsum.org': { txt: [TOKEN_PUB] },
     '_sigsum_v1.host.unknown-tld-for-test': { txt: [TOKEN_PUB] },
     '_sigsum_v1.xn--bcher-kva.example': { txt: [TOKEN_PUB] },
+    '_sigsum_v1.rotating.example': { txt: [TOKEN_PUB], ttl: 60 },
   });
 });
 afterAll(async () => {
@@ -80,6 +82,7 @@ const CONFIG = [
   'domain slow.example 5',
   'domain missing.example 5',
   'domain bücher.example 1',
+  'domain rotating.example 100',
   'public 2',
 ].join('\n');
 
@@ -193,6 +196,24 @@ describe('rate limiter', () => {
     expect(dns.queries.get('_sigsum_v1.xn--bcher-kva.example')).toBe(1);
   });
 
+  it('stops accepting a removed key once the cached DNS answer expires', async () => {
+    const { l } = limiter(CONFIG);
+    const check = () => l.check({ submitterKeyHash: SUBMITTER, leafHash: newLeaf(), tokenHeader: token('rotating.example') });
+    expect((await check()).allowed).toBe(true);
+    dns.zone.set('_sigsum_v1.rotating.example', { txt: [toHex(publicKeyFromSeed(seed(7)))], ttl: 60 });
+    // Within the TTL the cached answer (and the verdict on it) still holds.
+    clock += 59_000;
+    expect((await check()).allowed).toBe(true);
+    // A different, invalid token for the same domain is checked, not taken from the cache.
+    expect(refused(await l.check({ submitterKeyHash: SUBMITTER, leafHash: newLeaf(), tokenHeader: token('rotating.example', seed(8)) })).status).toBe(403);
+    clock += 1_000;
+    expect(refused(await check())).toEqual({
+      status: 403,
+      message:
+        'sigsum-token for rotating.example is not valid: signature does not verify with any key at _sigsum_v1.rotating.example (1 tried, 0 malformed, 0 ignored beyond the first 10)',
+    });
+  });
+
   it('tries the first 10 TXT records only', async () => {
     const { l } = limiter(CONFIG);
     expect(await l.check({ submitterKeyHash: SUBMITTER, leafHash: newLeaf(), tokenHeader: token('ten.example') })).toMatchObject({ allowed: true });
@@ -300,5 +321,44 @@ describe('rate limiter', () => {
     expect(results.map((r) => r.allowed && r.counted)).toEqual([true, false, false]);
     expect(results.every((r) => r.allowed)).toBe(true);
     expect(l.usage()).toEqual([{ counter: 'domain:example.org', used: 1 }]);
+  });
+});
+
+describe('rateLimitAdmission (the server hook)', () => {
+  const leafBytes = (kh: Uint8Array): Uint8Array => {
+    const leaf = new Uint8Array(128);
+    leaf.set(kh, 96);
+    return leaf;
+  };
+
+  it('takes the key hash from the leaf bytes and maps refusals to status and message', async () => {
+    const admit = rateLimitAdmission(limiter(`key ${toHex(LISTED)} 1`).l);
+    expect(await admit({ headers: {} }, { leaf: leafBytes(LISTED), leafHash: newLeaf() })).toBeUndefined();
+    expect(await admit({ headers: {} }, { leaf: leafBytes(LISTED), leafHash: newLeaf() })).toEqual({
+      status: 429,
+      message: `rate limit exceeded for submitter key hash ${toHex(LISTED)}: 1 of 1 leaves in the last 24 hours; try again later`,
+    });
+    expect(await admit({ headers: { 'sigsum-token': token('example.org') } }, { leaf: leafBytes(SUBMITTER), leafHash: newLeaf() })).toEqual({
+      status: 403,
+      message: 'domain example.org is not on the rate-limit allow-list and public submissions are disabled',
+    });
+    expect(await admit({ headers: { 'sigsum-token': ['a', 'b'] } }, { leaf: leafBytes(SUBMITTER), leafHash: newLeaf() })).toEqual({
+      status: 403,
+      message: 'invalid sigsum-token header: sent 2 times, expected once',
+    });
+    await expect(admit({ headers: {} }, { leaf: new Uint8Array(10), leafHash: newLeaf() })).rejects.toThrow('leaf must be 128 bytes, got 10');
+  });
+
+  it('admits leaves already in the log without using quota', async () => {
+    const { l } = limiter(`key ${toHex(LISTED)} 1`);
+    const known = newLeaf();
+    const admit = rateLimitAdmission(l, { isKnownLeaf: (h) => toHex(h) === toHex(known) });
+    for (let i = 0; i < 3; i++) expect(await admit({ headers: {} }, { leaf: leafBytes(LISTED), leafHash: known })).toBeUndefined();
+    expect(l.usage()).toEqual([]);
+  });
+
+  it('does nothing without limits', async () => {
+    const admit = rateLimitAdmission(limiter(undefined).l);
+    expect(await admit({ headers: { 'sigsum-token': 'junk' } }, { leaf: new Uint8Array(1), leafHash: newLeaf() })).toBeUndefined();
   });
 });

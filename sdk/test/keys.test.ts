@@ -104,8 +104,11 @@ describe('OpenSSH public keys', () => {
     expect([e.code, e.where]).toEqual(['keys.empty', 'keys file']);
     e = parseError(() => parseOpenSshPublicKeys(`${LINE}ssh-rsa AAAA\n`));
     expect([e.code, e.where]).toEqual(['keys.type', 'keys file line 2']);
-    e = parseError(() => parseOpenSshPublicKeys(`${'#'.repeat(70000)}\n`));
+    e = parseError(() => parseOpenSshPublicKeys('#'.repeat(65536)));
     expect([e.code, e.where]).toEqual(['keys.line-too-long', 'keys file line 1']);
+    e = parseError(() => parseOpenSshPublicKeys(`${'#'.repeat(70000)}\n`));
+    expect([e.code, e.where, e.message]).toEqual(['keys.too-large', 'keys file', 'keys file: more than 65536 characters']);
+    for (const f of [parseOpenSshPublicKey, parseOpenSshPrivateKey, parsePrivateKeyFile]) expect(parseError(() => f(' '.repeat(65537))).code).toBe('keys.too-large');
   });
 
   it('requires all keys of a file to name the same policy', () => {
@@ -151,6 +154,9 @@ describe('OpenSSH private keys', () => {
 
   it('rejects each kind of malformed private key with its code', () => {
     const pem = formatOpenSshPrivateKey(SEED, CHECK);
+    const flip = (i: number) => (b: Uint8Array) => {
+      b[i] = b[i]! ^ 1;
+    };
     const edit = (f: (b: Uint8Array) => void) =>
       editPem(pem, (b) => {
         const c = b.slice();
@@ -162,10 +168,10 @@ describe('OpenSSH private keys', () => {
       [pem.replace(/OPENSSH PRIVATE KEY/g, 'PRIVATE KEY'), 'keys.pem-type', 'unexpected PEM type "PRIVATE KEY"'],
       ['-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----\n', 'keys.encrypted', 'invalid or encrypted'],
       [edit((b) => b.set(new TextEncoder().encode('aes2'), 19)), 'keys.encrypted', 'invalid or encrypted'],
-      [edit((b) => (b[PRIV_OFFSET] ^= 1)), 'keys.check-int', 'check-ints differ'],
-      [edit((b) => (b[PRIV_OFFSET + 8 + 50] ^= 1)), 'keys.inner-public-key', 'inner public key differs'],
-      [edit((b) => (b[PRIV_OFFSET + 8 + 51 + 4] ^= 1)), 'keys.inconsistent-private-key', 'the seed does not derive the public key'],
-      [edit((b) => (b[PRIV_OFFSET + 8 + 51 + 4 + 40] ^= 1)), 'keys.inconsistent-public-key', 'public key copy'],
+      [edit(flip(PRIV_OFFSET)), 'keys.check-int', 'check-ints differ'],
+      [edit(flip(PRIV_OFFSET + 8 + 50)), 'keys.inner-public-key', 'inner public key differs'],
+      [edit(flip(PRIV_OFFSET + 8 + 51 + 4)), 'keys.inconsistent-private-key', 'the seed does not derive the public key'],
+      [edit(flip(PRIV_OFFSET + 8 + 51 + 4 + 40)), 'keys.inconsistent-public-key', 'public key copy'],
       [edit((b) => (b[b.length - 1] = 9)), 'keys.padding', 'padding byte 4 is 9, want 5'],
       [editPem(pem, (b) => b.subarray(0, b.length - 1)), 'keys.private-length', 'does not match'],
       [editPem(pem, (b) => b.subarray(0, 40)), 'keys.truncated', 'truncated before public key length'],
@@ -185,6 +191,9 @@ describe('OpenSSH private keys', () => {
     expect(pem.kind === 'private' && pem.format === 'openssh' && toHex(pem.key.seed)).toBe(toHex(SEED));
     const hex = parsePrivateKeyFile(`${toHex(SEED).toUpperCase()}\n`);
     expect(hex.kind === 'private' && hex.format === 'hex' && toHex(hex.key.publicKey)).toBe(toHex(PUB));
+    // Trimmed like Go's strings.TrimSpace: Unicode spaces go, a BOM stays (and fails as hex).
+    expect(parsePrivateKeyFile(`\u3000\n${toHex(SEED)}\u00a0 `).kind).toBe('private');
+    expect(parseError(() => parsePrivateKeyFile(`\ufeff${toHex(SEED)}`)).code).toBe('hex.length');
     const e = parseError(() => parsePrivateKeyFile('not a key'));
     expect([e.code, e.where]).toEqual(['hex.length', 'private key']);
     const short = parseError(() => parsePrivateKeyFile(toHex(SEED).slice(2)));
@@ -192,5 +201,45 @@ describe('OpenSSH private keys', () => {
     expect(() => formatOpenSshPrivateKey(SEED, new Uint8Array(3))).toThrow(TypeError);
     expect(() => formatOpenSshPrivateKey(SEED.subarray(1), CHECK)).toThrow(TypeError);
     expect(toHex(keyHash(PUB))).toBe('1c983d217c550c7442e5e7ec4c1f49d1c5a9bdec456832b1d650d61c193e3dd5');
+  });
+});
+
+describe('key parsers robustness', () => {
+  it('either parse or throw a ParseError, for arbitrary text and mutations of valid keys', async () => {
+    const fc = (await import('fast-check')).default;
+    const total = (run: () => unknown) => {
+      try {
+        run();
+      } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+      }
+    };
+    const all = (s: string) => {
+      total(() => parseOpenSshPublicKey(s));
+      total(() => parseOpenSshPublicKeys(s));
+      total(() => parseOpenSshPrivateKey(s));
+      total(() => parsePrivateKeyFile(s));
+    };
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), all), { numRuns: 300 });
+    const pem = formatOpenSshPrivateKey(SEED, CHECK, 'comment');
+    const mutate = (s: string) =>
+      fc.property(fc.nat(s.length - 1), fc.constantFrom(...'AZaz09+/=\n\r -#"'.split('')), (i, c) => all(s.slice(0, i) + c + s.slice(i + 1)));
+    fc.assert(mutate(pem), { numRuns: 400 });
+    fc.assert(mutate(`sigsum-policy="p" ${LINE}`), { numRuns: 300 });
+    // Mutations of the binary blob itself (valid base64 around them).
+    fc.assert(
+      fc.property(fc.nat(200), fc.integer({ min: 0, max: 255 }), (i, v) =>
+        total(() =>
+          parseOpenSshPrivateKey(
+            editPem(pem, (b) => {
+              const c = b.slice();
+              c[i % c.length] = v;
+              return c;
+            }),
+          ),
+        ),
+      ),
+      { numRuns: 400 },
+    );
   });
 });

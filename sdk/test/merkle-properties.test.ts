@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CompactRange, MemoryTree, SigsumError, VerificationError, rootFromLeafHashes, sha256, verifyConsistency, verifyInclusion } from '@sigsum-kit/sdk';
+import { CompactRange, MemoryTree, SigsumError, VerificationError, hashNode, rootFromLeafHashes, sha256, verifyConsistency, verifyInclusion } from '@sigsum-kit/sdk';
 
 // ---- reference (RFC 9162 §2.1, recursive, no shared code) ----
 const node = (l: Uint8Array, r: Uint8Array) => sha256(new Uint8Array([1]), l, r);
@@ -116,6 +116,15 @@ const flip = (h: Uint8Array, bit: number) => {
 const RUNS = { numRuns: 40 };
 
 describe('Merkle properties', () => {
+  it('the specialised node hasher equals general SHA-256 of 0x01 || left || right', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (l, r) => {
+        expect(hashNode(l, r)).toEqual(sha256(new Uint8Array([1]), l, r));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('roots: MTH = CompactRange = MemoryTree at every size', () => {
     fc.assert(
       fc.property(arbLeaves(200), (leaves) => {

@@ -275,6 +275,33 @@ describe('proof generation', () => {
     }
   });
 
+  it('works at sizes up to 2^53-1 without 32-bit overflow', () => {
+    const uniform = {
+      getNode(level: number, index: number): Uint8Array {
+        expect(Number.isSafeInteger(index)).toBe(true);
+        expect((index + 1) * 2 ** level).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+        return perfect[level]!;
+      },
+    };
+    const n = Number.MAX_SAFE_INTEGER;
+    for (const size of [n, 2 ** 52, 2 ** 32 + 3, 2 ** 31 + 1]) {
+      expect(treeRoot(size, uniform)).toEqual(uniformRoot(BigInt(size)));
+      expect(CompactRange.restore(size, uniform).root()).toEqual(uniformRoot(BigInt(size)));
+      for (const i of [0, 1, size - 1, size - 2, 2 ** 31, 2 ** 32 - 1, Math.floor(size / 3)]) {
+        if (i >= size) continue;
+        const p = inclusionProof(i, size, uniform);
+        expect(p).toEqual(uniformPath(BigInt(i), BigInt(size)));
+        expect(() => verifyInclusion(uniformLeaf, BigInt(i), BigInt(size), p, uniformRoot(BigInt(size)))).not.toThrow();
+      }
+      for (const m of [1, 3, 2 ** 31 + 7, size - 1, 2 ** 32]) {
+        if (m > size) continue;
+        const p = consistencyProof(m, size, uniform);
+        expect(p).toEqual(m === size ? [] : uniformSubproof(BigInt(m), BigInt(size), true));
+        expect(() => verifyConsistency(BigInt(m), BigInt(size), uniformRoot(BigInt(m)), uniformRoot(BigInt(size)), p)).not.toThrow();
+      }
+    }
+  });
+
   it('MemoryTree refuses nodes and sizes it does not have', () => {
     expect(thrown(() => tree.getNode(2, 5))).toEqual({
       name: 'RangeError', code: 'merkle.node-range', where: 'node', message: 'node: no complete subtree at level 2, index 5 in a tree of 20 leaves',
@@ -307,6 +334,23 @@ describe('CompactRange', () => {
     for (let i = 13; i < 20; i++) cr.append(leaves[i]!);
     expect(cr.root()).toEqual(tree.root(20));
     expect(CompactRange.restore(0, tree).root()).toEqual(EMPTY_ROOT);
+  });
+
+  it('round-trips through fromBorder and clones independently', () => {
+    const cr = CompactRange.restore(13, tree);
+    const again = CompactRange.fromBorder(13, cr.border().map((n) => n.hash));
+    expect(again.root()).toEqual(tree.root(13));
+    const copy = again.clone();
+    again.append(leaves[13]!);
+    expect(copy.size).toBe(13);
+    expect(copy.root()).toEqual(tree.root(13));
+    expect(again.root()).toEqual(tree.root(14));
+    copy.append(leaves[13]!);
+    expect(copy.root()).toEqual(again.root());
+    expect(CompactRange.fromBorder(0, []).root()).toEqual(EMPTY_ROOT);
+    expect(thrown(() => CompactRange.fromBorder(13, [h(1), h(2)]))).toEqual({
+      name: 'ParseError', code: 'merkle.border-length', where: 'border', message: 'border: 2 border hashes given, size 13 has 3',
+    });
   });
 
   it('validates input', () => {

@@ -224,3 +224,41 @@ describe('verifyCosignedTreeHead', () => {
     expect(r.message).toBe('not enough cosignatures: 3 given, 1 verified, 1 failed to verify');
   });
 });
+
+describe('parsePolicy robustness', () => {
+  it('either parses or throws a ParseError, for arbitrary bytes and for mutations of a valid policy', async () => {
+    const fc = (await import('fast-check')).default;
+    const total = (input: string | Uint8Array) => {
+      try {
+        parsePolicy(input);
+      } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+      }
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => total(b)), { numRuns: 300 });
+    const base = utf8(TWO_OF_THREE);
+    fc.assert(
+      fc.property(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(base.length), (i, v, cut) => {
+        const b = base.slice(0, cut === 0 ? base.length : cut);
+        if (i < b.length) b[i] = v;
+        total(b);
+        total(new TextDecoder().decode(b));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('parsePolicy byte semantics', () => {
+  it('measures limits in UTF-8 bytes and keeps a BOM as an opaque first field', () => {
+    const e = parseError(`# ${'é'.repeat(33000)}\nquorum none\n`);
+    expect([e.code, e.where]).toEqual(['policy.line-too-long', 'line 1']);
+    expect(parsePolicy(`# ${'é'.repeat(32000)}\nquorum none\n`).logs).toEqual([]);
+    const bom = parseError(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('quorum none\n')]));
+    expect([bom.code, bom.message]).toEqual(['policy.keyword', 'line 1: unknown keyword "\ufeffquorum"']);
+    // Names are compared as bytes: a lone surrogate is encoded (as U+FFFD) like Go's UTF-8.
+    const dup = parseError(`witness a\ud800 ${hex(W[0]!)}\nwitness a\udc00 ${hex(W[1]!)}\nquorum none\n`);
+    expect([dup.code, dup.where]).toEqual(['policy.duplicate-name', 'line 2']);
+    expect(parseError(`# ${'é'.repeat(600000)}\n`).code).toBe('policy.size');
+  });
+});

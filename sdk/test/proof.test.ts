@@ -205,3 +205,50 @@ describe('verifyProof', () => {
     expect(rejected(bad).step).toBe(3);
   });
 });
+
+describe('parseProof robustness', () => {
+  it('either parses or throws a ParseError, for arbitrary text and mutations of a valid proof', async () => {
+    const fc = (await import('fast-check')).default;
+    const text = serializeProof((await makeProof({ size: 7, index: 3, witnessCount: 2, label: 'fuzz' })).proof);
+    const total = (s: string) => {
+      try {
+        parseProof(s);
+      } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+      }
+    };
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), total), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.nat(text.length - 1), fc.constantFrom(...'0a9fF=\n\r -x'.split('')), fc.boolean(), (i, c, insert) =>
+        total(text.slice(0, i) + c + text.slice(insert ? i : i + 1)),
+      ),
+      { numRuns: 600 },
+    );
+  });
+});
+
+describe('verifyProof robustness', () => {
+  it('returns a verdict (never throws) for every mutation of a valid proof that still parses', async () => {
+    const fc = (await import('fast-check')).default;
+    const f = await makeProof({ size: 7, index: 3, witnessCount: 2, threshold: 1, label: 'fuzz-verify' });
+    const text = serializeProof(f.proof);
+    const policy = parsePolicy(f.policyText);
+    let parsed = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(text.length - 1), fc.constantFrom(...'0123456789abcdef'.split('')), async (i, c) => {
+        let p: SigsumProof;
+        try {
+          p = parseProof(text.slice(0, i) + c + text.slice(i + 1));
+        } catch {
+          return;
+        }
+        parsed++;
+        const r = await verifyProof(p, { data: f.data, submitterKeys: [f.submitter.publicKey], policy });
+        expect(typeof r.ok).toBe('boolean');
+        if (!r.ok) expect(PROOF_STEPS[r.step - 1]).toBe(r.stepName);
+      }),
+      { numRuns: 200 },
+    );
+    expect(parsed).toBeGreaterThan(50);
+  });
+});

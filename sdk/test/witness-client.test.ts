@@ -110,6 +110,18 @@ describe('WitnessClient.addCheckpoint', () => {
     expect(lines.map((l) => l.keyName)).toEqual([witnessKeyName(keyHash(witness.publicKey))]);
   });
 
+  it('recognizes its key under any key name by the key ID, as sigsum-go does', async () => {
+    const head = await sth(8);
+    const name = 'witness.example.org';
+    const cs = await cosignTreeHead(witness, head, logHash, 5n);
+    const custom = `\u2014 ${name} ${toBase64(concatBytes(keyId(name, SIG_TYPE_COSIGNATURE, witness.publicKey), uint64be(5n), cs.signature))}\n`;
+    // Same name, but the key ID of another key: not ours.
+    const impostor = `\u2014 ${name} ${toBase64(concatBytes(keyId(name, SIG_TYPE_COSIGNATURE, other.publicKey), uint64be(5n), cs.signature))}\n`;
+    queue.push((_q, _b, res) => void res.writeHead(200).end(impostor + custom));
+    const lines = await new WitnessClient(base, { publicKey: witness.publicKey }).addCheckpoint({ oldSize: 0n, proof: [], signedCheckpoint: signedCheckpointNote(head, logSigner.publicKey) });
+    expect(lines.map((l) => [l.keyName, l.timestamp])).toEqual([[name, 5n]]);
+  });
+
   it('turns 409 text/x.tlog.size into WitnessConflictError with the size', async () => {
     queue.push(size409(17));
     const e = await new WitnessClient(base).addCheckpoint({ oldSize: 0n, proof: [], signedCheckpoint: signedCheckpointNote(await sth(8), logSigner.publicKey) }).catch((x: unknown) => x);
@@ -125,7 +137,7 @@ describe('WitnessClient.addCheckpoint', () => {
     { name: '422', reply: text(422, 'path does not lead to the old root hash'), check: (e) => expect(e).toMatchObject({ status: 422, serverMessage: 'path does not lead to the old root hash' }) },
     { name: '404 unknown origin', reply: text(404, 'unknown origin'), check: (e) => expect(e).toMatchObject({ status: 404 }) },
     { name: 'a malformed 200 body', reply: text(200, 'not a signature line\n'), check: (e) => expect(e).toMatchObject({ code: 'note.signature-line' }) },
-    { name: 'a 200 body without final newline', reply: text(200, '\u2014 a b'), check: (e) => expect(e).toMatchObject({ code: 'witness.response' }) },
+    { name: 'a 200 body without final newline', reply: text(200, '\u2014 a b'), check: (e) => expect(e).toMatchObject({ code: 'ascii.unterminated' }) },
     { name: 'an oversized body', reply: text(200, 'x'.repeat(70_000)), check: (e) => expect(e).toMatchObject({ code: 'http.body-size' }) },
   ];
   for (const c of errorCases) {

@@ -10,6 +10,7 @@ import {
 } from '@sigsum-kit/sdk';
 import { el, errorText, fileField, shortHex } from './ui.js';
 import { checkLogUrl, defaultLogUrl, logClient, logErrorText, rememberLogUrl } from './log.js';
+import { stackDefaults } from './stack-defaults.js';
 import { buildTree, drawTree, inclusionPath, type TreeNode } from './treeview.js';
 
 /** Largest tree the page draws (the picture gets unreadable beyond). */
@@ -25,6 +26,7 @@ export function explorePage(): HTMLElement {
   const url = el('input', { type: 'url', id: 'x-url', value: defaultLogUrl(), size: '40' });
   const load = el('button', { id: 'x-load', type: 'button' }, ['Load']);
   const policy = fileField('x-policy', 'Policy (optional: names the witnesses and checks the signatures and the quorum)', 'log <hex key> <url>\nwitness …\nquorum …', { rows: 4 });
+  if (stackDefaults) policy.set(stackDefaults.policy);
   const status = el('div', { id: 'x-status', 'aria-live': 'polite' });
   const head = el('div', { id: 'x-head', class: 'card' }, [el('p', { class: 'muted' }, ['Load a log to see its tree head.'])]);
   const leaves = el('div', { id: 'x-leaves', class: 'card' });

@@ -3,12 +3,13 @@
  * a browser user meets (log down, CORS refused, bad answers) turned into plain
  * sentences.
  */
-import { HttpError, LogClient, NetworkError, SigsumError } from '@sigsum-kit/sdk';
+import { HttpError, LogClient, NetworkError, ParseError } from '@sigsum-kit/sdk';
+import { stackDefaults } from './stack-defaults.js';
 
-/** Default log URL: `?log=` in the page URL, the last one used, or the reference log's default port. */
+/** Default log URL: `?log=` in the page URL, the local stack's, the last one used, or the reference log's default port. */
 export function defaultLogUrl(): string {
   const q = new URLSearchParams(location.search).get('log');
-  return q ?? localStorage.getItem('sigsum-kit.log-url') ?? 'http://127.0.0.1:6965/';
+  return q ?? stackDefaults?.logUrl ?? localStorage.getItem('sigsum-kit.log-url') ?? 'http://127.0.0.1:6965/';
 }
 
 /** Remember the log URL for the next visit. */
@@ -46,6 +47,6 @@ export function logErrorText(e: unknown, url: string): string {
     return `cannot reach the log at ${url}: it is not running, the address is wrong, or it does not allow requests from this page (CORS). ` +
       `Open ${url}get-tree-head in a new tab: if that works, the log's CORS settings block this page.`;
   }
-  if (e instanceof SigsumError) return `the log at ${url} sent a malformed answer: ${e.message} [${e.code}]`;
+  if (e instanceof ParseError) return `the log at ${url} sent a malformed answer: ${e.message} [${e.code}]`;
   return `log ${url}: ${e instanceof Error ? e.message : String(e)}`;
 }

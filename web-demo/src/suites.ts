@@ -25,9 +25,21 @@ export function suiteName(path: string): string {
 }
 
 /**
+ * Suite functions that take arguments, with the argument lists to run them
+ * with (`<module>:<export>`). Other functions with parameters are helpers and
+ * are not called; a module whose only suite needs arguments and is missing
+ * here shows up as a module without results, which the browser test rejects.
+ */
+export const SUITE_ARGUMENTS: Readonly<Record<string, readonly (readonly unknown[])[]>> = {
+  // Every Ed25519 verification path must give Go's verdicts, in the browser too.
+  'cctv:checkCctv': [['webcrypto'], ['noble'], ['default']],
+};
+
+/**
  * Run every exported suite function of every module, in a stable order
- * (module name, then export name). Suite functions take no arguments; exports
- * that are not functions (types vanish at runtime; constants stay) are ignored.
+ * (module name, then export name). Suite functions take no arguments (see
+ * {@link SUITE_ARGUMENTS} for the exceptions); exports that are not functions
+ * or that return something other than an array are ignored.
  */
 export async function runSuites(modules: ReadonlyArray<readonly [string, SuiteModule]>): Promise<SuiteRun[]> {
   const runs: SuiteRun[] = [];
@@ -35,14 +47,18 @@ export async function runSuites(modules: ReadonlyArray<readonly [string, SuiteMo
   for (const [name, mod] of sorted) {
     for (const key of Object.keys(mod).sort()) {
       const fn = mod[key];
-      if (typeof fn !== 'function' || fn.length !== 0) continue;
-      const suite = `${name}:${key}`;
-      try {
-        const out: unknown = await (fn as () => Promise<unknown>)();
-        if (!Array.isArray(out)) continue; // a helper, not a suite function
-        runs.push({ suite, results: out as CaseResult[] });
-      } catch (e) {
-        runs.push({ suite, results: [], error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      if (typeof fn !== 'function') continue;
+      const id = `${name}:${key}`;
+      const argLists = SUITE_ARGUMENTS[id] ?? (fn.length === 0 ? [[]] : []);
+      for (const args of argLists) {
+        const suite = args.length === 0 ? id : `${id}(${args.map(String).join(',')})`;
+        try {
+          const out: unknown = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (!Array.isArray(out)) continue; // a helper, not a suite function
+          runs.push({ suite, results: out as CaseResult[] });
+        } catch (e) {
+          runs.push({ suite, results: [], error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+        }
       }
     }
   }

@@ -34,6 +34,8 @@ export interface FileField {
   fileName(): string | undefined;
   /** Replace the content programmatically. */
   set(text: string): void;
+  /** Load bytes as if the user had picked a file called `name`. */
+  setFile(name: string, bytes: Uint8Array): void;
 }
 
 /**
@@ -45,18 +47,18 @@ export function fileField(id: string, label: string, placeholder: string, opts: 
   const picker = el('input', { type: 'file', id: `${id}-file`, 'aria-label': `${label} file` });
   const info = el('span', { class: 'muted', id: `${id}-info` });
   let loaded: { name: string; bytes: Uint8Array } | undefined;
-  const load = async (f: File): Promise<void> => {
-    const bytes = new Uint8Array(await f.arrayBuffer());
-    loaded = { name: f.name, bytes };
-    info.textContent = `${f.name} (${bytes.length} bytes)`;
+  const setFile = (name: string, bytes: Uint8Array): void => {
+    loaded = { name, bytes };
+    info.textContent = `${name} (${bytes.length} bytes)`;
     if (opts.binary) {
       text.value = '';
-      text.placeholder = `file ${f.name} loaded (${bytes.length} bytes)`;
+      text.placeholder = `file ${name} loaded (${bytes.length} bytes)`;
     } else {
       text.value = new TextDecoder().decode(bytes);
     }
     text.dispatchEvent(new Event('input'));
   };
+  const load = async (f: File): Promise<void> => setFile(f.name, new Uint8Array(await f.arrayBuffer()));
   picker.addEventListener('change', () => { const f = picker.files?.[0]; if (f) void load(f); });
   text.addEventListener('input', (ev) => {
     // Typing or pasting replaces a loaded file (but not our own synthetic event).
@@ -81,6 +83,7 @@ export function fileField(id: string, label: string, placeholder: string, opts: 
     bytes: () => loaded?.bytes ?? new TextEncoder().encode(text.value),
     fileName: () => loaded?.name,
     set: (s: string) => { loaded = undefined; info.textContent = ''; text.value = s; },
+    setFile,
   };
 }
 

@@ -3,6 +3,7 @@
 // the SDK's browser build and publishes the results on `window.__vectorResults`
 // for the Playwright test (which compares them with the same suites run in Node).
 import { runSuites, suiteName, verdictLines, type SuiteModule, type SuiteRun } from './suites.js';
+import { ed25519Backend } from '@sigsum-kit/sdk';
 import { el } from './ui.js';
 
 declare global {
@@ -11,6 +12,8 @@ declare global {
     __vectorResults?: SuiteRun[];
     /** Set when the harness itself failed (e.g. a module did not load). */
     __vectorError?: string;
+    /** The SDK's default Ed25519 path in this browser. */
+    __ed25519Backend?: string;
   }
 }
 
@@ -28,7 +31,9 @@ async function main(): Promise<void> {
   const all = runs.flatMap((r) => r.results);
   const failed = all.filter((c) => !c.pass);
   const threw = runs.filter((r) => r.error !== undefined);
-  status.textContent = `${all.length} cases in ${runs.length} suite functions from ${loaded.length} modules: ${all.length - failed.length} passed, ${failed.length} failed, ${threw.length} suites threw (${ms.toFixed(0)} ms)`;
+  const backend = await ed25519Backend();
+  window.__ed25519Backend = backend;
+  status.textContent = `Ed25519 by ${backend}. ${all.length} cases in ${runs.length} suite functions from ${loaded.length} modules: ${all.length - failed.length} passed, ${failed.length} failed, ${threw.length} suites threw (${ms.toFixed(0)} ms)`;
   status.className = failed.length === 0 && threw.length === 0 ? 'ok' : 'bad';
   const table = el('table', { class: 'cases' }, [
     el('tr', {}, [el('th', {}, ['suite']), el('th', {}, ['cases']), el('th', {}, ['passed']), el('th', {}, ['failed'])]),

@@ -4,8 +4,12 @@
  * browser. Shows the verdict and each of the proof spec's six steps with what
  * was checked, and which step failed.
  */
+import { fromHex, utf8 } from '@sigsum-kit/sdk';
 import { el, errorText, fileField, shortHex } from './ui.js';
 import { parseInputs, runVerify, stepViews, type StepView, type VerifyInputs } from './verify-model.js';
+
+/** The Go vector case behind "Load an example". */
+const EXAMPLE_CASE = 's100-i57';
 
 /** Build the verify page. */
 export function verifyPage(): HTMLElement {
@@ -16,6 +20,19 @@ export function verifyPage(): HTMLElement {
   const key = fileField('v-key', "Submitter's public key", 'ssh-ed25519 AAAA… (one or more OpenSSH keys, or 64 hex digits)', { rows: 2 });
   const button = el('button', { id: 'v-run', type: 'button' }, ['Verify']);
   const out = el('div', { id: 'v-result', 'aria-live': 'polite' });
+  const example = el('button', { id: 'v-example', type: 'button', class: 'secondary' }, ['Load an example']);
+  example.addEventListener('click', () => void (async () => {
+    // A proof produced by the Go reference (shared vectors), loaded only when asked for.
+    const { loadSigsumVectors } = await import('@sigsum-kit/test-vectors');
+    const v = (await loadSigsumVectors('proofs')) as { cases: Array<{ name: string; data: string; proof: string; policy: string; key_file: string }> };
+    const c = v.cases.find((x) => x.name === EXAMPLE_CASE)!;
+    rawHash.checked = false;
+    data.setFile('example.txt', fromHex(c.data));
+    proof.setFile('example.txt.proof', utf8(c.proof));
+    policy.setFile('example.policy', utf8(c.policy));
+    key.setFile('example.pub', utf8(c.key_file));
+    out.replaceChildren(el('p', { class: 'muted' }, [`Loaded the Go vector case "${EXAMPLE_CASE}": a leaf in a tree of 100 with 4 cosignatures under a nested quorum. Press Verify, then try changing a byte.`]));
+  })().catch((e: unknown) => out.replaceChildren(inputError(errorText(e)))));
 
   button.addEventListener('click', () => {
     button.disabled = true;
@@ -43,7 +60,7 @@ export function verifyPage(): HTMLElement {
       el('div', { class: 'row' }, [rawHash, el('label', { for: 'v-raw' }, ['the data field holds the hash: SHA-256(data) as 64 hex digits (like --raw-hash)'])]),
     ]),
     el('div', { class: 'grid2' }, [el('div', { class: 'card' }, [proof.root]), el('div', { class: 'card' }, [policy.root, key.root])]),
-    el('div', { class: 'row' }, [button]),
+    el('div', { class: 'row' }, [button, example]),
     out,
   ]);
 }

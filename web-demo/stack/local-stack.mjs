@@ -80,7 +80,9 @@ export async function startLocalStack({ dir, witnesses = 2, ports = {}, interval
   const logKeyHex = keyHex(join(logDir, 'log.key.pub'));
 
   const procs = [];
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     await Promise.all(procs.map((p) => new Promise((resolve) => {
       if (p.exitCode !== null || p.signalCode !== null) return resolve();
       p.once('exit', () => resolve());
@@ -129,7 +131,8 @@ export async function startLocalStack({ dir, witnesses = 2, ports = {}, interval
     procs.push(log);
     await waitFor('the log', async () => (await fetch(`${logUrl}get-tree-head`)).status === 200, 20_000, log);
     for (const p of procs) {
-      p.once('exit', (code, sig) => onLine?.(`${p.stackName} exited (${sig ?? code}); see ${p.logFile}`));
+      // An exit we did not ask for is worth a line.
+      p.once('exit', (code, sig) => { if (!stopping) onLine?.(`${p.stackName} exited (${sig ?? code}); see ${p.logFile}`); });
     }
     return { logUrl, logKeyHex, policy, policyFile: join(dir, 'policy'), witnesses: ws.map(({ name, keyHex: k, url }) => ({ name, keyHex: k, url })), processes: procs, stop };
   } catch (e) {

@@ -19,6 +19,8 @@ test('vector suite: every case passes in Chromium with the same verdicts as in N
   expect(await page.evaluate(() => window.__vectorError)).toBeUndefined();
   const browser = (await page.evaluate(() => window.__vectorResults)) as SuiteRun[];
   await saveScreenshot(page, 'vectors');
+  // Chromium has Ed25519 in WebCrypto: the SDK's fast path is the one in use.
+  expect(await page.evaluate(() => window.__ed25519Backend)).toBe('webcrypto');
   expect(pageErrors).toEqual([]);
 
   // The same suite modules in this Node process.

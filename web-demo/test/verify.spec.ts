@@ -72,6 +72,15 @@ test('verify: a valid proof passes all six steps', async ({ page }) => {
   await saveScreenshot(page, 'verify-valid');
 });
 
+test('verify: the example button loads a Go vector proof that verifies', async ({ page }) => {
+  await page.goto(`${demoUrl()}/index.html#verify`);
+  await page.click('#v-example');
+  await expect(page.locator('#v-proof-info')).toHaveText(`example.txt.proof (${Buffer.byteLength(valid.proof)} bytes)`);
+  await expect(page.locator('#v-data-info')).toHaveText(`example.txt (${hexBytes(valid.data).length} bytes)`);
+  await page.click('#v-run');
+  await expect(page.locator('#v-verdict')).toHaveAttribute('data-verdict', 'valid');
+});
+
 test('verify: tampered data fails at the leaf signature (step 3)', async ({ page }) => {
   const data = hexBytes(valid.data);
   data[0] = data[0]! ^ 1;

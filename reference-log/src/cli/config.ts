@@ -37,6 +37,12 @@ export interface LogConfig {
   corsOrigins: string[];
   /** pino log level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** add-leaf rate-limit config file (docs/rate-limits.md); `""` = no limits. */
+  rateLimitFile: string;
+  /** DNS resolver for submit-token TXT look-ups, `ip` or `ip:port`; `""` = the system's first resolver. */
+  dnsResolver: string;
+  /** Accept tokens for log-go's public test domain test.sigsum.org (blocked by default). */
+  enableTestDomain: boolean;
 }
 
 /** Defaults of every optional key. */
@@ -54,6 +60,9 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   witnessTimeoutMs: 5000,
   corsOrigins: [],
   logLevel: 'info',
+  rateLimitFile: '',
+  dnsResolver: '',
+  enableTestDomain: false,
 };
 
 /** A configuration problem, naming the key. */
@@ -124,6 +133,14 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (o.logLevel !== undefined) {
     if (typeof o.logLevel !== 'string' || !LEVELS.includes(o.logLevel)) throw new ConfigError(`logLevel: expected one of ${LEVELS.join(', ')}`);
     c.logLevel = o.logLevel as LogConfig['logLevel'];
+  }
+  // Rate limiting (docs/rate-limits.md).
+  if (o.rateLimitFile !== undefined) c.rateLimitFile = str(o.rateLimitFile, 'rateLimitFile');
+  if (c.rateLimitFile !== '') c.rateLimitFile = resolve(baseDir, c.rateLimitFile);
+  if (o.dnsResolver !== undefined) c.dnsResolver = str(o.dnsResolver, 'dnsResolver');
+  if (o.enableTestDomain !== undefined) {
+    if (typeof o.enableTestDomain !== 'boolean') throw new ConfigError(`enableTestDomain: expected true or false, got ${JSON.stringify(o.enableTestDomain)}`);
+    c.enableTestDomain = o.enableTestDomain;
   }
   return c;
 }

@@ -1,20 +1,13 @@
 /**
- * Builds the log's {@link Cosigner} from the configured policy. With no
- * policy file (or `quorum none`) no witnesses are needed. Otherwise the
- * cosigning module (`../cosigning/index.js`, another engineer's) is loaded;
- * it is imported by a computed specifier so the log still builds while that
- * module does not exist yet.
+ * Builds the log's {@link Cosigner} from the configured policy: no policy
+ * file means no witnesses are needed; otherwise the cosigning module's
+ * witness fan-out is adapted to the sequencer's interface.
  */
 import { readFileSync } from 'node:fs';
-import { keyHash, parsePolicy, type Signer } from '@sigsum-kit/sdk';
-import { noWitnesses, type Cosigner, type CosignResult } from '../sequencer/cosigner.js';
+import { parsePolicy, type Signer } from '@sigsum-kit/sdk';
+import { createCosigner, type CosignerLogger, type CosignerMetrics } from '../cosigning/index.js';
+import { noWitnesses, type Cosigner } from '../sequencer/cosigner.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
-
-/** Minimal logger shape passed to the cosigning module. */
-export interface CosignLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
 
 /** Options for {@link cosignerFromPolicyFile}. */
 export interface CosignerFromPolicyOptions {
@@ -22,37 +15,33 @@ export interface CosignerFromPolicyOptions {
   policyFile: string;
   /** The log key. */
   logSigner: Signer;
-  /** Where consistency proofs for witnesses come from (set once the sequencer exists). */
+  /** Where consistency proofs for witnesses come from (called after the sequencer exists). */
   sequencer: () => Sequencer;
-  /** Per-tree-head witness timeout, ms. */
+  /** Per-round witness timeout, ms. */
   timeoutMs: number;
   /** Logger. */
-  logger: CosignLogger;
+  logger: CosignerLogger;
+  /** Witness request and quorum metrics (the log's `LogMetrics`). */
+  metrics?: CosignerMetrics;
 }
 
 /** Create the cosigner a policy file asks for. */
-export async function cosignerFromPolicyFile(opts: CosignerFromPolicyOptions): Promise<Cosigner> {
+export function cosignerFromPolicyFile(opts: CosignerFromPolicyOptions): Cosigner {
   if (opts.policyFile === '') return noWitnesses;
   const policy = parsePolicy(readFileSync(opts.policyFile));
-  const logKeyHash = keyHash(opts.logSigner.publicKey);
-  const spec = '../cosigning/index.js';
-  let mod: { createCosigner?: (o: unknown) => { cosign(sth: unknown): Promise<CosignResult>; close?(): Promise<void> | void } };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch (err) {
-    throw new Error(`a policy file is configured but the cosigning module cannot be loaded: ${(err as Error).message}`);
-  }
-  if (typeof mod.createCosigner !== 'function') throw new Error('the cosigning module does not export createCosigner');
-  const inner = mod.createCosigner({
+  const inner = createCosigner({
     policy,
     logSigner: opts.logSigner,
-    logKeyHash,
-    consistencyProof: (oldSize: number, newSize: number) => opts.sequencer().consistencyProof(oldSize, newSize),
+    consistencyProof: (oldSize, newSize) => opts.sequencer().consistencyProof(oldSize, newSize),
     timeoutMs: opts.timeoutMs,
     logger: opts.logger,
+    metricsHook: opts.metrics,
   });
   return {
-    cosign: (sth) => inner.cosign(sth),
-    close: () => inner.close?.(),
+    async cosign(sth) {
+      const r = await inner.cosign(sth);
+      return { cosignatures: r.cosignatures, quorumMet: r.quorumMet, failures: r.failures.map((f) => `${f.witness}: ${f.reason}`) };
+    },
+    close: () => inner.close(),
   };
 }

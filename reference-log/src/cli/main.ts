@@ -18,6 +18,8 @@ import { cosignerFromPolicyFile } from './cosigning.js';
 import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
 import { startLog } from '../log.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
+import { createMetrics, instrumentStorage } from '../metrics/index.js';
+import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'log.sqlite';
@@ -61,8 +63,17 @@ async function runInit(opts: { dir: string; storage: string }): Promise<void> {
   );
 }
 
-async function runPrimary(opts: { config: string; listen?: string; internalListen?: string; storage?: string }): Promise<void> {
+async function runPrimary(opts: {
+  config: string;
+  listen?: string;
+  internalListen?: string;
+  storage?: string;
+  rateLimitConfig?: string;
+  dnsResolver?: string;
+}): Promise<void> {
   const config = loadConfig(opts.config);
+  if (opts.rateLimitConfig !== undefined) config.rateLimitFile = resolve(opts.rateLimitConfig);
+  if (opts.dnsResolver !== undefined) config.dnsResolver = opts.dnsResolver;
   if (opts.listen !== undefined) config.listen = opts.listen;
   if (opts.internalListen !== undefined) config.internalListen = opts.internalListen;
   if (opts.storage !== undefined) {
@@ -72,19 +83,31 @@ async function runPrimary(opts: { config: string; listen?: string; internalListe
   const pub = parseHostPort(config.listen, 'listen');
   const internal = config.internalListen === '' ? undefined : parseHostPort(config.internalListen, 'internalListen');
   const signer = await loadSigner(config.keyFile);
-  const storage = await openStorage(config);
+  // Metrics and rate limits (docs/metrics.md, docs/rate-limits.md).
+  const metrics = createMetrics('primary');
+  const storage = instrumentStorage(await openStorage(config), metrics);
   storage.setLogPublicKey(signer.publicKey);
-  let sequencer: Sequencer | undefined;
-  const bootLog = {
-    info: (o: object, m?: string) => process.stdout.write(JSON.stringify({ level: 30, ...o, msg: m }) + '\n'),
-    warn: (o: object, m?: string) => process.stdout.write(JSON.stringify({ level: 40, ...o, msg: m }) + '\n'),
-  };
-  const cosigner = await cosignerFromPolicyFile({
+  let admitLeaf;
+  if (config.rateLimitFile !== '') {
+    const rateLimits = await readRateLimitConfig(config.rateLimitFile);
+    for (const w of rateLimits.warnings) process.stderr.write(`sigsum-log: ${config.rateLimitFile}: ${w}\n`);
+    const limiter = createRateLimiter(rateLimits, {
+      logPublicKey: signer.publicKey,
+      resolver: createDnsTxtResolver(config.dnsResolver === '' ? {} : { server: config.dnsResolver }),
+      enableTestDomain: config.enableTestDomain,
+      onDecision: (decision, rule) => metrics.rateLimitDecisions.inc({ decision, rule }),
+    });
+    admitLeaf = rateLimitAdmission(limiter, { isKnownLeaf: (leafHash) => storage.leafIndex(leafHash) !== undefined });
+  }
+  // The cosigner needs the sequencer (consistency proofs) and the log's logger, both created by startLog.
+  const late: { sequencer?: Sequencer; log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void } } = {};
+  const cosigner = cosignerFromPolicyFile({
     policyFile: config.policyFile,
     logSigner: signer,
-    sequencer: () => sequencer!,
+    sequencer: () => late.sequencer!,
     timeoutMs: config.witnessTimeoutMs,
-    logger: bootLog,
+    logger: { info: (o, m) => late.log?.info(o, m), warn: (o, m) => late.log?.warn(o, m) },
+    metrics,
   });
   const log = await startLog({
     storage,
@@ -101,8 +124,11 @@ async function runPrimary(opts: { config: string; listen?: string; internalListe
     corsOrigins: config.corsOrigins,
     cosigner,
     logger: { level: config.logLevel },
+    metrics,
+    admitLeaf,
   });
-  sequencer = log.sequencer;
+  late.sequencer = log.sequencer;
+  late.log = log.log;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -162,6 +188,8 @@ export function buildProgram(): Command {
     .option('--listen <host:port>', 'override the public listen address')
     .option('--internal-listen <host:port>', 'override the internal listen address')
     .option('--storage <kind>', 'override the storage backend (sqlite or memory)')
+    .option('--rate-limit-config <file>', 'override the rate-limit config file (docs/rate-limits.md)')
+    .option('--dns-resolver <ip[:port]>', 'override the DNS resolver used to verify submit tokens')
     .action(runPrimary);
   program
     .command('status')

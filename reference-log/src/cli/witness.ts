@@ -16,10 +16,12 @@ export function registerWitnessCommand(program: Command): Command {
     .option('--log-key <key>', 'log public key: 64 hex digits, an ssh-ed25519 line, or a public key file (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5001')
     .option('--url-prefix <prefix>', 'path before /add-checkpoint, e.g. /witness')
-    .action(async (opts: { keyFile: string; stateDb: string; logKey: string[]; listen: string; urlPrefix?: string }) => {
+    .option('--metrics-listen <host:port>', 'serve Prometheus metrics at /metrics on this separate address')
+    .action(async (opts: { keyFile: string; stateDb: string; logKey: string[]; listen: string; urlPrefix?: string; metricsListen?: string }) => {
       const config = await witnessConfigFromOptions(opts);
       const w = await startWitness(config);
       process.stdout.write(`witness listening on ${w.url} (add-checkpoint at ${w.url}/add-checkpoint)\n`);
+      if (w.metricsUrl !== undefined) process.stdout.write(`witness metrics at ${w.metricsUrl}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);

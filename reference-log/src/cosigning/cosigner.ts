@@ -81,7 +81,7 @@ export interface CosignOutcome {
 }
 
 /** A running cosigner. */
-export interface Cosigner {
+export interface WitnessCosigner {
   /** Ask every witness; never rejects. */
   cosign(sth: SignedTreeHead): Promise<CosignOutcome>;
   /** The sizes each witness is believed to be at (hex witness key hash → size). */
@@ -99,7 +99,7 @@ function describeError(e: unknown, timeoutMs: number): string {
 }
 
 /** Create the log's cosigner. */
-export function createCosigner(options: CosignerOptions): Cosigner {
+export function createCosigner(options: CosignerOptions): WitnessCosigner {
   const logPublicKey = options.logPublicKey ?? options.logSigner?.publicKey;
   if (logPublicKey === undefined) throw new TypeError('createCosigner needs logPublicKey or logSigner');
   if (options.logKeyHash !== undefined && !bytesEqual(options.logKeyHash, keyHash(logPublicKey))) {
@@ -179,7 +179,7 @@ export function createCosigner(options: CosignerOptions): Cosigner {
   };
 }
 
-/** Lowercase hex witness key hash, the key of {@link Cosigner.knownSizes}. */
+/** Lowercase hex witness key hash, the key of {@link WitnessCosigner.knownSizes}. */
 export function witnessSizeKey(witnessPublicKey: Uint8Array): string {
   return toHex(keyHash(witnessPublicKey));
 }

@@ -26,6 +26,19 @@ export type RateLimitDecision = 'allowed' | 'duplicate' | 'over_limit' | 'no_rul
 /** Which rule decided a rate-limit decision. */
 export type RateLimitRule = 'key' | 'domain' | 'public' | 'none';
 
+/**
+ * Where scrape-time gauges read the log's state (e.g. the sequencer), so
+ * that nobody has to push tree sizes: each scrape sees current values.
+ */
+export interface LogStateSource {
+  /** Leaves in the integrated tree. */
+  treeSize?: () => number;
+  /** Leaves accepted but not yet integrated. */
+  pendingLeaves?: () => number;
+  /** The published tree head: size and the time it was published (ms since the epoch), if any. */
+  published?: () => { size: number; publishedAtMs: number } | undefined;
+}
+
 /** The registry plus typed handles for every metric the log servers update. */
 export interface LogMetrics {
   /** The role given to {@link createMetrics}. */
@@ -54,7 +67,7 @@ export interface LogMetrics {
   readonly witnessDuration: Histogram<'witness'>;
   /** `sigsum_log_witness_quorum_total{status}`: cosigning rounds by outcome (`true`/`false`). */
   readonly quorumTotal: Counter<'status'>;
-  /** `sigsum_log_witness_quorum_reached`: 1 if the last cosigning round reached quorum, else 0. */
+  /** `sigsum_log_witness_quorum_reached`: 1/0 for the last cosigning round, NaN before the first (set through {@link LogMetrics.observeQuorum}). */
   readonly quorumReached: Gauge;
   /** `sigsum_log_witness_quorum_duration_seconds`: time to reach quorum (successful rounds only). */
   readonly quorumDuration: Histogram;
@@ -66,6 +79,11 @@ export interface LogMetrics {
   readonly secondaryReachable: Gauge;
   /** `sigsum_log_rate_limit_decisions_total{decision,rule}`. */
   readonly rateLimitDecisions: Counter<'decision' | 'rule'>;
+  /**
+   * Read tree size, pending leaves and the published head from `source` at
+   * every scrape (replaces values set on those gauges by hand).
+   */
+  observeLogState(source: LogStateSource): void;
   /** Record the published tree head (size and timestamp in seconds); its age is computed at scrape time. */
   setPublishedTreeHead(size: number | bigint, timestampSeconds: number | bigint): void;
   /** Record a witness add-checkpoint request (status is the HTTP status or `other`). */
@@ -99,6 +117,12 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
   const all = [registry];
   const logOnly = isLog(role) ? [registry] : [];
   const primaryOnly = role === 'primary' ? [registry] : [];
+  let source: LogStateSource = {};
+  let publishedTimestamp: number | undefined;
+  const refreshPublished = (): void => {
+    const head = source.published?.();
+    if (head !== undefined) publishedTimestamp = head.publishedAtMs / 1000;
+  };
 
   const httpRequests = new Counter({
     name: 'sigsum_http_requests_total',
@@ -129,28 +153,42 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     name: 'sigsum_log_tree_size',
     help: 'Number of leaves in the integrated (sequenced) tree.',
     registers: logOnly,
+    collect() {
+      if (source.treeSize !== undefined) this.set(source.treeSize());
+    },
   });
   const pendingLeaves = new Gauge({
     name: 'sigsum_log_pending_leaves',
     help: 'Leaves accepted by add-leaf but not yet sequenced.',
     registers: primaryOnly,
+    collect() {
+      if (source.pendingLeaves !== undefined) this.set(source.pendingLeaves());
+    },
   });
   const publishedTreeSize = new Gauge({
     name: 'sigsum_log_published_tree_size',
     help: 'Size of the published cosigned tree head.',
     registers: primaryOnly,
+    collect() {
+      const head = source.published?.();
+      if (head !== undefined) this.set(head.size);
+    },
   });
-  let publishedTimestamp: number | undefined;
   const publishedTreeTimestamp = new Gauge({
     name: 'sigsum_log_published_tree_timestamp_seconds',
-    help: 'Timestamp of the published cosigned tree head (Unix seconds); 0 while none is published.',
+    help: 'When the published cosigned tree head was published (Unix seconds); 0 while none is published.',
     registers: primaryOnly,
+    collect() {
+      refreshPublished();
+      if (publishedTimestamp !== undefined) this.set(publishedTimestamp);
+    },
   });
   new Gauge({
     name: 'sigsum_log_published_tree_age_seconds',
-    help: 'Seconds since the published tree head was signed, computed at scrape time; NaN while none is published.',
+    help: 'Seconds since the published tree head was published, computed at scrape time; NaN while none is published.',
     registers: primaryOnly,
     collect() {
+      refreshPublished();
       this.set(publishedTimestamp === undefined ? Number.NaN : Math.max(0, now() / 1000 - publishedTimestamp));
     },
   });
@@ -173,10 +211,14 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     labelNames: ['status'] as const,
     registers: primaryOnly,
   });
+  let lastQuorum: boolean | undefined;
   const quorumReached = new Gauge({
     name: 'sigsum_log_witness_quorum_reached',
-    help: '1 if the most recent cosigning round reached the witness quorum, else 0.',
+    help: '1 if the most recent cosigning round reached the witness quorum, 0 if not, NaN before the first round (and for logs without witnesses).',
     registers: primaryOnly,
+    collect() {
+      this.set(lastQuorum === undefined ? Number.NaN : lastQuorum ? 1 : 0);
+    },
   });
   const quorumDuration = new Histogram({
     name: 'sigsum_log_witness_quorum_duration_seconds',
@@ -228,6 +270,9 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     replicationLagSeconds,
     secondaryReachable,
     rateLimitDecisions,
+    observeLogState(s) {
+      source = s;
+    },
     setPublishedTreeHead(size, timestampSeconds) {
       publishedTimestamp = Number(timestampSeconds);
       publishedTreeSize.set(Number(size));
@@ -240,7 +285,7 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     },
     observeQuorum(reached, seconds) {
       quorumTotal.inc({ status: String(reached) });
-      quorumReached.set(reached ? 1 : 0);
+      lastQuorum = reached;
       if (reached && seconds !== undefined) quorumDuration.observe(seconds);
     },
   };

@@ -102,10 +102,15 @@ export function parseRateLimitConfig(text: string): RateLimitConfig {
 
 /**
  * Read and parse a config file.
- * @throws ParseError as {@link parseRateLimitConfig}, prefixed with the path; Node's error if it cannot be read.
+ * @throws ParseError as {@link parseRateLimitConfig}, prefixed with the path; `Error` if the file cannot be read.
  */
 export async function readRateLimitConfig(path: string): Promise<RateLimitConfig> {
-  const bytes = await readFile(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read rate-limit config: ${(e as Error).message}`);
+  }
   if (bytes.length > MAX_CONFIG_BYTES) throw new ParseError('ratelimit.config.size', `config larger than ${MAX_CONFIG_BYTES} bytes`, path);
   try {
     return parseRateLimitConfig(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

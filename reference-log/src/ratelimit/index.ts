@@ -4,3 +4,4 @@ export * from './domain.js';
 export * from './dns.js';
 export * from './token.js';
 export * from './limiter.js';
+export * from './admission.js';

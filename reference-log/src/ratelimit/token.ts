@@ -5,9 +5,18 @@
  * module (sigsum-go's verdicts); this file adds the DNS look-up and the
  * canonical A-label form the rate limiter counts by.
  */
-import { ParseError, VerificationError, normalizeDomainName, parseTokenHeader, txtRecordName, verifyTokenWithRecords, MAX_TOKEN_KEYS } from '@sigsum-kit/sdk';
+import { ParseError, VerificationError, normalizeDomainName, parseTokenHeader, toHex, txtRecordName, verifyTokenWithRecords, MAX_TOKEN_KEYS } from '@sigsum-kit/sdk';
 import { canonicalDomain } from './domain.js';
 import type { TxtResolver } from './dns.js';
+
+/**
+ * Tokens already verified against one DNS answer. A domain's token is the same
+ * for every request (a deterministic signature over the log key), so while the
+ * resolver serves the same cached answer object the Ed25519 check need not be
+ * repeated; a fresh answer (TTL expired) is a new object and is checked again.
+ * Only valid tokens are stored: at most one per key per log key.
+ */
+const verifiedTokens = new WeakMap<object, Set<string>>();
 
 /** A header longer than this cannot be a domain plus a 128-digit signature. */
 const MAX_HEADER_LENGTH = 1024;
@@ -45,10 +54,18 @@ export function tokenTxtName(domain: string): string {
  */
 export async function verifySubmitToken(token: SubmitTokenHeader, logPublicKey: Uint8Array, resolver: TxtResolver): Promise<void> {
   const name = tokenTxtName(token.domain);
-  const { records } = await resolver.resolveTxt(name);
+  const answer = await resolver.resolveTxt(name);
+  const { records } = answer;
   if (records.length === 0) throw new VerificationError('token.no-keys', `no TXT records at ${name}`);
+  const cacheKey = `${toHex(logPublicKey)} ${toHex(token.signature)}`;
+  if (verifiedTokens.get(answer)?.has(cacheKey)) return;
   const result = await verifyTokenWithRecords(records, logPublicKey, token.signature);
-  if (result.valid) return;
+  if (result.valid) {
+    let known = verifiedTokens.get(answer);
+    if (known === undefined) verifiedTokens.set(answer, (known = new Set()));
+    known.add(cacheKey);
+    return;
+  }
   const tried = Math.min(records.length, MAX_TOKEN_KEYS);
   throw new VerificationError(
     'token.signature',

@@ -91,7 +91,7 @@ export class Sequencer {
   readonly #log: SequencerLogger;
   readonly #now: () => number;
   readonly #pending = new Map<string, LeafRecord>();
-  #frontier: CompactRange;
+  #frontier!: CompactRange;
   #published: PublishedTreeHead | undefined;
   /** Largest size the gate allowed at the last check; leaves below it get 200. */
   #gatedSize = 0;
@@ -111,9 +111,10 @@ export class Sequencer {
     this.#maxPending = opts.maxPending ?? 100_000;
     this.#log = opts.logger ?? silent;
     this.#now = opts.now ?? Date.now;
-    this.#frontier = CompactRange.restore(this.#storage.treeSize(), this.#storage);
     this.#published = this.#storage.latestTreeHead();
+    // Check before reading the tree's nodes, so a truncated database is reported as a rollback.
     this.#checkStartup();
+    this.#frontier = CompactRange.restore(this.#storage.treeSize(), this.#storage);
   }
 
   /** Refuse stored state that would roll back or fork the published history. */

@@ -117,6 +117,9 @@ function installErrorHandling(app: FastifyInstance, known: Map<string, string>):
     const path = req.url.split('?')[0]!;
     for (const [base, method] of known) {
       if (path === base || path.startsWith(base + '/')) {
+        const allowed = req.method === method || (method === 'GET' && req.method === 'HEAD');
+        // Right method, unroutable arguments (extra slash, over-long segment): malformed request.
+        if (allowed) return sendText(reply, 400, `malformed request path for ${base.slice(base.lastIndexOf('/') + 1)}\n`);
         void reply.header('allow', method);
         return sendText(reply, 405, `method ${req.method} not allowed, use ${method}\n`);
       }
@@ -139,7 +142,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ADD_LEAF_BODY_LIMIT,
     // Paths are case-sensitive and exact; no trailing-slash folding.
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
   if (opts.corsOrigins !== undefined && opts.corsOrigins.length > 0) {
     await app.register(cors, {

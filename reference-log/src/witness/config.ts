@@ -17,13 +17,15 @@ export interface WitnessOptions {
   logKey: string[];
   /** Optional URL prefix before `/add-checkpoint`. */
   urlPrefix?: string;
+  /** Optional `host:port` of a separate listener serving `GET /metrics`. */
+  metricsListen?: string;
 }
 
-/** Split `host:port`; the port must be 0..65535. */
-export function parseListen(listen: string): { host: string; port: number } {
+/** Split `host:port` (empty host = 127.0.0.1); the port must be 0..65535. */
+export function parseListen(listen: string, option = '--listen'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
   const port = m === null ? NaN : Number(m[3]);
-  if (m === null || port > 65535) throw new ParseError('witness.listen', `invalid listen address ${JSON.stringify(listen)}, expected host:port`, '--listen');
+  if (m === null || port > 65535) throw new ParseError('witness.listen', `invalid listen address ${JSON.stringify(listen)}, expected host:port`, option);
   return { host: m[1] ?? (m[2] === '' ? '127.0.0.1' : m[2]!), port };
 }
 
@@ -44,5 +46,13 @@ export async function witnessConfigFromOptions(o: WitnessOptions): Promise<Witne
   const logKeys: Uint8Array[] = [];
   for (const k of o.logKey) logKeys.push(...(await resolveLogKey(k)));
   const signer = await loadSigner(o.keyFile);
-  return { host, port, signer, statePath: o.stateDb, logKeys, ...(o.urlPrefix === undefined ? {} : { urlPrefix: o.urlPrefix }) };
+  return {
+    host,
+    port,
+    signer,
+    statePath: o.stateDb,
+    logKeys,
+    ...(o.urlPrefix === undefined ? {} : { urlPrefix: o.urlPrefix }),
+    ...(o.metricsListen === undefined ? {} : { metricsListen: parseListen(o.metricsListen, '--metrics-listen') }),
+  };
 }

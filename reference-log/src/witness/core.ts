@@ -74,6 +74,7 @@ export function witnessLogs(publicKeys: Iterable<Uint8Array>): Map<string, Witne
 
 /** The witness's signing identity. */
 export interface WitnessIdentity {
+  /** The witness key. */
   signer: Signer;
   /** `sigsum.org/v1/witness/<hex key hash>`. */
   keyName: string;
@@ -88,16 +89,18 @@ export function witnessIdentity(signer: Signer): WitnessIdentity {
 }
 
 /** A refusal: HTTP status and a plain-text message (for 409, the stored size). */
-export interface Refusal {
+export interface WitnessRefusal {
   ok: false;
+  /** 400 malformed, 404 unknown origin, 403 key ID/signature, 409 size conflict, 422 inconsistent. */
   status: 400 | 403 | 404 | 409 | 422;
+  /** What was wrong and where (the plain-text body for everything but 409). */
   message: string;
   /** For 409: the witness's current size for this origin. */
   size?: bigint;
 }
 
 /** A request that passed every check against `expected`; storing `next` is all that is left. */
-export interface Acceptance {
+export interface WitnessAcceptance {
   ok: true;
   /** The log the checkpoint belongs to. */
   log: WitnessLog;
@@ -111,12 +114,15 @@ export interface Acceptance {
 
 /** The HTTP-level answer of the witness. */
 export interface WitnessResponse {
+  /** HTTP status code. */
   status: number;
+  /** `text/plain; charset=utf-8`, or `text/x.tlog.size` for 409. */
   contentType: string;
+  /** Response body. */
   body: string;
 }
 
-function refuse(status: Refusal['status'], message: string, size?: bigint): Refusal {
+function refuse(status: WitnessRefusal['status'], message: string, size?: bigint): WitnessRefusal {
   return size === undefined ? { ok: false, status, message } : { ok: false, status, message, size };
 }
 
@@ -130,7 +136,7 @@ export async function checkAddCheckpoint(
   body: Uint8Array | string,
   logs: ReadonlyMap<string, WitnessLog>,
   getState: (origin: string) => WitnessState,
-): Promise<Refusal | Acceptance> {
+): Promise<WitnessRefusal | WitnessAcceptance> {
   let req;
   try {
     // Bytes are decoded leniently (as sigsum-go compares bytes): invalid UTF-8
@@ -169,7 +175,7 @@ export async function cosignatureLine(identity: WitnessIdentity, log: WitnessLog
 }
 
 /** The response for a refusal: plain text, or `text/x.tlog.size` with the size for 409. */
-export function refusalResponse(r: Refusal): WitnessResponse {
+export function refusalResponse(r: WitnessRefusal): WitnessResponse {
   if (r.status === 409) return { status: 409, contentType: CONTENT_TYPE_TLOG_SIZE, body: formatTlogSize(r.size ?? 0n) };
   return { status: r.status, contentType: 'text/plain; charset=utf-8', body: `${r.message}\n` };
 }
@@ -178,10 +184,13 @@ export function refusalResponse(r: Refusal): WitnessResponse {
 export interface HandleInput {
   /** Stored state of every origin (absent = never cosigned). */
   state: ReadonlyMap<string, WitnessState>;
+  /** The request body as received. */
   body: Uint8Array | string;
   /** Unix seconds for the cosignature. */
   timestamp: bigint;
+  /** The witness key and its note name. */
   identity: WitnessIdentity;
+  /** The logs served, by origin. */
   logs: ReadonlyMap<string, WitnessLog>;
 }
 

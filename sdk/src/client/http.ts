@@ -135,7 +135,6 @@ async function readBounded(res: Response, max: number, url: string): Promise<Uin
 /** The server's message for an error response: printable text, trimmed and bounded. */
 export function serverMessage(body: Uint8Array): string {
   const text = latin1(body.subarray(0, MESSAGE_LIMIT * 4))
-    // eslint-disable-next-line no-control-regex
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?')
     .trim();
   return text.length > MESSAGE_LIMIT ? text.slice(0, MESSAGE_LIMIT) + '…' : text;

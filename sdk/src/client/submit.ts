@@ -240,22 +240,36 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
   const proofs: SigsumProof[] = new Array<SigsumProof>(requests.length);
   const failures = new Map<number, unknown>();
 
+  // One listener on the shared signal fans out to a controller per request,
+  // so concurrent requests do not pile listeners onto one signal.
+  const live = new Set<AbortController>();
+  const fanOut = (): void => {
+    for (const c of live) c.abort(signal.reason);
+  };
+  signal.addEventListener('abort', fanOut, { once: true });
+
   await pool(requests.length, options.concurrency ?? 32, async (i) => {
+    const item = new AbortController();
+    live.add(item);
+    if (signal.aborted) item.abort(signal.reason);
     try {
       const req = requests[i]!;
-      const target = await addToSomeLog(req, order, signal, log, i);
+      const target = await addToSomeLog(req, order, item.signal, log, i);
       progress.accepted++;
       report();
-      const proof = await collectProof(req, leaves[i]!, target, signal, pollDelay, requestTimeout, log, options.policy);
+      const proof = await collectProof(req, leaves[i]!, target, item.signal, pollDelay, requestTimeout, log, options.policy);
       proofs[i] = proof;
       await options.onProof?.(i, proof);
       progress.done++;
     } catch (e) {
       failures.set(i, signal.aborted && !(e instanceof SigsumError) ? timeoutOrAbort(signal, options.signal) : e);
       progress.failed++;
+    } finally {
+      live.delete(item);
     }
     report();
   });
+  signal.removeEventListener('abort', fanOut);
 
   if (failures.size > 0) {
     const [first, err] = failures.entries().next().value as [number, unknown];

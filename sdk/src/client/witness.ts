@@ -9,7 +9,7 @@ import { bytesEqual, latin1 } from '../encoding/bytes.js';
 import { keyHash } from '../crypto/keyhash.js';
 import type { Signer } from '../crypto/ed25519.js';
 import { treeHeadOrigin, type Cosignature, type SignedTreeHead } from '../types/tree-head.js';
-import { SIG_TYPE_COSIGNATURE, keyId, witnessKeyName } from '../note/keyid.js';
+import { SIG_TYPE_COSIGNATURE, keyId } from '../note/keyid.js';
 import { logKeyId, parseSigsumCheckpoint, serializeSigsumCheckpoint, type SigsumCheckpoint } from '../note/checkpoint.js';
 import { CONTENT_TYPE_TLOG_SIZE, parseTlogSize, serializeAddCheckpointRequest } from '../note/add-checkpoint.js';
 import { cosignatureFromLine, parseCosignatureLines, verifyCosignatureLine, type CosignatureLine } from '../note/cosignature.js';
@@ -22,7 +22,7 @@ export const DEFAULT_WITNESS_TIMEOUT_MS = 10_000;
 
 /** Configuration of a {@link WitnessClient}. */
 export interface WitnessClientOptions {
-  /** The witness's Ed25519 public key: when given, only its cosignature lines are returned. */
+  /** The witness's Ed25519 public key: when given, only its cosignature lines (by key ID) are returned. */
   publicKey?: Uint8Array;
   /** Time allowed for one request including the body, in ms (default 10 000). */
   timeoutMs?: number;
@@ -73,16 +73,12 @@ export class WitnessClient {
   /** The witness public key, if known. */
   readonly publicKey: Uint8Array | undefined;
   readonly #options: WitnessClientOptions;
-  readonly #keyId: Uint8Array | undefined;
 
   constructor(url: string, options: WitnessClientOptions = {}) {
     if (!/^https?:\/\//i.test(url)) throw new TypeError(`witness URL must be http(s): ${JSON.stringify(url)}`);
     this.url = url.replace(/\/+$/, '');
     this.#options = options;
     this.publicKey = options.publicKey;
-    if (options.publicKey !== undefined) {
-      this.#keyId = keyId(witnessKeyName(keyHash(options.publicKey)), SIG_TYPE_COSIGNATURE, options.publicKey);
-    }
   }
 
   /**
@@ -114,8 +110,10 @@ export class WitnessClient {
       throw new WitnessConflictError(url, parseTlogSize(latin1(res.body)));
     }
     const lines = parseCosignatureLines(res.body, { maxBytes: o.maxBodyBytes ?? DEFAULT_WITNESS_MAX_BODY_BYTES });
-    const id = this.#keyId;
-    return id === undefined ? lines : lines.filter((l) => bytesEqual(l.keyId, id));
+    const key = this.publicKey;
+    // As sigsum-go's VerifyCosignatureByKey: a line is the key's when its key ID
+    // is keyId(<its key name>, 0x04, key), whatever name the witness uses.
+    return key === undefined ? lines : lines.filter((l) => bytesEqual(l.keyId, keyId(l.keyName, SIG_TYPE_COSIGNATURE, key)));
   }
 }
 

@@ -23,8 +23,12 @@ export const OPENSSH_PRIVATE_KEY_LABEL = 'OPENSSH PRIVATE KEY';
 /** Comment sigsum-go writes after generated public keys. */
 export const DEFAULT_KEY_COMMENT = 'sigsum key';
 
-/** Largest key file accepted (bytes of text); a key file is a few hundred bytes. */
-export const MAX_KEY_FILE_SIZE = 1 << 20;
+/**
+ * Largest key text accepted (characters). A key is a few hundred bytes; the
+ * bound also keeps PEM scanning (quadratic in the number of `-----BEGIN`
+ * markers, as in Go) cheap on hostile input.
+ */
+export const MAX_KEY_FILE_SIZE = 64 * 1024;
 // bufio.Scanner's default token limit, which bounds one line of a keys file in Go.
 const MAX_LINE = 64 * 1024;
 
@@ -214,7 +218,6 @@ export function parseOpenSshPublicKey(text: string, where = 'public key', line =
   let fields = text.split(/[ \t]+/).filter((f) => f !== '');
   if (fields.length < 2) throw new ParseError('keys.fields', 'invalid public key: expected "ssh-ed25519 <base64> [comment]"', where);
   const policyName = policyOption(fields[0]!, where);
-  // sigsum-go treats an empty name as "no option", but an empty name is rejected as too short above.
   if (policyName !== undefined) {
     fields = fields.slice(1);
     if (fields.length < 2) throw new ParseError('keys.fields', 'invalid public key after the sigsum-policy option', where);
@@ -437,7 +440,9 @@ export function parseHexKey(text: string, where = 'hex key'): Uint8Array {
   return fromHex(text, where, 32);
 }
 
-const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0]+|[\t\n\v\f\r \u0085\u00a0]+$/g;
+// Unicode White_Space as Go's strings.TrimSpace uses it (unlike JS \s, no U+FEFF).
+const GO_WS = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const GO_SPACE = new RegExp(`^${GO_WS}+|${GO_WS}+$`, 'g');
 
 /**
  * Parse the contents of a private key file as sigsum-go's

@@ -4,7 +4,7 @@
  * append leaves and compute the root in O(log n) memory; a log persists the
  * nodes that {@link CompactRange.append} reports and restores from them.
  */
-import { RangeError } from '../errors.js';
+import { ParseError, RangeError } from '../errors.js';
 import { checkHash, emptyRootCopy as emptyRoot, nodeHash } from './internal.js';
 import type { NodeReader, PerfectNode } from './prove.js';
 import { borderPositions } from './prove.js';
@@ -36,6 +36,29 @@ export class CompactRange {
       cr.#border.push(h.slice());
     }
     cr.#size = size;
+    return cr;
+  }
+
+  /**
+   * Rebuild a range from its border hashes as {@link CompactRange.border}
+   * lists them (largest subtree first), e.g. as stored by a monitor.
+   * @throws RangeError (`merkle.safe-size`); ParseError (`merkle.border-length`)
+   *   if the count is not one per set bit of `size`, or (`merkle.hash-size`).
+   */
+  static fromBorder(size: number, hashes: readonly Uint8Array[]): CompactRange {
+    const positions = borderPositions(size);
+    if (hashes.length !== positions.length) {
+      throw new ParseError('merkle.border-length', `${hashes.length} border hashes given, size ${size} has ${positions.length}`, 'border');
+    }
+    let i = 0;
+    return CompactRange.restore(size, { getNode: () => hashes[i++]! });
+  }
+
+  /** An independent copy (appending to one does not change the other). */
+  clone(): CompactRange {
+    const cr = new CompactRange();
+    for (const h of this.#border) cr.#border.push(h);
+    cr.#size = this.#size;
     return cr;
   }
 

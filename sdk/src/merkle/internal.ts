@@ -1,6 +1,7 @@
 /** Helpers shared inside the Merkle module; not part of the public API. */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ParseError } from '../errors.js';
+import { sha256Node } from './sha256-node.js';
 
 /** Size of every Merkle hash (SHA-256). */
 export const HASH_BYTES = 32;
@@ -29,16 +30,9 @@ export function emptyRootCopy(): Uint8Array {
   return EMPTY.slice();
 }
 
-// One scratch buffer for every interior-node hash: hashing is synchronous and
-// never re-entrant, so sharing it avoids an allocation per node.
-const scratch = new Uint8Array(1 + 2 * HASH_BYTES);
-scratch[0] = 0x01;
-
 /** Interior node hash without argument checks (callers have checked sizes). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  scratch.set(left, 1);
-  scratch.set(right, 1 + HASH_BYTES);
-  return nobleSha256(scratch);
+  return sha256Node(left, right);
 }
 
 /** 32-byte equality (both already checked to be 32 bytes). */

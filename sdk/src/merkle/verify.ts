@@ -64,11 +64,11 @@ export function consistencyPathLength(oldSize: bigint, newSize: bigint): number 
 }
 
 /**
- * Fold `path` from node `fn` up to the root, where `sn` is the last node on
- * the same level. The hashes of interest are `hashes[0]` (always updated with
- * left and right siblings) and, if `both`, `hashes[1]` updated only with left
- * siblings (the old root of a consistency proof). The path length must already
- * be checked. Works on 32-bit halves of fn so the loop does no bigint work.
+ * Fold `path` (from position `from`) up from node `fn`, where `sn` is the last
+ * node on the same level, both starting at hash `start`. Returns the new root
+ * (every sibling applied) and, if `withOld`, the old root (left siblings only,
+ * as in a consistency proof). The path length must already be checked. The
+ * loop reads fn's bits from two 32-bit halves, so it does no bigint work.
  */
 function fold(fn: bigint, sn: bigint, start: Uint8Array, path: readonly Uint8Array[], from: number, withOld: boolean): [Uint8Array, Uint8Array] {
   // Levels below k: fn and sn differ, so fn < sn and every level has a sibling

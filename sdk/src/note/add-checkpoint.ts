@@ -10,12 +10,11 @@
  * the witness's own checks (see {@link verifySigsumCheckpoint}).
  */
 import { ParseError } from '../errors.js';
-import { AsciiReader } from '../encoding/ascii.js';
 import { fromBase64Go, toBase64 } from '../encoding/base64.js';
 import { MAX_UINT63, parseUint63 } from '../encoding/integer.js';
 import { HASH_SIZE } from '../crypto/sha256.js';
 import { MAX_PROOF_HASHES } from '../types/bodies.js';
-import { noteString, readSigsumCheckpoint, serializeSigsumCheckpoint, type SigsumCheckpoint } from './checkpoint.js';
+import { noteReader, readSigsumCheckpoint, serializeSigsumCheckpoint, type SigsumCheckpoint } from './checkpoint.js';
 
 /** Content type of a 409 response body carrying the witness's size. */
 export const CONTENT_TYPE_TLOG_SIZE = 'text/x.tlog.size';
@@ -38,7 +37,7 @@ export interface AddCheckpointRequest {
  *   `add-checkpoint.old-size`, `ascii.*`, `integer.*`, `base64.*`, `checkpoint.*`, `note.*`.
  */
 export function parseAddCheckpointRequest(body: string | Uint8Array, options: { maxBytes?: number } = {}): AddCheckpointRequest {
-  const r = new AsciiReader(noteString(body), { maxBytes: options.maxBytes ?? DEFAULT_MAX_ADD_CHECKPOINT_BYTES });
+  const r = noteReader(body, options.maxBytes ?? DEFAULT_MAX_ADD_CHECKPOINT_BYTES);
   const first = r.line('old line');
   if (!first.startsWith('old ')) throw new ParseError('add-checkpoint.old-line', `invalid old line ${JSON.stringify(first.slice(0, 80))}`, 'line 1');
   const oldSize = parseUint63(first.slice(4), 'line 1 (old)');

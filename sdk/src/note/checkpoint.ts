@@ -64,7 +64,9 @@ export interface SigsumCheckpoint extends SignedTreeHead {
  * Read a Sigsum checkpoint note from `r` as sigsum-go does: origin, size, root
  * hash, an empty line, then up to 16 signature lines to the end of input. Lines
  * whose blob is not 4 + 64 bytes or whose name is not `keyName` (default: the
- * origin) are ignored; exactly one log signature must remain.
+ * origin) are ignored; exactly one log signature must remain. Build `r` from
+ * text (or bytes decoded with {@link noteString}), not from raw bytes, since
+ * signature lines contain the non-ASCII em dash.
  * @throws ParseError `ascii.*`, `integer.*`, `base64.*`, `checkpoint.syntax`, `checkpoint.signatures`, `note.signature-line`.
  */
 export function readSigsumCheckpoint(r: AsciiReader, keyName?: string): SigsumCheckpoint {
@@ -94,7 +96,7 @@ export function readSigsumCheckpoint(r: AsciiReader, keyName?: string): SigsumCh
 
 /** Parse a complete Sigsum checkpoint note (see {@link readSigsumCheckpoint}). */
 export function parseSigsumCheckpoint(note: string | Uint8Array, options: { keyName?: string; maxBytes?: number } = {}): SigsumCheckpoint {
-  const r = new AsciiReader(noteString(note), { maxBytes: options.maxBytes ?? 1 << 16 });
+  const r = noteReader(note, options.maxBytes ?? 1 << 16);
   return readSigsumCheckpoint(r, options.keyName);
 }
 
@@ -142,4 +144,13 @@ const utf8Lossy = new TextDecoder('utf-8');
  */
 export function noteString(input: string | Uint8Array): string {
   return typeof input === 'string' ? input : utf8Lossy.decode(input);
+}
+
+/**
+ * A line reader over a note-like body, checking the size before decoding.
+ * @throws ParseError `ascii.size` when the body exceeds `maxBytes`.
+ */
+export function noteReader(input: string | Uint8Array, maxBytes: number): AsciiReader {
+  if (input.length > maxBytes) throw new ParseError('ascii.size', `body of ${input.length} bytes exceeds the limit of ${maxBytes}`);
+  return new AsciiReader(noteString(input), { maxBytes });
 }

@@ -4,7 +4,6 @@
  * witness uses the key name `sigsum.org/v1/witness/<hex key hash>`.
  */
 import { ParseError } from '../errors.js';
-import { AsciiReader } from '../encoding/ascii.js';
 import { bytesEqual, concatBytes, uint64be, utf8 } from '../encoding/bytes.js';
 import { MAX_UINT63 } from '../encoding/integer.js';
 import { SIGNATURE_SIZE, verify, type Signer } from '../crypto/ed25519.js';
@@ -12,7 +11,7 @@ import { keyHash } from '../crypto/keyhash.js';
 import { cosignedText, type Cosignature, type TreeHead } from '../types/tree-head.js';
 import { KEY_ID_SIZE, SIG_TYPE_COSIGNATURE, keyId, witnessKeyName } from './keyid.js';
 import { formatNoteSignatureLine, splitNoteSignatureLine } from './signed-note.js';
-import { noteString } from './checkpoint.js';
+import { noteReader } from './checkpoint.js';
 
 /** Size of a cosignature line's blob: key ID, timestamp, signature. */
 const COSIGNATURE_BLOB_SIZE = KEY_ID_SIZE + 8 + SIGNATURE_SIZE;
@@ -44,7 +43,7 @@ export function formatCosignatureLine(c: CosignatureLine): string {
  * @throws ParseError `ascii.*`, `note.signature-line`, `base64.*`, `cosignature.timestamp`.
  */
 export function parseCosignatureLines(body: string | Uint8Array, options: { maxBytes?: number } = {}): CosignatureLine[] {
-  const r = new AsciiReader(noteString(body), { maxBytes: options.maxBytes ?? 1 << 16 });
+  const r = noteReader(body, options.maxBytes ?? 1 << 16);
   const out: CosignatureLine[] = [];
   while (!r.atEnd()) {
     const where = `line ${r.lineNumber}`;

@@ -10,7 +10,6 @@
  * ```
  */
 import { ParseError } from '../errors.js';
-import { latin1 } from '../encoding/bytes.js';
 import { fromHex, toHex } from '../encoding/hex.js';
 import { keyHash } from '../crypto/keyhash.js';
 import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
@@ -115,7 +114,7 @@ function hexKey(k: Uint8Array | string): string {
 
 const utf8Lenient = new TextDecoder('utf-8');
 
-/** Display form of a name that was read as Latin-1 (one char per byte). */
+/** Display form of a name that was read one char per byte: its bytes decoded as UTF-8 (invalid sequences become U+FFFD). */
 function displayName(raw: string): string {
   if (/^[\x00-\x7f]*$/.test(raw)) return raw;
   return utf8Lenient.decode(Uint8Array.from(raw, (c) => c.charCodeAt(0)));
@@ -131,6 +130,8 @@ interface Builder {
   witnesses: PolicyWitness[];
   witnessKeys: Set<string>;
   quorum: QuorumNode | undefined;
+  /** Names and URLs as shown to users (decodes UTF-8 when the text was read byte by byte). */
+  display: (s: string) => string;
 }
 
 function fail(code: string, message: string, line: number): never {
@@ -141,8 +142,8 @@ function publicKeyField(s: string, line: number, what: string): Uint8Array {
   return fromHex(s, `line ${line} (${what})`, PUBLIC_KEY_SIZE);
 }
 
-function urlField(s: string | undefined): string | undefined {
-  return s === undefined ? undefined : displayName(s);
+function urlField(b: Builder, s: string | undefined): string | undefined {
+  return s === undefined ? undefined : b.display(s);
 }
 
 // Go's strconv.Atoi in base 10: optional sign, decimal digits, leading zeros allowed.
@@ -158,19 +159,19 @@ function parseLine(b: Builder, fields: string[], line: number): void {
       const hex = toHex(kh);
       if (b.logKeys.has(hex)) fail('policy.duplicate-log', `duplicate log key ${toHex(publicKey)}`, line);
       b.logKeys.add(hex);
-      b.logs.push({ publicKey, keyHash: kh, keyHashHex: hex, url: urlField(args[1]), line });
+      b.logs.push({ publicKey, keyHash: kh, keyHashHex: hex, url: urlField(b, args[1]), line });
       return;
     }
     case 'witness': {
       if (args.length < 2 || args.length > 3) fail('policy.arguments', 'invalid witness line: name and public key required, url optional', line);
       const name = args[0]!;
       const publicKey = publicKeyField(args[1]!, line, 'witness key');
-      if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(displayName(name))}`, line);
+      if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(b.display(name))}`, line);
       const kh = keyHash(publicKey);
       const hex = toHex(kh);
       if (b.witnessKeys.has(hex)) fail('policy.duplicate-witness', `duplicate witness key ${toHex(publicKey)}`, line);
       b.witnessKeys.add(hex);
-      const witness: PolicyWitness = { name: displayName(name), publicKey, keyHash: kh, keyHashHex: hex, url: urlField(args[2]), line };
+      const witness: PolicyWitness = { name: b.display(name), publicKey, keyHash: kh, keyHashHex: hex, url: urlField(b, args[2]), line };
       b.witnesses.push(witness);
       b.names.set(name, { kind: 'witness', name: witness.name, witness });
       return;
@@ -188,35 +189,81 @@ function parseLine(b: Builder, fields: string[], line: number): void {
         // Anything beyond 15 digits is out of range for any group; keep it out of Number's exactness issues.
         const digits = t.replace(/^[+-]/, '').replace(/^0+(?=.)/, '');
         threshold = digits.length > 15 ? Infinity : Number(t);
-      } else fail('policy.threshold', `invalid threshold ${JSON.stringify(displayName(t))}: want all, any or a number`, line);
-      if (!(threshold >= 1 && threshold <= n)) fail('policy.threshold', `threshold ${displayName(t)} out of range 1..${n}`, line);
-      if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(displayName(name))}`, line);
+      } else fail('policy.threshold', `invalid threshold ${JSON.stringify(b.display(t))}: want all, any or a number`, line);
+      if (!(threshold >= 1 && threshold <= n)) fail('policy.threshold', `threshold ${b.display(t)} out of range 1..${n}`, line);
+      if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(b.display(name))}`, line);
       const members: QuorumNode[] = [];
       for (const m of memberNames) {
         const parent = b.used.get(m);
         if (parent !== undefined) {
-          if (parent === '') fail('policy.member', `${JSON.stringify(displayName(m))} cannot be a group member`, line);
-          fail('policy.member', `${JSON.stringify(displayName(m))} is already a member of ${JSON.stringify(displayName(parent))}`, line);
+          if (parent === '') fail('policy.member', `${JSON.stringify(b.display(m))} cannot be a group member`, line);
+          fail('policy.member', `${JSON.stringify(b.display(m))} is already a member of ${JSON.stringify(b.display(parent))}`, line);
         }
         const node = b.names.get(m);
-        if (node === undefined) fail('policy.undefined', `undefined name ${JSON.stringify(displayName(m))}`, line);
+        if (node === undefined) fail('policy.undefined', `undefined name ${JSON.stringify(b.display(m))}`, line);
         b.used.set(m, name);
         members.push(node);
       }
-      b.names.set(name, { kind: 'group', name: displayName(name), threshold, members: Object.freeze(members) });
+      b.names.set(name, { kind: 'group', name: b.display(name), threshold, members: Object.freeze(members) });
       return;
     }
     case 'quorum': {
       if (args.length !== 1) fail('policy.arguments', 'invalid quorum line: exactly one group or witness name required', line);
       if (b.quorum !== undefined) fail('policy.quorum-twice', 'quorum can only be set once', line);
       const node = b.names.get(args[0]!);
-      if (node === undefined) fail('policy.undefined', `undefined name ${JSON.stringify(displayName(args[0]!))}`, line);
+      if (node === undefined) fail('policy.undefined', `undefined name ${JSON.stringify(b.display(args[0]!))}`, line);
       b.quorum = node;
       return;
     }
     default:
-      fail('policy.keyword', `unknown keyword ${JSON.stringify(displayName(keyword))}`, line);
+      fail('policy.keyword', `unknown keyword ${JSON.stringify(b.display(keyword))}`, line);
   }
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** UTF-8 length of a string without lone surrogates. */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x800) n += c >= 0xd800 && c < 0xdc00 ? 1 : 2;
+    else if (c >= 0x80) n += 1;
+  }
+  return n;
+}
+
+/**
+ * The text to parse. Valid UTF-8 (every real policy) is parsed as a string:
+ * on text, byte-level rules are the same rules (every non-ASCII char is
+ * ≥ 0x80, names compare equal iff their bytes do). Invalid UTF-8 is parsed
+ * as one char per byte (`raw`), so that no byte is rejected or merged by
+ * decoding, as in Go.
+ */
+function policyText(text: string | Uint8Array): { s: string; raw: boolean } {
+  let bytes: Uint8Array;
+  if (typeof text === 'string') {
+    // UTF-8 is never shorter than the UTF-16 length, so this bound is safe before encoding.
+    if (text.length <= MAX_POLICY_SIZE && !LONE_SURROGATE.test(text)) {
+      if (text.length * 3 > MAX_POLICY_SIZE && utf8Length(text) > MAX_POLICY_SIZE) throw sizeError(utf8Length(text));
+      return { s: text, raw: false };
+    }
+    if (text.length > MAX_POLICY_SIZE) throw sizeError(text.length);
+    bytes = new TextEncoder().encode(text);
+  } else bytes = text;
+  if (bytes.length > MAX_POLICY_SIZE) throw sizeError(bytes.length);
+  try {
+    return { s: utf8Strict.decode(bytes), raw: false };
+  } catch {
+    let out = '';
+    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+    return { s: out, raw: true };
+  }
+}
+
+function sizeError(n: number): ParseError {
+  return new ParseError('policy.size', `policy of ${n}${n > MAX_POLICY_SIZE ? '+' : ''} bytes exceeds the limit of ${MAX_POLICY_SIZE}`);
 }
 
 /**
@@ -236,10 +283,7 @@ function parseLine(b: Builder, fields: string[], line: number): void {
  */
 export function parsePolicy(text: string | Uint8Array): Policy {
   if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw new TypeError('policy must be a string or Uint8Array');
-  // Work on one char per byte so that limits and checks are about bytes.
-  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
-  if (bytes.length > MAX_POLICY_SIZE) throw new ParseError('policy.size', `policy of ${bytes.length} bytes exceeds the limit of ${MAX_POLICY_SIZE}`);
-  const s = latin1(bytes);
+  const { s, raw } = policyText(text);
   const b: Builder = {
     names: new Map([[QUORUM_NONE, { kind: 'group', name: QUORUM_NONE, threshold: 0, members: [] }]]),
     used: new Map([[QUORUM_NONE, '']]),
@@ -248,13 +292,17 @@ export function parsePolicy(text: string | Uint8Array): Policy {
     witnesses: [],
     witnessKeys: new Set(),
     quorum: undefined,
+    display: raw ? displayName : (n) => n,
   };
   let start = 0;
   for (let lineNo = 1; start < s.length; lineNo++) {
     const nl = s.indexOf('\n', start);
     const end = nl < 0 ? s.length : nl;
-    if (end - start > MAX_POLICY_LINE) fail('policy.line-too-long', `line longer than ${MAX_POLICY_LINE} bytes`, lineNo);
     let line = s.slice(start, end);
+    // Chars are bytes in raw mode; otherwise count UTF-8 bytes when it could matter.
+    if (line.length > MAX_POLICY_LINE || (!raw && line.length * 3 > MAX_POLICY_LINE && utf8Length(line) > MAX_POLICY_LINE)) {
+      fail('policy.line-too-long', `line longer than ${MAX_POLICY_LINE} bytes`, lineNo);
+    }
     start = end + 1;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     for (let i = 0; i < line.length; i++) {

@@ -65,7 +65,7 @@ export interface ProofDetails {
   readonly cosignatures: readonly CosignatureCheck[];
   /** Whether the policy's quorum holds (undefined if not checked). */
   readonly quorum: boolean | undefined;
-  /** Tree size and root (hex). */
+  /** Tree size of the tree head. */
   readonly treeSize: bigint;
   /** Root hash of the tree head (hex). */
   readonly rootHash: string;

@@ -111,9 +111,10 @@ export function punycodeDecode(input: string): string {
     n += Math.floor(i / len);
     i %= len;
     if (out.length >= 1024) throw new ParseError('punycode.overflow', 'punycode label too long', 'domain');
-    if (n > 0x10ffff || (n >= 0xd800 && n <= 0xdfff)) throw new ParseError('punycode.syntax', 'invalid code point in punycode', 'domain');
+    if (n > 0x10ffff) throw new ParseError('punycode.syntax', 'code point beyond U+10FFFF in punycode', 'domain');
     out.splice(i, 0, n);
     i++;
   }
-  return String.fromCodePoint(...out);
+  // Like Go's string([]rune): a surrogate code point becomes U+FFFD.
+  return String.fromCodePoint(...out.map((c) => (c >= 0xd800 && c <= 0xdfff ? 0xfffd : c)));
 }

@@ -9,6 +9,7 @@ import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
 import { SIGNATURE_SIZE, type Signer } from '../crypto/ed25519.js';
 import { TREE_LEAF_NAMESPACE, signNamespaced, verifyNamespaced } from '../crypto/namespace.js';
 import { keyHash } from '../crypto/keyhash.js';
+import { hashLeaf } from '../merkle/hash.js';
 
 /** Size of a serialized leaf. */
 export const LEAF_SIZE = 128;
@@ -44,10 +45,8 @@ export function leafFromBytes(b: Uint8Array): Leaf {
 
 /** RFC 6962 leaf hash of the leaf: SHA-256(0x00 ‖ leafToBytes(leaf)). */
 export function leafHashOf(leaf: Leaf): Uint8Array {
-  // Same as merkle's leaf hashing; kept local so types/ does not depend on merkle/.
-  return sha256(LEAF_PREFIX, leafToBytes(leaf));
+  return hashLeaf(leafToBytes(leaf));
 }
-const LEAF_PREFIX = new Uint8Array([0]);
 
 /** The checksum logged for `message`: SHA-256(message). */
 export function checksumOf(message: Uint8Array): Uint8Array {

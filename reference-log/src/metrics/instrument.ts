@@ -1,0 +1,62 @@
+/**
+ * Adapters that feed the metrics from the log's parts without those parts
+ * knowing about Prometheus: the sequencer is read at scrape time, storage
+ * failures are counted by wrapping the storage object.
+ */
+import type { LogMetrics } from './registry.js';
+
+/** What {@link observeSequencer} reads (a subset of the reference log's `Sequencer`). */
+export interface SequencerState {
+  readonly treeSize: number;
+  readonly pendingCount: number;
+  readonly published: { readonly size: number; readonly publishedAt: number } | undefined;
+}
+
+/** Export the sequencer's tree size, pending leaves and published head on every scrape. */
+export function observeSequencer(metrics: LogMetrics, sequencer: SequencerState): void {
+  metrics.observeLogState({
+    treeSize: () => sequencer.treeSize,
+    pendingLeaves: () => sequencer.pendingCount,
+    published: () => {
+      const head = sequencer.published;
+      return head === undefined ? undefined : { size: head.size, publishedAtMs: head.publishedAt };
+    },
+  });
+}
+
+/**
+ * Wrap a storage object so that every method that throws increments
+ * `sigsum_log_storage_errors_total{operation=<method>}` (then rethrows).
+ * Methods returning promises are counted when they reject. The label set is
+ * bounded by the object's method names.
+ */
+export function instrumentStorage<T extends object>(storage: T, metrics: Pick<LogMetrics, 'storageErrors'>): T {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(storage, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      let fn = wrapped.get(prop);
+      if (fn === undefined) {
+        const method = value as (...args: unknown[]) => unknown;
+        fn = function (this: unknown, ...args: unknown[]): unknown {
+          try {
+            const result = method.apply(this === receiver ? target : this, args);
+            if (result instanceof Promise) {
+              return result.catch((err: unknown) => {
+                metrics.storageErrors.inc({ operation: prop });
+                throw err;
+              });
+            }
+            return result;
+          } catch (err) {
+            metrics.storageErrors.inc({ operation: prop });
+            throw err;
+          }
+        };
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}

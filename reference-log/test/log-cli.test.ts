@@ -1,0 +1,99 @@
+/**
+ * The `sigsum-log` command as a user runs it: init, status, help, config
+ * errors, prefix/CORS/memory options, graceful SIGTERM, and the start-up
+ * refusal of a database that would roll back the published head.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePrivateKeyFile } from '@sigsum-kit/sdk';
+import { get, initLog, makeSubmissions, runToExit, startLogProcess, submitUntilSequenced, tempDir } from './log-helpers.js';
+
+const tmp = tempDir('sigsum-log-cli-');
+afterAll(() => tmp.cleanup());
+
+describe('sigsum-log CLI', () => {
+  it('init writes a 0600 OpenSSH key, a valid config and refuses to overwrite', () => {
+    const dir = join(tmp.dir, 'init');
+    const r = runToExit(['init', '--dir', dir]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/key hash: {4}[0-9a-f]{64}\n/);
+    expect(statSync(join(dir, 'log.key')).mode & 0o777).toBe(0o600);
+    const key = parsePrivateKeyFile(readFileSync(join(dir, 'log.key'), 'utf8'));
+    expect(key.kind).toBe('private');
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ keyFile: 'log.key', storage: 'sqlite', maxRange: 512, intervalMs: 1000 });
+    const again = runToExit(['init', '--dir', dir]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toBe(`sigsum-log: ${join(dir, 'config.json')} already exists; refusing to overwrite\n`);
+    const status = runToExit(['status', '-c', join(dir, 'config.json')]);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toContain('startup_mode=empty\ntree_size=0\npublished_size=\n');
+  });
+
+  it('--help lists every command', () => {
+    const r = runToExit(['--help']);
+    expect(r.status).toBe(0);
+    for (const c of ['init', 'primary', 'status', 'witness']) expect(r.stdout).toContain(`  ${c}`);
+  });
+
+  it('rejects a bad configuration with a message naming the key', () => {
+    const dir = join(tmp.dir, 'badconfig');
+    const config = initLog(dir, { maxRange: 0 });
+    const r = runToExit(['primary', '-c', config]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('sigsum-log: maxRange: expected an integer in 1..65536, got 0\n');
+    writeFileSync(config, JSON.stringify({ keyFile: 'log.key', intervalMS: 5 }));
+    expect(runToExit(['primary', '-c', config]).stderr).toBe('sigsum-log: unknown key "intervalMS"\n');
+  });
+
+  it('serves under a prefix with CORS, and runs on memory storage', async () => {
+    const dir = join(tmp.dir, 'prefix');
+    const config = initLog(dir, { prefix: '/sigsum/v1', corsOrigins: ['*'], storage: 'memory' });
+    const log = await startLogProcess(config);
+    try {
+      expect(log.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sigsum\/v1\/$/);
+      const r = await get(log.url + 'get-tree-head');
+      expect(r.status).toBe(200);
+      expect(r.headers.get('access-control-allow-origin')).toBe('*');
+      const pre = await fetch(log.url + 'add-leaf', { method: 'OPTIONS', headers: { origin: 'http://example.org', 'access-control-request-method': 'POST' } });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+      expect((await get(new URL('/get-tree-head', log.url).href)).status).toBe(404);
+      expect((await get(log.internalUrl + 'health')).text).toContain('storage=memory\n');
+    } finally {
+      await log.stop();
+    }
+  });
+
+  it('drains accepted leaves on SIGTERM and refuses a database that would roll back', async () => {
+    const dir = join(tmp.dir, 'term');
+    const config = initLog(dir, { intervalMs: 60_000, integrateIntervalMs: 60_000 });
+    const subs = await makeSubmissions(20, 'sigterm');
+    let log = await startLogProcess(config);
+    for (const s of subs) expect((await fetch(log.url + 'add-leaf', { method: 'POST', body: s.body })).status).toBe(202);
+    const exit = await log.stop('SIGTERM');
+    expect(exit.code).toBe(0);
+    expect(runToExit(['status', '-c', config]).stdout).toContain('tree_size=20\n');
+
+    // Restart publishes the drained leaves; every one then answers 200.
+    const patched = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+    writeFileSync(config, JSON.stringify({ ...patched, intervalMs: 100, integrateIntervalMs: 10 }));
+    log = await startLogProcess(config);
+    for (const s of subs) expect(await submitUntilSequenced(log.url, s.body, 20)).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 50 && !(await get(log.url + 'get-tree-head')).text.startsWith('size=20\n'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await log.stop('SIGTERM')).code).toBe(0);
+    expect(runToExit(['status', '-c', config]).stdout).toContain('published_size=20\n');
+
+    // Lose leaves behind the log's back: it must refuse to start rather than roll back.
+    const db = new Database(join(dir, 'data', 'log.sqlite'));
+    db.prepare('DELETE FROM leaves WHERE idx >= 10').run();
+    db.prepare('DELETE FROM nodes').run();
+    db.prepare("UPDATE meta SET value = '10' WHERE key = 'tree_size'").run();
+    db.close();
+    const r = runToExit(['primary', '-c', config]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('sigsum-log: stored tree has 10 leaves but tree head of size 20 was published\n');
+  });
+});

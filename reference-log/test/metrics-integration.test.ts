@@ -1,0 +1,106 @@
+/**
+ * End to end over real HTTP: the built `sigsum-log primary` process with a
+ * policy naming a live reference witness and a dead one (quorum: any), its
+ * metrics scraped from the internal listener, and the witness's own metrics.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeedSigner, parseOpenSshPublicKey, sha256, toHex, utf8 } from '@sigsum-kit/sdk';
+import { startWitness, type RunningWitness } from '../src/witness/server.js';
+import { get, initLog, makeSubmissions, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
+
+let log: LogProcess;
+let witness: RunningWitness;
+let deadUrl: string;
+let tmp: { dir: string; cleanup: () => void };
+
+/** Value of one sample in Prometheus text format (labels matched as a subset). */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** A URL on which nothing listens (a port bound and released). */
+async function deadEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Scrape until `ready(text)` holds (the log publishes every 200 ms). */
+async function scrapeUntil(ready: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { text } = await get(log.internalUrl + 'metrics');
+    if (ready(text)) return text;
+    if (Date.now() > deadline) throw new Error(`metrics never became ready:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  tmp = tempDir('sigsum-metrics-it-');
+  const configPath = initLog(tmp.dir, { intervalMs: 200, policyFile: 'policy.txt', witnessTimeoutMs: 1000 });
+  const logKey = parseOpenSshPublicKey(readFileSync(join(tmp.dir, 'log.key.pub'), 'utf8')).publicKey;
+  const witnessKey = new SeedSigner(sha256(utf8('metrics integration witness')));
+  witness = await startWitness({ signer: witnessKey, statePath: join(tmp.dir, 'witness.db'), logKeys: [logKey], metricsListen: {} });
+  deadUrl = await deadEndpoint();
+  const deadKey = new SeedSigner(sha256(utf8('metrics integration dead witness')));
+  writeFileSync(
+    join(tmp.dir, 'policy.txt'),
+    [
+      `log ${toHex(logKey)}`,
+      `witness live ${toHex(witnessKey.publicKey)} ${witness.url}`,
+      `witness dead ${toHex(deadKey.publicKey)} ${deadUrl}`,
+      'group any-one any live dead',
+      'quorum any-one',
+      '',
+    ].join('\n'),
+  );
+  log = await startLogProcess(configPath);
+});
+
+afterAll(async () => {
+  await log?.stop();
+  await witness?.close();
+  tmp?.cleanup();
+});
+
+describe('metrics of a running log with witnesses', () => {
+  it('exports witness, quorum, tree and HTTP series on the internal listener', async () => {
+    const subs = await makeSubmissions(3, 'metrics integration');
+    for (const s of subs) await submitUntilSequenced(log.url, s.body);
+    const live = witness.url.replace('http://', '');
+    const dead = deadUrl.replace('http://', '');
+    const text = await scrapeUntil((t) => sample(t, 'sigsum_log_published_tree_size') === 3);
+
+    expect(sample(text, 'sigsum_log_witness_checkpoint_requests_total', { witness: live, status: '200', role: 'primary' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'sigsum_log_witness_checkpoint_requests_total', { witness: dead, status: 'other', retried: 'false' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'sigsum_log_witness_checkpoint_request_duration_seconds_count', { witness: live })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'sigsum_log_witness_checkpoint_request_duration_seconds_count', { witness: dead })).toBeUndefined();
+    expect(sample(text, 'sigsum_log_witness_quorum_total', { status: 'true' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'sigsum_log_witness_quorum_reached')).toBe(1);
+    expect(sample(text, 'sigsum_log_tree_size')).toBe(3);
+    expect(sample(text, 'sigsum_log_pending_leaves')).toBe(0);
+    expect(sample(text, 'sigsum_log_published_tree_age_seconds')).toBeLessThan(30);
+    expect(sample(text, 'sigsum_http_responses_total', { endpoint: '/add-leaf', method: 'POST', status: '200' })).toBe(3);
+    // No storage failures happened, and no rate limiting is configured.
+    expect(text).not.toMatch(/^sigsum_log_storage_errors_total\{/m);
+    expect(text).not.toMatch(/^sigsum_log_rate_limit_decisions_total\{/m);
+  });
+
+  it('the witness exports its own HTTP metrics with role="witness"', async () => {
+    const { status, text } = await get(witness.metricsUrl!);
+    expect(status).toBe(200);
+    expect(sample(text, 'sigsum_http_responses_total', { role: 'witness', method: 'POST', status: '200' })).toBeGreaterThanOrEqual(1);
+  });
+});

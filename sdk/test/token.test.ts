@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ParseError,
+  SeedSigner,
+  createToken,
+  formatTokenHeader,
+  formatTxtRecordLine,
+  normalizeDomainName,
+  parseTokenHeader,
+  parseTxtRecord,
+  punycodeDecode,
+  punycodeEncode,
+  toHex,
+  txtRecordName,
+  verifyToken,
+  verifyTokenWithRecords,
+} from '@sigsum-kit/sdk';
+
+const rateLimit = new SeedSigner(new Uint8Array(32).fill(6));
+const other = new SeedSigner(new Uint8Array(32).fill(7));
+const logKey = new SeedSigner(new Uint8Array(32).fill(8)).publicKey;
+
+function parseErr(f: () => unknown): ParseError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ParseError);
+    return e as ParseError;
+  }
+  throw new Error('expected a ParseError');
+}
+
+describe('submit tokens', () => {
+  it('creates and verifies tokens bound to one log key', async () => {
+    const token = await createToken(rateLimit, logKey);
+    expect(await verifyToken(rateLimit.publicKey, logKey, token)).toBe(true);
+    expect(await verifyToken(other.publicKey, logKey, token)).toBe(false);
+    expect(await verifyToken(rateLimit.publicKey, other.publicKey, token)).toBe(false);
+    expect(await verifyToken(rateLimit.publicKey, logKey.slice(1), token)).toBe(false);
+  });
+
+  it('formats and parses the header', async () => {
+    const token = await createToken(rateLimit, logKey);
+    const v = formatTokenHeader({ domain: 'example.org', token });
+    expect(v).toBe(`example.org ${toHex(token)}`);
+    expect(parseTokenHeader(v.toUpperCase().replace('EXAMPLE.ORG', 'example.org'))).toEqual({ domain: 'example.org', token });
+  });
+
+  it.each([
+    ['example.org', 'token.header', 'Sigsum-Token: expected <domain> <hex token>, got 1 space-separated parts'],
+    [`example.org  ${'00'.repeat(64)}`, 'token.header', 'Sigsum-Token: expected <domain> <hex token>, got 3 space-separated parts'],
+    [` ${'00'.repeat(64)}`, 'token.header', 'Sigsum-Token: empty domain'],
+    [`example.org ${'00'.repeat(63)}`, 'hex.length', 'Sigsum-Token token: expected 64 bytes (128 hex digits), got 126 characters'],
+    [`example.org ${'0g'.repeat(64)}`, 'hex.char', 'Sigsum-Token token: invalid hex character "g" at offset 1'],
+  ])('rejects header %j', (value, code, message) => {
+    const e = parseErr(() => parseTokenHeader(value));
+    expect(e.code).toBe(code);
+    expect(e.message).toBe(message);
+  });
+
+  it('names and parses TXT records', () => {
+    expect(txtRecordName('example.org')).toBe('_sigsum_v1.example.org');
+    expect(parseTxtRecord(toHex(rateLimit.publicKey).toUpperCase())).toEqual(rateLimit.publicKey);
+    expect(parseErr(() => parseTxtRecord('"' + toHex(rateLimit.publicKey) + '"')).code).toBe('hex.length');
+    expect(formatTxtRecordLine(rateLimit.publicKey)).toBe(`_sigsum_v1 IN TXT "${toHex(rateLimit.publicKey)}"`);
+  });
+
+  it('checks at most 10 TXT records and counts malformed ones', async () => {
+    const token = await createToken(rateLimit, logKey);
+    const good = toHex(rateLimit.publicKey);
+    const bad = toHex(other.publicKey);
+    expect(await verifyTokenWithRecords(['junk', bad, good], logKey, token)).toEqual({ valid: true, ignoredKeys: 0, badKeys: 1 });
+    // The 11th record is never looked at.
+    expect(await verifyTokenWithRecords([...Array<string>(10).fill(bad), good], logKey, token)).toEqual({ valid: false, ignoredKeys: 1, badKeys: 0 });
+    expect(await verifyTokenWithRecords([], logKey, token)).toEqual({ valid: false, ignoredKeys: 0, badKeys: 0 });
+  });
+});
+
+describe('domain normalization', () => {
+  it.each([
+    ['Example.ORG', 'example.org'],
+    ['xn--mnchen-3ya.de', 'münchen.de'],
+    ['MÜNCHEN.de', 'münchen.de'],
+    ['\u0130stanbul.example', 'istanbul.example'], // Go's simple lowercase: İ → i, not i + U+0307
+    ['ΟΔΟΣ.gr', 'οδοσ.gr'], // no final-sigma rule, as Go's strings.ToLower
+    ['xn--invalid-.example', 'invalid.example'],
+    ['ｅｘａｍｐｌｅ．com', 'example.com'], // NFKC maps full-width letters and dot
+  ])('normalizes %j to %j', (input, want) => {
+    expect(normalizeDomainName(input)).toBe(want);
+  });
+
+  it('rejects A-labels that do not decode, or decode to non-lowercase text', () => {
+    const e1 = parseErr(() => normalizeDomainName('xn---abc.example'));
+    expect(e1.code).toBe('domain.idna');
+    const e2 = parseErr(() => normalizeDomainName('xn--ab!c.example'));
+    expect(e2.code).toBe('domain.idna');
+    // An A-label whose decoding is upper case survives lowercasing of the (ASCII) input.
+    const upper = 'xn--' + punycodeEncode('Ü');
+    const e3 = parseErr(() => normalizeDomainName(upper + '.example'));
+    expect(e3.code).toBe('domain.normalization');
+  });
+
+  it('implements RFC 3492 punycode', () => {
+    expect(punycodeEncode('bücher')).toBe('bcher-kva');
+    expect(punycodeDecode('bcher-kva')).toBe('bücher');
+    expect(punycodeDecode('mnchen-3ya')).toBe('münchen');
+    // RFC 3492 sample (A) Arabic (Egyptian).
+    const arabic = '\u0644\u064A\u0647\u0645\u0627\u0628\u062A\u0643\u0644\u0645\u0648\u0634\u0639\u0631\u0628\u064A\u061F';
+    expect(punycodeEncode(arabic)).toBe('egbpdaj6bu4bxfgehfvwxn');
+    expect(punycodeDecode('egbpdaj6bu4bxfgehfvwxn')).toBe(arabic);
+    expect(punycodeDecode('abc-')).toBe('abc');
+    expect(parseErr(() => punycodeDecode('-abc')).code).toBe('punycode.syntax');
+  });
+});
