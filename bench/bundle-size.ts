@@ -58,7 +58,7 @@ async function size(code: string): Promise<{ min: number; gzip: number }> {
   return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length };
 }
 
-const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
 const results: Record<string, { min: number; gzip: number }> = {};
 for (const [name, code] of Object.entries(ENTRIES)) results[name] = await size(code);
 const v = results.verify!;

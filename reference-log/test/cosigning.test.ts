@@ -133,6 +133,48 @@ describe('cosigning fan-out against two reference witnesses', () => {
   });
 });
 
+describe('cosigning edge cases', () => {
+  let a: RunningWitness;
+  beforeAll(async () => {
+    a = await start(keyA, 'a-edge.db');
+  });
+  afterAll(async () => {
+    await a.close();
+  });
+
+  it('asks only witnesses with a URL, and never rejects when the log cannot produce a proof', async () => {
+    const p = parsePolicy([`log ${toHex(log.publicKey)}`, `witness A ${hex(keyA)} ${a.url}`, `witness B ${hex(keyB)}`, 'group g any A B', 'quorum g', ''].join('\n'));
+    const warnings: object[] = [];
+    let proofCalls = 0;
+    const c = createCosigner({
+      policy: p,
+      logSigner: log.signer,
+      consistencyProof: () => {
+        proofCalls++;
+        throw new Error('tree not available');
+      },
+      timeoutMs: 3000,
+      logger: { info: () => undefined, warn: (o) => warnings.push(o) },
+    });
+    // First round from the empty witness needs no proof.
+    expect(await c.cosign(await log.sth(4))).toMatchObject({ quorumMet: true, failures: [] });
+    const r = await c.cosign(await log.sth(6));
+    expect(proofCalls).toBe(1);
+    expect(r).toEqual({ cosignatures: [], quorumMet: false, failures: [{ witness: 'A', reason: 'tree not available' }] });
+    expect(warnings).toEqual([
+      { witness: 'A', size: '6', reason: 'tree not available' },
+      { size: '6', cosignatures: 0, failures: 1 },
+    ]);
+  });
+
+  it('refuses a log key hash that does not match the log key', () => {
+    expect(() => createCosigner({ policy: policy(a.url, a.url, 'any'), logPublicKey: log.publicKey, logKeyHash: new Uint8Array(32), consistencyProof: () => [], timeoutMs: 1000 })).toThrow(
+      'createCosigner: logKeyHash does not match the log public key',
+    );
+    expect(() => createCosigner({ policy: policy(a.url, a.url, 'any'), consistencyProof: () => [], timeoutMs: 1000 })).toThrow('createCosigner needs logPublicKey or logSigner');
+  });
+});
+
 describe('cosigning time bound', () => {
   let silent: Server;
   let url: string;

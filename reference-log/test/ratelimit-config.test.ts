@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError } from '@sigsum-kit/sdk';
+import { parseConfig } from '../src/cli/config.js';
 import { MAX_CONFIG_BYTES, canonicalDomain, parseRateLimitConfig, readRateLimitConfig, registeredDomain } from '../src/ratelimit/index.js';
 
 const HASH = 'aa'.repeat(32);
@@ -99,6 +100,11 @@ describe('readRateLimitConfig', () => {
     const binary = join(dir, 'binary.conf');
     await writeFile(binary, Buffer.from([0x6b, 0xff, 0xfe]));
     await expect(readRateLimitConfig(binary)).rejects.toThrow(`${binary}: config is not valid UTF-8`);
+    const missing = join(dir, 'missing.conf');
+    await expect(readRateLimitConfig(missing)).rejects.toThrow(`cannot read rate-limit config: ENOENT: no such file or directory, open '${missing}'`);
+    const huge = join(dir, 'huge.conf');
+    await writeFile(huge, '#'.repeat(MAX_CONFIG_BYTES + 1));
+    await expect(readRateLimitConfig(huge)).rejects.toThrow(`${huge}: config larger than ${MAX_CONFIG_BYTES} bytes`);
   });
 });
 
@@ -116,5 +122,20 @@ describe('domains', () => {
     // A public suffix is its own registered domain (as in log-go); unknown suffixes have none.
     expect(registeredDomain('co.uk')).toBe('co.uk');
     expect(registeredDomain('host.unknown-tld-for-test')).toBeUndefined();
+  });
+});
+
+describe('rate-limit keys of the log config', () => {
+  it('defaults to no limits and the system resolver; resolves the file against the config directory', () => {
+    const d = parseConfig({ keyFile: 'k' }, '/etc/log');
+    expect([d.rateLimitFile, d.dnsResolver, d.enableTestDomain]).toEqual(['', '', false]);
+    const c = parseConfig({ keyFile: 'k', rateLimitFile: 'limits.conf', dnsResolver: '127.0.0.1:5353', enableTestDomain: true }, '/etc/log');
+    expect([c.rateLimitFile, c.dnsResolver, c.enableTestDomain]).toEqual(['/etc/log/limits.conf', '127.0.0.1:5353', true]);
+  });
+
+  it('rejects wrong types with the key name', () => {
+    expect(() => parseConfig({ keyFile: 'k', rateLimitFile: 5 }, '/')).toThrow('rateLimitFile: expected a string, got 5');
+    expect(() => parseConfig({ keyFile: 'k', dnsResolver: null }, '/')).toThrow('dnsResolver: expected a string, got null');
+    expect(() => parseConfig({ keyFile: 'k', enableTestDomain: 'yes' }, '/')).toThrow('enableTestDomain: expected true or false, got "yes"');
   });
 });

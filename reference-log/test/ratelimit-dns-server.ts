@@ -2,13 +2,16 @@
  * A real DNS server on 127.0.0.1 (UDP and TCP on the same random port, via
  * dns2) serving test zones, for the rate-limit tests.
  */
+import { Socket } from 'node:net';
 import DNS from 'dns2';
 
 /** How the server answers one name. */
 export type ZoneEntry =
   | { txt: (string | string[])[]; ttl?: number }
   | { rcode: 'servfail' | 'refused' }
-  | { silent: true };
+  | { silent: true }
+  /** Truncated (TC) over UDP, then no answer over TCP. */
+  | { truncateThenHang: true };
 
 /** A running test DNS server. */
 export interface TestDnsServer {
@@ -28,7 +31,7 @@ const NEGATIVE_TTL = 30;
 export async function startTestDnsServer(initial: Record<string, ZoneEntry> = {}): Promise<TestDnsServer> {
   const zone = new Map(Object.entries(initial));
   const queries = new Map<string, number>();
-  const handle: DNS.DnsHandler = (request, send) => {
+  const handle: DNS.DnsHandler = (request, send, client) => {
       const question = request.questions[0];
       const response = DNS.Packet.createResponseFromRequest(request);
       if (question === undefined) {
@@ -56,6 +59,9 @@ export async function startTestDnsServer(initial: Record<string, ZoneEntry> = {}
         } as unknown as DNS.Packet.Resource);
       } else if ('silent' in entry) {
         return; // never answer: the client times out
+      } else if ('truncateThenHang' in entry) {
+        if (client instanceof Socket) return; // TCP: hold the connection, never answer
+        response.header.tc = 1;
       } else if ('rcode' in entry) {
         response.header.rcode = entry.rcode === 'servfail' ? 2 : 5;
       } else if (question.type === DNS.Packet.TYPE.TXT) {
@@ -76,6 +82,11 @@ export async function startTestDnsServer(initial: Record<string, ZoneEntry> = {}
   const port = udp.address().port;
   // TCP on the same port, for answers that do not fit in a UDP datagram.
   const tcp = DNS.createTCPServer(handle);
+  const sockets = new Set<Socket>();
+  tcp.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(port, '127.0.0.1', () => resolve());
@@ -87,6 +98,7 @@ export async function startTestDnsServer(initial: Record<string, ZoneEntry> = {}
     queries,
     close: async () => {
       await new Promise<void>((resolve) => udp.close(() => resolve()));
+      for (const socket of sockets) socket.destroy(); // connections held open on purpose
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
     },
   };

@@ -15,6 +15,7 @@ beforeAll(async () => {
     'servfail.example': { rcode: 'servfail' },
     'refused.example': { rcode: 'refused' },
     'silent.example': { silent: true },
+    'hang-tcp.example': { truncateThenHang: true },
     // 12 records of 64 characters do not fit in 512 bytes: the UDP answer is truncated and the client retries over TCP.
     'big.example': { txt: Array.from({ length: 12 }, (_, i) => i.toString(16).repeat(64)), ttl: 60 },
   });
@@ -100,6 +101,10 @@ describe('createDnsTxtResolver against a real DNS server on 127.0.0.1', () => {
     expect([refused.code, refused.message]).toEqual(['dns.refused', 'refused.example: resolver answered REFUSED']);
     const timeout = await failure('silent.example');
     expect([timeout.code, timeout.message]).toEqual(['dns.timeout', `silent.example: no answer from resolver ${dns.address} within 200 ms`]);
+    // A truncated UDP answer whose TCP retry never gets an answer is bounded by the same timeout.
+    const tcp = await failure('hang-tcp.example');
+    expect([tcp.code, tcp.message]).toEqual(['dns.timeout', `hang-tcp.example: no answer from resolver ${dns.address} within 200 ms`]);
+    expect(dns.queries.get('hang-tcp.example')).toBe(2); // once over UDP, once over TCP
   });
 
   it('parses resolver addresses and rejects bad ones', () => {

@@ -85,6 +85,10 @@ describe('domain normalization', () => {
     ['ΟΔΟΣ.gr', 'οδοσ.gr'], // no final-sigma rule, as Go's strings.ToLower
     ['xn--invalid-.example', 'invalid.example'],
     ['ｅｘａｍｐｌｅ．com', 'example.com'], // NFKC maps full-width letters and dot
+    ['rÄKa.se', 'räka.se'],
+    ['Ra\u0308ka.se', 'räka.se'], // combining diaeresis composed by NFKC
+    ['\u212bngström.se', 'ångström.se'], // ANGSTROM SIGN is a compatibility character
+    ['FAß.de', 'faß.de'], // ß is kept (no IDNA2003 mapping)
   ])('normalizes %j to %j', (input, want) => {
     expect(normalizeDomainName(input)).toBe(want);
   });
@@ -98,6 +102,9 @@ describe('domain normalization', () => {
     const upper = 'xn--' + punycodeEncode('Ü');
     const e3 = parseErr(() => normalizeDomainName(upper + '.example'));
     expect(e3.code).toBe('domain.normalization');
+    // A-labels that decode to a compatibility character or to upper case (cases from sigsum-go's own tests).
+    expect(parseErr(() => normalizeDomainName('xn--72g.com')).message).toMatch(/un-normalized/);
+    expect(parseErr(() => normalizeDomainName('xn--RKA-2ha.se')).message).toMatch(/non-lowercase/);
   });
 
   it('implements RFC 3492 punycode', () => {

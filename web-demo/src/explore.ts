@@ -51,7 +51,7 @@ export function explorePage(): HTMLElement {
     try {
       const th = await client.getTreeHead();
       if (!seen.some((s) => s.size === th.size && bytesEqual(s.rootHash, th.rootHash))) seen.push({ size: th.size, rootHash: th.rootHash, from: 'log' });
-      head.replaceChildren(await renderHead(th, pol));
+      head.replaceChildren(await renderHead(th, pol, base));
       await showLeaves(client, th, leaves, tree);
       renderConsistency(cons, client, seen);
     } catch (e) {
@@ -70,13 +70,14 @@ export function explorePage(): HTMLElement {
 }
 
 /** The tree head; with a policy, each cosignature's witness name and verdict, and the quorum. */
-async function renderHead(th: CosignedTreeHead, pol: Policy | undefined): Promise<HTMLElement> {
+async function renderHead(th: CosignedTreeHead, pol: Policy | undefined, base: string): Promise<HTMLElement> {
   const checks = new Map<string, string>();
   let summary: HTMLElement = el('p', { class: 'muted', id: 'x-quorum' }, ['No policy given: signatures not checked.']);
   if (pol) {
-    const log = pol.logs[0];
+    // The policy's log at this URL; a policy with one log needs no URL.
+    const log = pol.logs.find((l) => sameUrl(l.url, base)) ?? (pol.logs.length === 1 ? pol.logs[0] : undefined);
     if (!log) {
-      summary = el('p', { class: 'bad', id: 'x-quorum' }, ['The policy lists no log.']);
+      summary = el('p', { class: 'bad', id: 'x-quorum' }, [`The policy has no log with the URL ${base}.`]);
     } else {
       const r = await verifyCosignedTreeHead(pol, log.keyHash, th);
       for (const c of r.cosignatures) checks.set(c.keyHashHex, `${c.witness?.name ?? 'unknown witness'}: ${c.status}`);
@@ -187,6 +188,12 @@ async function checkPath(client: LogClient, root: TreeNode, mem: MemoryTree, i: 
     rows.push(el('p', { class: 'bad', id: 'x-path-check' }, [`✗ ${errorText(e)}`]));
   }
   box.replaceChildren(...rows);
+}
+
+/** Whether a policy URL names the log at `base` (a malformed policy URL names nothing). */
+function sameUrl(url: string | undefined, base: string): boolean {
+  if (url === undefined) return false;
+  try { return checkLogUrl(url) === base; } catch { return false; }
 }
 
 /** Consistency between two tree heads: ones seen in this session, or an older one pasted as size + root hash. */

@@ -132,7 +132,9 @@ export function createCosigner(options: CosignerOptions): WitnessCosigner {
         consistencyProof: (o, n) => options.consistencyProof(toSafeNumber(o, 'old size'), toSafeNumber(n, 'new size')),
         signal,
       });
-      sizes.set(w.keyHashHex, r.witnessSize);
+      // Rounds may overlap: a slower round for an older tree head must not move the cache back.
+      const prev = sizes.get(w.keyHashHex) ?? 0n;
+      sizes.set(w.keyHashHex, r.witnessSize > prev ? r.witnessSize : prev);
       metrics?.observeWitnessRequest(w.url, 200, r.retried, (performance.now() - started) / 1000);
       return r.cosignatures[0]!;
     } catch (e) {

@@ -33,7 +33,7 @@ export interface TxtResolver {
 export interface DnsTxtResolverOptions {
   /** Resolver address `host` or `host:port` (IPv4 or `[IPv6]:port`). Default: the first system resolver. */
   server?: string;
-  /** Per-query timeout in milliseconds. Default 3000. */
+  /** Per-look-up timeout in milliseconds (UDP and a TCP retry together). Default 3000. */
   timeoutMs?: number;
   /** Upper bound on cached TTLs in seconds, so a huge TTL cannot pin a revoked key. Default 3600. */
   maxTtlSeconds?: number;
@@ -100,12 +100,19 @@ export function createDnsTxtResolver(options: DnsTxtResolverOptions = {}): Cachi
   async function lookup(name: string): Promise<TxtAnswer> {
     queries++;
     let response: DNS.Packet;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      response = await query(name, 'TXT');
+      // dns2 bounds the UDP exchange but not its TCP fallback (after a truncated answer): bound both here.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('deadline'), { code: 'ETIMEDOUT' })), timeoutMs);
+      });
+      response = await Promise.race([query(name, 'TXT'), deadline]);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ETIMEDOUT') throw new DnsError('dns.timeout', `no answer from resolver ${host}:${port} within ${timeoutMs} ms`, name);
       throw new DnsError('dns.network', `query to resolver ${host}:${port} failed: ${err.message}`, name);
+    } finally {
+      clearTimeout(timer);
     }
     const rcode = response.header.rcode;
     if (rcode !== 0 && rcode !== RCODE_NXDOMAIN) {

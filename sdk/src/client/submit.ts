@@ -63,8 +63,10 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** Send a `sigsum-token` header made with this key and domain. */
   token?: SubmitTokenConfig;
-  /** Requests in flight at once for a batch (default 32). */
+  /** HTTP requests in flight at once, over all logs (default 32). Waiting for tree heads holds none. */
   concurrency?: number;
+  /** Submissions worked on at once (default 4096); the rest wait their turn. */
+  maxPending?: number;
   /** Called whenever a request is accepted, completed or failed. */
   onProgress?: (p: SubmitProgress) => void;
   /** Called as soon as the proof of request `index` is verified (e.g. to write it out). */
@@ -119,6 +121,26 @@ interface LogTarget {
   heads: TreeHeadPoller;
 }
 
+/** At most `n` tasks at once; the rest queue in order. */
+class Limiter {
+  #free: number;
+  readonly #queue: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = Math.max(1, n);
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#queue.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
 /**
  * Shares get-tree-head polling among all requests waiting on one log: at most
  * one request in flight and at most one per poll delay; every fetched head is
@@ -133,13 +155,25 @@ class TreeHeadPoller {
     private readonly policy: Policy,
     private readonly pollDelayMs: number,
     private readonly requestTimeoutMs: number,
+    private readonly limiter: Limiter,
     private readonly log: (m: string) => void,
   ) {}
 
-  /** A quorum-verified tree head larger than `afterSize`, polling as needed. */
-  async next(afterSize: bigint, signal: AbortSignal): Promise<CosignedTreeHead> {
+  /** Size of the newest verified tree head, or -1 before the first. */
+  get latestSize(): bigint {
+    return this.#latest?.size ?? -1n;
+  }
+
+  /**
+   * A quorum-verified tree head larger than `afterSize`, polling as needed;
+   * after `maxWaitMs` without one, the newest verified head (possibly not
+   * larger), or undefined when none has verified yet.
+   */
+  async next(afterSize: bigint, signal: AbortSignal, maxWaitMs: number): Promise<CosignedTreeHead | undefined> {
+    const deadline = Date.now() + maxWaitMs;
     for (;;) {
       if (this.#latest !== undefined && this.#latest.size > afterSize) return this.#latest;
+      if (Date.now() >= deadline) return this.#latest;
       await this.#refresh(signal);
     }
   }
@@ -152,7 +186,7 @@ class TreeHeadPoller {
         this.#lastFetch = Date.now();
         const t = this.target();
         try {
-          const cth = await t.client.getTreeHead({ signal, timeoutMs: this.requestTimeoutMs });
+          const cth = await this.limiter.run(() => t.client.getTreeHead({ signal, timeoutMs: this.requestTimeoutMs }));
           const v = await verifyCosignedTreeHead(this.policy, t.entity.keyHash, cth);
           if (!v.ok) {
             this.log(`tree head of size ${cth.size} from ${t.entity.url} not accepted: ${v.message}`);
@@ -217,6 +251,7 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
   if (options.signal) signals.push(options.signal);
   const signal = AbortSignal.any(signals);
 
+  const limiter = new Limiter(options.concurrency ?? 32);
   const targets: LogTarget[] = [];
   for (const entity of withUrl) {
     const t: LogTarget = {
@@ -230,7 +265,7 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
       token: options.token ? await submitTokenHeader(options.token, entity.publicKey) : undefined,
       heads: undefined as unknown as TreeHeadPoller,
     };
-    t.heads = new TreeHeadPoller(() => t, options.policy, pollDelay, requestTimeout, log);
+    t.heads = new TreeHeadPoller(() => t, options.policy, pollDelay, requestTimeout, limiter, log);
     targets.push(t);
   }
   const order = shuffled(targets, options.random ?? Math.random);
@@ -248,16 +283,16 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
   };
   signal.addEventListener('abort', fanOut, { once: true });
 
-  await pool(requests.length, options.concurrency ?? 32, async (i) => {
+  await pool(requests.length, options.maxPending ?? 4096, async (i) => {
     const item = new AbortController();
     live.add(item);
     if (signal.aborted) item.abort(signal.reason);
     try {
       const req = requests[i]!;
-      const target = await addToSomeLog(req, order, item.signal, log, i);
+      const accepted = await addToSomeLog(req, order, item.signal, limiter, log, i);
       progress.accepted++;
       report();
-      const proof = await collectProof(req, leaves[i]!, target, item.signal, pollDelay, requestTimeout, log, options.policy);
+      const proof = await collectProof(req, leaves[i]!, accepted, item.signal, { pollDelay, requestTimeout, limiter, log, policy: options.policy });
       proofs[i] = proof;
       await options.onProof?.(i, proof);
       progress.done++;
@@ -286,14 +321,24 @@ function timeoutOrAbort(signal: AbortSignal, caller: AbortSignal | undefined): u
   return r;
 }
 
+/** A log that accepted a request. */
+interface Accepted {
+  target: LogTarget;
+  /** 'persisted' once the log answered 200. */
+  status: 'accepted' | 'persisted';
+  /** Size of the newest verified tree head before the request was sent (a 202'd leaf is in none up to it). */
+  sizeBefore: bigint;
+}
+
 /** Send add-leaf to the logs in order until one accepts (2xx). */
-async function addToSomeLog(req: AddLeafRequest, order: LogTarget[], signal: AbortSignal, log: (m: string) => void, i: number): Promise<LogTarget> {
+async function addToSomeLog(req: AddLeafRequest, order: LogTarget[], signal: AbortSignal, limiter: Limiter, log: (m: string) => void, i: number): Promise<Accepted> {
   const errors: string[] = [];
   for (const t of order) {
     signal.throwIfAborted();
+    const sizeBefore = t.heads.latestSize;
     try {
-      await t.client.addLeaf(req, { signal, ...(t.token !== undefined ? { token: t.token } : {}) });
-      return t;
+      const status = await limiter.run(() => t.client.addLeaf(req, { signal, ...(t.token !== undefined ? { token: t.token } : {}) }));
+      return { target: t, status, sizeBefore };
     } catch (e) {
       if (signal.aborted) throw e;
       log(`request ${i}: add-leaf to ${t.entity.url} failed: ${(e as Error).message}`);
@@ -303,49 +348,61 @@ async function addToSomeLog(req: AddLeafRequest, order: LogTarget[], signal: Abo
   throw new SubmitError('submit.all-logs-failed', `all logs failed: ${errors.join('; ')}`, `request ${i}`);
 }
 
-/** Poll until the leaf is persisted, covered by a quorum-cosigned tree head, and provably included. */
-async function collectProof(
-  req: AddLeafRequest,
-  leaf: Leaf,
-  t: LogTarget,
-  signal: AbortSignal,
-  pollDelay: number,
-  requestTimeout: number,
-  log: (m: string) => void,
-  policy: Policy,
-): Promise<SigsumProof> {
+interface CollectContext {
+  pollDelay: number;
+  requestTimeout: number;
+  limiter: Limiter;
+  log: (m: string) => void;
+  policy: Policy;
+}
+
+/**
+ * Wait until a quorum-cosigned tree head includes the leaf, then fetch and
+ * verify its proof. Unlike polling add-leaf on a timer (sigsum-go), requests
+ * follow the log's tree heads: a leaf the log answered 202 for is looked for
+ * only in heads published after it was sent, and add-leaf is repeated once
+ * per new tree head until the log answers 200 — so a large batch costs about
+ * one add-leaf and one inclusion proof per leaf.
+ */
+async function collectProof(req: AddLeafRequest, leaf: Leaf, a: Accepted, signal: AbortSignal, c: CollectContext): Promise<SigsumProof> {
+  const t = a.target;
   const tokenOpt = t.token !== undefined ? { token: t.token } : {};
-  // 1. Repeat add-leaf until the log says the leaf will be in its next tree head.
-  for (;;) {
-    try {
-      if ((await t.client.addLeaf(req, { signal, timeoutMs: requestTimeout, ...tokenOpt })) === 'persisted') break;
-    } catch (e) {
-      if (signal.aborted) throw e;
-      log(`add-leaf poll at ${t.entity.url}: ${(e as Error).message}`);
-    }
-    await sleep(pollDelay, signal);
-  }
-  // 2. Find a cosigned tree head that includes it.
   const leafHash = leafHashOf(leaf);
-  let tried = 0n;
+  let status = a.status;
+  // A 200 may mean the leaf was logged long ago: any tree head may hold it.
+  let tried = status === 'persisted' ? 0n : a.sizeBefore;
   for (;;) {
-    const cth = await t.heads.next(tried, signal);
-    tried = cth.size;
-    let inclusion: InclusionProof;
-    try {
-      inclusion = await t.client.getInclusionProof(cth.size, leafHash, { signal, timeoutMs: requestTimeout });
-    } catch (e) {
-      if (signal.aborted) throw e;
-      // 404: not in this tree head yet; anything else: try again with the next one.
-      if (!(e instanceof HttpError && e.status === 404)) log(`get-inclusion-proof at ${t.entity.url}: ${(e as Error).message}`);
-      continue;
+    // Without a new tree head for a while, fall through to re-send add-leaf (the log may have lost a 202'd leaf).
+    const cth = await t.heads.next(tried, signal, 10 * c.pollDelay);
+    if (cth !== undefined && cth.size > tried) {
+      tried = cth.size;
+      let inclusion: InclusionProof | undefined;
+      try {
+        inclusion = await c.limiter.run(() => t.client.getInclusionProof(cth.size, leafHash, { signal, timeoutMs: c.requestTimeout }));
+      } catch (e) {
+        if (signal.aborted) throw e;
+        // 404: not in this tree head yet; anything else: try again with the next one.
+        if (!(e instanceof HttpError && e.status === 404)) c.log(`get-inclusion-proof at ${t.entity.url}: ${(e as Error).message}`);
+      }
+      // Size 1 needs no proof: the leaf must be the whole tree.
+      if (inclusion !== undefined && !(cth.size === 1n && toHex(leafHash) !== toHex(cth.rootHash))) {
+        const proof: SigsumProof = { version: 2, logKeyHash: t.entity.keyHash, leaf: { keyHash: leaf.keyHash, signature: leaf.signature }, treeHead: cth, inclusion };
+        // Verify the complete proof as a verifier will, before handing it out:
+        // a log that serves a bad proof is an error, not something to retry.
+        const v = await verifyProof(proof, { message: req.message, submitterKeys: [req.publicKey], policy: c.policy });
+        if (!v.ok) throw new VerificationError(v.code, `proof from ${t.entity.url} failed step ${v.step} (${v.stepName}): ${v.message}`, t.entity.url);
+        return proof;
+      }
+    } else if (cth === undefined) {
+      continue; // no acceptable tree head yet (e.g. quorum not met): keep polling
     }
-    if (cth.size === 1n && toHex(leafHash) !== toHex(cth.rootHash)) continue; // size 1: the leaf must be the whole tree
-    const proof: SigsumProof = { version: 2, logKeyHash: t.entity.keyHash, leaf: { keyHash: leaf.keyHash, signature: leaf.signature }, treeHead: cth, inclusion };
-    // 3. Verify the complete proof as a verifier will, before handing it out:
-    // a log that serves a bad proof is an error, not something to retry.
-    const v = await verifyProof(proof, { message: req.message, submitterKeys: [req.publicKey], policy });
-    if (!v.ok) throw new VerificationError(v.code, `proof from ${t.entity.url} failed step ${v.step} (${v.stepName}): ${v.message}`, t.entity.url);
-    return proof;
+    if (status !== 'persisted') {
+      try {
+        status = await c.limiter.run(() => t.client.addLeaf(req, { signal, timeoutMs: c.requestTimeout, ...tokenOpt }));
+      } catch (e) {
+        if (signal.aborted) throw e;
+        c.log(`add-leaf poll at ${t.entity.url}: ${(e as Error).message}`);
+      }
+    }
   }
 }

@@ -52,7 +52,7 @@ export interface OpenSshPrivateKey {
   readonly publicKey: Uint8Array;
   /** The 4-byte check-int (repeated twice in the file). */
   readonly checkInt: Uint8Array;
-  /** The key comment (usually empty for sigsum-go keys). */
+  /** The key comment (usually empty for sigsum-go keys), decoded as UTF-8. */
   readonly comment: string;
 }
 
@@ -401,13 +401,8 @@ function parseOpenSshPrivateKeyBlock(type: string, blob: Uint8Array, where: stri
   for (let i = 0; i < padding.length; i++) {
     if (padding[i] !== i + 1) throw new ParseError('keys.padding', `padding byte ${i} is ${padding[i]}, want ${i + 1}`, where);
   }
-  let commentText: string;
-  try {
-    commentText = new TextDecoder('utf-8', { fatal: true }).decode(comment);
-  } catch {
-    throw new ParseError('keys.comment', 'comment is not valid UTF-8', where);
-  }
-  return { seed, publicKey: publicKey.slice(), checkInt: check1.slice(), comment: commentText };
+  // The comment is free text (not checked by OpenSSH or Go); invalid UTF-8 shows as U+FFFD.
+  return { seed, publicKey: publicKey.slice(), checkInt: check1.slice(), comment: new TextDecoder().decode(comment) };
 }
 
 /**

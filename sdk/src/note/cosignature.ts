@@ -3,7 +3,6 @@
  * `— <key name> base64(key ID ‖ timestamp u64 BE ‖ signature)`. A Sigsum
  * witness uses the key name `sigsum.org/v1/witness/<hex key hash>`.
  */
-import { ParseError } from '../errors.js';
 import { bytesEqual, concatBytes, uint64be, utf8 } from '../encoding/bytes.js';
 import { MAX_UINT63 } from '../encoding/integer.js';
 import { SIGNATURE_SIZE, verify, type Signer } from '../crypto/ed25519.js';
@@ -39,8 +38,8 @@ export function formatCosignatureLine(c: CosignatureLine): string {
  * Parse cosignature lines (an `add-checkpoint` 200 response) as sigsum-go's
  * `CosignatureLinesFromASCII`: every line must be a well-formed signature line;
  * lines whose blob is not 4 + 8 + 64 bytes (other signature types) are skipped.
- * Timestamps ≥ 2^63 are rejected (`cosignature.timestamp`) since Sigsum integers are < 2^63.
- * @throws ParseError `ascii.*`, `note.signature-line`, `base64.*`, `cosignature.timestamp`.
+ * Timestamps use the full u64 range.
+ * @throws ParseError `ascii.*`, `note.signature-line`, `base64.*`.
  */
 export function parseCosignatureLines(body: string | Uint8Array, options: { maxBytes?: number } = {}): CosignatureLine[] {
   const r = noteReader(body, options.maxBytes ?? 1 << 16);
@@ -49,8 +48,8 @@ export function parseCosignatureLines(body: string | Uint8Array, options: { maxB
     const where = `line ${r.lineNumber}`;
     const { name, blob } = splitNoteSignatureLine(r.line('cosignature line'), where);
     if (blob.length !== COSIGNATURE_BLOB_SIZE) continue;
+    // Full u64 as in sigsum-go; only the Sigsum ASCII form is limited to 2^63 - 1.
     const timestamp = new DataView(blob.buffer, blob.byteOffset + KEY_ID_SIZE, 8).getBigUint64(0, false);
-    if (timestamp > MAX_UINT63) throw new ParseError('cosignature.timestamp', 'timestamp exceeds 2^63-1', where);
     out.push({ keyName: name, keyId: blob.slice(0, KEY_ID_SIZE), timestamp, signature: blob.slice(KEY_ID_SIZE + 8) });
   }
   return out;
@@ -78,7 +77,7 @@ export async function cosignCheckpoint(signer: Signer, th: TreeHead, origin: str
  */
 export async function verifyCosignatureLine(line: CosignatureLine, witnessPublicKey: Uint8Array, th: TreeHead, origin: string): Promise<boolean> {
   if (!bytesEqual(line.keyId, keyId(line.keyName, SIG_TYPE_COSIGNATURE, witnessPublicKey))) return false;
-  if (line.timestamp < 0n || line.timestamp > MAX_UINT63 || th.size < 0n || th.size > MAX_UINT63) return false;
+  if (line.timestamp < 0n || line.timestamp > 0xffffffffffffffffn || th.size < 0n || th.size > MAX_UINT63) return false;
   return verify(witnessPublicKey, utf8(cosignedText(th, origin, line.timestamp)), line.signature);
 }
 

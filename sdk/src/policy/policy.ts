@@ -72,8 +72,8 @@ export class Policy {
 
   /** @internal Use {@link parsePolicy}. */
   constructor(logs: PolicyLog[], witnesses: PolicyWitness[], quorum: QuorumNode) {
-    this.logs = Object.freeze(logs);
-    this.witnesses = Object.freeze(witnesses);
+    this.logs = logs;
+    this.witnesses = witnesses;
     this.quorum = quorum;
     this.#logs = new Map(logs.map((l) => [l.keyHashHex, l]));
     this.#witnesses = new Map(witnesses.map((w) => [w.keyHashHex, w]));
@@ -153,7 +153,7 @@ function parseLine(b: Builder, fields: string[], line: number): void {
   const [keyword, ...args] = fields as [string, ...string[]];
   switch (keyword) {
     case 'log': {
-      if (args.length < 1 || args.length > 2) fail('policy.arguments', 'invalid log line: public key required, url optional', line);
+      if (args.length < 1 || args.length > 2) fail('policy.arguments', 'log line: want <key> [url]', line);
       const publicKey = publicKeyField(args[0]!, line, 'log key');
       const kh = keyHash(publicKey);
       const hex = toHex(kh);
@@ -163,7 +163,7 @@ function parseLine(b: Builder, fields: string[], line: number): void {
       return;
     }
     case 'witness': {
-      if (args.length < 2 || args.length > 3) fail('policy.arguments', 'invalid witness line: name and public key required, url optional', line);
+      if (args.length < 2 || args.length > 3) fail('policy.arguments', 'witness line: want <name> <key> [url]', line);
       const name = args[0]!;
       const publicKey = publicKeyField(args[1]!, line, 'witness key');
       if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(b.display(name))}`, line);
@@ -177,7 +177,7 @@ function parseLine(b: Builder, fields: string[], line: number): void {
       return;
     }
     case 'group': {
-      if (args.length < 3) fail('policy.arguments', 'invalid group line: name, threshold and at least one member required', line);
+      if (args.length < 3) fail('policy.arguments', 'group line: want <name> <threshold> <member>...', line);
       const name = args[0]!;
       const memberNames = args.slice(2);
       const n = memberNames.length;
@@ -204,11 +204,11 @@ function parseLine(b: Builder, fields: string[], line: number): void {
         b.used.set(m, name);
         members.push(node);
       }
-      b.names.set(name, { kind: 'group', name: b.display(name), threshold, members: Object.freeze(members) });
+      b.names.set(name, { kind: 'group', name: b.display(name), threshold, members });
       return;
     }
     case 'quorum': {
-      if (args.length !== 1) fail('policy.arguments', 'invalid quorum line: exactly one group or witness name required', line);
+      if (args.length !== 1) fail('policy.arguments', 'quorum line: want exactly one name', line);
       if (b.quorum !== undefined) fail('policy.quorum-twice', 'quorum can only be set once', line);
       const node = b.names.get(args[0]!);
       if (node === undefined) fail('policy.undefined', `undefined name ${JSON.stringify(b.display(args[0]!))}`, line);
@@ -221,49 +221,29 @@ function parseLine(b: Builder, fields: string[], line: number): void {
 }
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** UTF-8 length of a string without lone surrogates. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x800) n += c >= 0xd800 && c < 0xdc00 ? 1 : 2;
-    else if (c >= 0x80) n += 1;
-  }
-  return n;
-}
 
 /**
- * The text to parse. Valid UTF-8 (every real policy) is parsed as a string:
- * on text, byte-level rules are the same rules (every non-ASCII char is
- * ≥ 0x80, names compare equal iff their bytes do). Invalid UTF-8 is parsed
- * as one char per byte (`raw`), so that no byte is rejected or merged by
- * decoding, as in Go.
+ * The bytes of the policy and the text to parse. Valid UTF-8 (every real
+ * policy) is parsed as a string: on text the byte-level rules are the same
+ * rules (every non-ASCII char is ≥ 0x80; names compare equal iff their bytes
+ * do). Invalid UTF-8 is parsed one char per byte (`raw`), so that no byte is
+ * rejected or merged by decoding, as in Go.
  */
-function policyText(text: string | Uint8Array): { s: string; raw: boolean } {
-  let bytes: Uint8Array;
-  if (typeof text === 'string') {
-    // UTF-8 is never shorter than the UTF-16 length, so this bound is safe before encoding.
-    if (text.length <= MAX_POLICY_SIZE && !LONE_SURROGATE.test(text)) {
-      if (text.length * 3 > MAX_POLICY_SIZE && utf8Length(text) > MAX_POLICY_SIZE) throw sizeError(utf8Length(text));
-      return { s: text, raw: false };
-    }
-    if (text.length > MAX_POLICY_SIZE) throw sizeError(text.length);
-    bytes = new TextEncoder().encode(text);
-  } else bytes = text;
-  if (bytes.length > MAX_POLICY_SIZE) throw sizeError(bytes.length);
-  try {
-    return { s: utf8Strict.decode(bytes), raw: false };
-  } catch {
-    let out = '';
-    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
-    return { s: out, raw: true };
+function policyText(text: string | Uint8Array): { bytes: Uint8Array; s: string; raw: boolean } {
+  // UTF-8 is never shorter than the UTF-16 length: refuse huge strings before encoding them.
+  const n = text.length;
+  const bytes = typeof text === 'string' && n <= MAX_POLICY_SIZE ? new TextEncoder().encode(text) : text;
+  if (n > MAX_POLICY_SIZE || bytes.length > MAX_POLICY_SIZE) {
+    throw new ParseError('policy.size', `policy of ${bytes.length} bytes exceeds the limit of ${MAX_POLICY_SIZE}`);
   }
-}
-
-function sizeError(n: number): ParseError {
-  return new ParseError('policy.size', `policy of ${n}${n > MAX_POLICY_SIZE ? '+' : ''} bytes exceeds the limit of ${MAX_POLICY_SIZE}`);
+  const b = bytes as Uint8Array;
+  try {
+    return { bytes: b, s: utf8Strict.decode(b), raw: false };
+  } catch {
+    let s = '';
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+    return { bytes: b, s, raw: true };
+  }
 }
 
 /**
@@ -283,7 +263,7 @@ function sizeError(n: number): ParseError {
  */
 export function parsePolicy(text: string | Uint8Array): Policy {
   if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw new TypeError('policy must be a string or Uint8Array');
-  const { s, raw } = policyText(text);
+  const { bytes, s, raw } = policyText(text);
   const b: Builder = {
     names: new Map([[QUORUM_NONE, { kind: 'group', name: QUORUM_NONE, threshold: 0, members: [] }]]),
     used: new Map([[QUORUM_NONE, '']]),
@@ -295,14 +275,15 @@ export function parsePolicy(text: string | Uint8Array): Policy {
     display: raw ? displayName : (n) => n,
   };
   let start = 0;
+  let byteStart = 0;
   for (let lineNo = 1; start < s.length; lineNo++) {
     const nl = s.indexOf('\n', start);
     const end = nl < 0 ? s.length : nl;
+    // Line lengths count bytes: LF is one byte in both, so lines match up.
+    const byteEnd = nl < 0 ? bytes.length : bytes.indexOf(10, byteStart);
+    if (byteEnd - byteStart > MAX_POLICY_LINE) fail('policy.line-too-long', `line longer than ${MAX_POLICY_LINE} bytes`, lineNo);
+    byteStart = byteEnd + 1;
     let line = s.slice(start, end);
-    // Chars are bytes in raw mode; otherwise count UTF-8 bytes when it could matter.
-    if (line.length > MAX_POLICY_LINE || (!raw && line.length * 3 > MAX_POLICY_LINE && utf8Length(line) > MAX_POLICY_LINE)) {
-      fail('policy.line-too-long', `line longer than ${MAX_POLICY_LINE} bytes`, lineNo);
-    }
     start = end + 1;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     for (let i = 0; i < line.length; i++) {

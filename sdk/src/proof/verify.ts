@@ -10,10 +10,10 @@ import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
 import { keyHash as keyHashOf } from '../crypto/keyhash.js';
 import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
 import { TREE_LEAF_NAMESPACE, verifyNamespaced } from '../crypto/namespace.js';
-import { leafHashOf, type Leaf } from '../types/leaf.js';
+import { leafHashOf } from '../types/leaf.js';
 import { rootFromInclusionProof } from '../merkle/verify.js';
 import type { Policy, PolicyLog } from '../policy/policy.js';
-import { verifyCosignedTreeHead, type CosignatureCheck, type CosignedTreeHeadResult } from '../policy/verify.js';
+import { verifyCosignedTreeHead, type CosignatureCheck } from '../policy/verify.js';
 import type { SigsumProof } from './format.js';
 
 /** The six verification steps, in order (index + 1 = step number). */
@@ -123,7 +123,9 @@ function rawKey(k: SubmitterKey): Uint8Array {
  */
 export async function verifyProof(proof: SigsumProof, options: VerifyProofOptions): Promise<ProofVerification> {
   const th = proof.treeHead;
-  let details: ProofDetails = {
+  const inclusion = proof.inclusion;
+  // Filled in as verification proceeds; returned with the verdict.
+  const d: { -readonly [K in keyof ProofDetails]: ProofDetails[K] } = {
     message: undefined,
     checksum: undefined,
     submitterKeyHash: toHex(proof.leaf.keyHash),
@@ -136,82 +138,65 @@ export async function verifyProof(proof: SigsumProof, options: VerifyProofOption
     quorum: undefined,
     treeSize: th.size,
     rootHash: toHex(th.rootHash),
-    leafIndex: proof.inclusion.leafIndex,
-    inclusionPath: proof.inclusion.path.map(toHex),
+    leafIndex: inclusion.leafIndex,
+    inclusionPath: inclusion.path.map(toHex),
     leafHash: undefined,
     computedRoot: undefined,
   };
-  const reject = (step: ProofRejected['step'], code: string, message: string): ProofRejected => ({ ok: false, step, stepName: PROOF_STEPS[step - 1]!, code, message, details });
+  const reject = (step: ProofRejected['step'], code: string, message: string): ProofRejected => ({ ok: false, step, stepName: PROOF_STEPS[step - 1]!, code, message, details: d });
 
   // Step 1: checksum.
+  const { data, message: given } = options;
   let message: Uint8Array;
-  if (options.data !== undefined) {
-    if (!(options.data instanceof Uint8Array)) return reject(1, 'proof.input', 'data must be a Uint8Array');
-    message = sha256(options.data);
-  } else if (options.message !== undefined) {
-    if (!(options.message instanceof Uint8Array) || options.message.length !== HASH_SIZE) {
-      return reject(1, 'proof.message-size', `message must be ${HASH_SIZE} bytes`);
-    }
-    message = options.message;
-  } else {
-    return reject(1, 'proof.input', 'give either data or message');
-  }
+  if (data !== undefined) {
+    if (!(data instanceof Uint8Array)) return reject(1, 'proof.input', 'data must be a Uint8Array');
+    message = sha256(data);
+  } else if (given !== undefined) {
+    if (!(given instanceof Uint8Array) || given.length !== HASH_SIZE) return reject(1, 'proof.message-size', `message must be ${HASH_SIZE} bytes`);
+    message = given;
+  } else return reject(1, 'proof.input', 'give either data or message');
   const checksum = sha256(message);
-  details = { ...details, message, checksum };
+  d.message = message;
+  d.checksum = checksum;
 
   // Step 2: submitter key by bitwise-equal key hash (keys of the wrong size are skipped).
   const submitterKey = options.submitterKeys.map(rawKey).find((k) => k instanceof Uint8Array && k.length === PUBLIC_KEY_SIZE && bytesEqual(keyHashOf(k), proof.leaf.keyHash));
+  d.submitterKey = submitterKey;
 
-  // Step 6 is synchronous hashing; do it up front so details are complete.
-  const leaf: Leaf = { checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash };
-  const leafHash = leafHashOf(leaf);
+  // Step 6 is synchronous hashing; do it up front so the details are complete.
+  const leafHash = leafHashOf({ checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash });
+  d.leafHash = toHex(leafHash);
   let inclusionError: SigsumError | undefined;
-  let computedRoot: Uint8Array | undefined;
   try {
-    computedRoot = rootFromInclusionProof(leafHash, proof.inclusion.leafIndex, th.size, proof.inclusion.path);
+    d.computedRoot = toHex(rootFromInclusionProof(leafHash, inclusion.leafIndex, th.size, inclusion.path));
   } catch (e) {
     if (!(e instanceof SigsumError)) throw e;
     inclusionError = e;
   }
-  details = { ...details, submitterKey, leafHash: toHex(leafHash), computedRoot: computedRoot && toHex(computedRoot) };
 
   // Steps 3-5: all signatures at once.
   const [leafOk, cth] = await Promise.all([
-    submitterKey === undefined ? Promise.resolve(false) : verifyNamespaced(submitterKey, TREE_LEAF_NAMESPACE, checksum, proof.leaf.signature),
+    submitterKey && verifyNamespaced(submitterKey, TREE_LEAF_NAMESPACE, checksum, proof.leaf.signature),
     verifyCosignedTreeHead(options.policy, proof.logKeyHash, th),
   ]);
-  details = detailsFromTreeHead({ ...details, leafSignatureValid: submitterKey === undefined ? undefined : leafOk }, cth);
+  const failure = cth.failure;
+  const logChecked = failure !== 'unknown-log' && failure !== 'duplicate-cosignature';
+  d.leafSignatureValid = leafOk;
+  d.log = cth.log;
+  d.logSignatureValid = logChecked ? cth.logSignatureValid : undefined;
+  d.cosignatures = cth.cosignatures;
+  d.quorum = logChecked && failure !== 'log-signature' ? cth.quorum : undefined;
 
-  if (submitterKey === undefined) return reject(2, 'proof.unknown-submitter', `leaf key hash ${details.submitterKeyHash} matches none of the ${options.submitterKeys.length} submitter keys`);
+  if (!submitterKey) return reject(2, 'proof.unknown-submitter', `leaf key hash ${d.submitterKeyHash} matches none of the ${options.submitterKeys.length} submitter keys`);
   if (!leafOk) return reject(3, 'proof.leaf-signature', 'leaf signature is not valid for this message and submitter key');
-  switch (cth.failure) {
-    case 'unknown-log':
-      return reject(4, 'proof.unknown-log', `log ${details.logKeyHash} is not in the policy`);
-    case 'log-signature':
-      return reject(4, 'proof.log-signature', 'invalid log signature on the tree head');
-    case 'duplicate-cosignature':
-      return reject(5, 'proof.duplicate-cosignature', cth.message!);
-    case 'quorum':
-      return reject(5, 'proof.quorum', cth.message!);
-    case undefined:
-      break;
-  }
+  if (failure === 'unknown-log') return reject(4, 'proof.unknown-log', `log ${d.logKeyHash} is not in the policy`);
+  if (failure === 'log-signature') return reject(4, 'proof.log-signature', 'invalid log signature on the tree head');
+  if (failure !== undefined) return reject(5, `proof.${failure}`, cth.message!);
   if (inclusionError !== undefined) return reject(6, inclusionError.code, inclusionError.message);
-  if (!bytesEqual(computedRoot!, th.rootHash)) {
+  if (d.computedRoot !== d.rootHash) {
     return reject(6, 'inclusion.root-mismatch', th.size === 1n ? 'leaf hash is not the root hash of the size-1 tree' : 'inclusion path does not lead to the root hash');
   }
-  return { ok: true, details };
-}
-
-function detailsFromTreeHead(d: ProofDetails, r: CosignedTreeHeadResult): ProofDetails {
-  const checked = r.failure !== 'unknown-log' && r.failure !== 'log-signature' && r.failure !== 'duplicate-cosignature';
-  return {
-    ...d,
-    log: r.log,
-    logSignatureValid: r.log === undefined || r.failure === 'duplicate-cosignature' ? undefined : r.logSignatureValid,
-    cosignatures: r.cosignatures,
-    quorum: checked ? r.quorum : undefined,
-  };
+  return { ok: true, details: d };
 }
 
 /** {@link verifyProof} for the logged data (message = SHA-256(data)). */

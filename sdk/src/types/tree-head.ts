@@ -11,6 +11,8 @@ import { MAX_UINT63 } from '../encoding/integer.js';
 import { keyHash } from '../crypto/keyhash.js';
 import { verify, type Signer } from '../crypto/ed25519.js';
 
+const MAX_UINT64 = (1n << 64n) - 1n;
+
 /** Prefix of a Sigsum log's checkpoint origin. */
 export const CHECKPOINT_ORIGIN_PREFIX = 'sigsum.org/v1/tree/';
 /** First line of every cosigned message. */
@@ -67,9 +69,12 @@ export function formatCheckpoint(th: TreeHead, origin: string): string {
   return `${origin}\n${th.size}\n${toBase64(th.rootHash)}\n`;
 }
 
-/** The cosigned text under an explicit origin: `cosignature/v1\ntime <ts>\n` + checkpoint text. */
+/**
+ * The cosigned text under an explicit origin: `cosignature/v1\ntime <ts>\n` + checkpoint text.
+ * The timestamp may use the full u64 range of C2SP cosignatures (sigsum-go formats a uint64).
+ */
 export function cosignedText(th: TreeHead, origin: string, timestamp: bigint): string {
-  checkSize(timestamp);
+  if (timestamp < 0n || timestamp > MAX_UINT64) throw new RangeError('integer.range', `timestamp ${timestamp} is outside 0..2^64-1`);
   return `${COSIGNATURE_NAMESPACE}\ntime ${timestamp}\n${formatCheckpoint(th, origin)}`;
 }
 
@@ -102,7 +107,7 @@ export async function cosignTreeHead(signer: Signer, th: TreeHead, logKeyHash: U
  * Never throws on bad input: returns false.
  */
 export function verifyCosignature(cosig: Cosignature, witnessPublicKey: Uint8Array, th: TreeHead, logKeyHash: Uint8Array): Promise<boolean> {
-  if (cosig.timestamp < 0n || cosig.timestamp > MAX_UINT63 || th.size < 0n || th.size > MAX_UINT63) return Promise.resolve(false);
+  if (cosig.timestamp < 0n || cosig.timestamp > MAX_UINT64 || th.size < 0n || th.size > MAX_UINT63) return Promise.resolve(false);
   return verify(witnessPublicKey, utf8(cosignatureMessage(th, logKeyHash, cosig.timestamp)), cosig.signature);
 }
 

@@ -1,0 +1,292 @@
+/**
+ * Reference log benchmark: the real `sigsum-log primary` process (SQLite,
+ * WAL, synchronous=FULL) on 127.0.0.1, driven over HTTP from this process.
+ *
+ *  1. add-leaf: leaves acknowledged (200) per second at concurrency 64, each
+ *     client re-sending its leaf until 200; and raw add-leaf requests/s with
+ *     32 clients re-sending at once. Baseline: GET get-tree-head requests/s
+ *     with 32 clients on the same server (a cached answer: HTTP cost only).
+ *  2. submit-to-published-head p50 (no witnesses; 1 s interval). Baseline:
+ *     the publish interval.
+ *  3. A large log built by a bulk loader (storage + CompactRange directly):
+ *     proof latency p50/p99 (baseline: get-tree-head latency), get-leaves
+ *     leaves/s in 512-leaf batches (baseline: the same reads in-process from
+ *     SQLite), bytes per leaf on disk, and the server's RSS at 100k vs 1M
+ *     leaves (baseline: RSS of a freshly started log).
+ *
+ * Run: npx tsx bench/log.bench.ts   (LOG_BENCH_LARGE=200000 for a quicker run)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CompactRange, SeedSigner, hashLeaf, keyHash, signTreeHead, toHex } from '@sigsum-kit/sdk';
+import { generateKeyFiles } from '@sigsum-kit/sdk/node';
+import { openSqliteStorage, type LeafRecord } from '@sigsum-kit/reference-log';
+
+const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
+const SMALL = 100_000;
+const LARGE = Number(process.env.LOG_BENCH_LARGE ?? 1_000_000);
+const SUBMIT_LEAVES = 8_000;
+
+const sha = (...parts: (string | Uint8Array)[]): Uint8Array => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+};
+
+/** Fast add-leaf bodies: node:crypto signs (OpenSSL); the log verifies with the SDK. */
+function makeBodies(n: number, label: string): string[] {
+  const seed = sha(`log bench submitter ${label}`);
+  const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const pub = new SeedSigner(seed).publicKey;
+  const ns = Buffer.from('sigsum.org/v1/tree-leaf\0');
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const message = sha(`${label} ${i}`);
+    const sig = nodeSign(null, Buffer.concat([ns, sha(message)]), key);
+    out.push(`message=${toHex(message)}\nsignature=${toHex(sig)}\npublic_key=${toHex(pub)}\n`);
+  }
+  return out;
+}
+
+interface Server {
+  url: string;
+  internalUrl: string;
+  proc: ChildProcess;
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+function writeConfig(dir: string, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify({ keyFile: 'log.key', listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', logLevel: 'info', ...extra }));
+  return path;
+}
+
+function startServer(config: string): Promise<Server> {
+  const proc = spawn(process.execPath, [CLI, 'primary', '-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (b: Buffer): void => {
+      out += b.toString();
+      const m = /"url":"([^"]+)","internalUrl":"([^"]+)"[^\n]*"msg":"log started"/.exec(out);
+      if (m !== null) {
+        proc.stdout!.off('data', onData);
+        proc.stdout!.resume();
+        resolve({
+          url: m[1]!,
+          internalUrl: m[2]!,
+          proc,
+          rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024,
+          stop: () => new Promise((res) => {
+            proc.once('exit', () => res());
+            proc.kill('SIGTERM');
+          }),
+        });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    proc.once('exit', (code) => reject(new Error(`log exited (${code}): ${out}`)));
+  });
+}
+
+async function post(url: string, body: string): Promise<number> {
+  const r = await fetch(url, { method: 'POST', body });
+  await r.arrayBuffer();
+  return r.status;
+}
+
+async function getText(url: string): Promise<string> {
+  const r = await fetch(url);
+  const t = await r.text();
+  if (r.status !== 200) throw new Error(`${url}: ${r.status} ${t}`);
+  return t;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** Leaves acknowledged per second: `clients` workers each re-send their leaf until 200. */
+async function ackThroughput(url: string, bodies: string[], clients: number, pauseMs: number): Promise<{ leavesPerSec: number; requestsPerSec: number }> {
+  let next = 0;
+  let requests = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        for (;;) {
+          const s = await post(url + 'add-leaf', body);
+          requests++;
+          if (s === 200) break;
+          if (s !== 202) throw new Error(`add-leaf ${s}`);
+          if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+        }
+      }
+    }),
+  );
+  const sec = (performance.now() - start) / 1000;
+  return { leavesPerSec: bodies.length / sec, requestsPerSec: requests / sec };
+}
+
+async function getThroughput(url: string, clients: number, ms: number): Promise<number> {
+  let n = 0;
+  const end = performance.now() + ms;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        await getText(url);
+        n++;
+      }
+    }),
+  );
+  return n / ((performance.now() - start) / 1000);
+}
+
+async function latencies(urls: string[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const u of urls) {
+    const t = performance.now();
+    await getText(u);
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Write `n` leaves straight into a new log database; returns sample leaf hashes and the load rate. */
+async function bulkLoad(dir: string, n: number): Promise<{ sample: Uint8Array[]; leavesPerSec: number; dbBytes: number }> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const seed = sha(`log bench log key ${n}`);
+  await generateKeyFiles(join(dir, 'log.key'), seed);
+  const signer = new SeedSigner(seed);
+  const storage = openSqliteStorage(join(dir, 'data', 'log.sqlite'));
+  storage.setLogPublicKey(signer.publicKey);
+  const range = new CompactRange();
+  const sample: Uint8Array[] = [];
+  const kh = keyHash(signer.publicKey);
+  const t0 = performance.now();
+  const BATCH = 20_000;
+  for (let i = 0; i < n; i += BATCH) {
+    const recs: LeafRecord[] = [];
+    const nodes = [];
+    for (let j = i; j < Math.min(n, i + BATCH); j++) {
+      // checksum ‖ signature ‖ key hash; contents need not verify for read benchmarks.
+      const leaf = new Uint8Array(128);
+      leaf.set(sha(`bulk ${j}`), 0);
+      leaf.set(sha(`sig ${j}`), 32);
+      leaf.set(kh, 96);
+      const leafHash = hashLeaf(leaf);
+      if (j % Math.max(1, Math.floor(n / 4000)) === 0) sample.push(leafHash);
+      recs.push({ leaf, leafHash });
+      nodes.push(...range.append(leafHash));
+    }
+    storage.appendLeaves(recs, nodes);
+  }
+  const leavesPerSec = n / ((performance.now() - t0) / 1000);
+  const sth = await signTreeHead(signer, { size: BigInt(n), rootHash: range.root() });
+  storage.saveTreeHead({ size: n, rootHash: sth.rootHash, signature: sth.signature, cosignatures: [], publishedAt: Date.now() });
+  storage.close();
+  const dbBytes = statSync(join(dir, 'data', 'log.sqlite')).size;
+  return { sample, leavesPerSec, dbBytes };
+}
+
+async function readBench(n: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `log-bench-${n}-`));
+  try {
+    const load = await bulkLoad(dir, n);
+    console.log(`\n[${fmt(n)} leaves] bulk load: ${fmt(load.leavesPerSec)} leaves/s; ${fmt(load.dbBytes / n, 1)} bytes/leaf on disk (${fmt(load.dbBytes / 2 ** 20, 1)} MiB)`);
+    const server = await startServer(writeConfig(dir, { logLevel: 'warn' }));
+    try {
+      const size = n;
+      const proofUrls = load.sample.slice(0, 2000).map((h) => `${server.url}get-inclusion-proof/${size}/${toHex(h)}`);
+      await latencies(proofUrls.slice(0, 200)); // warm-up
+      const proof = await latencies(proofUrls);
+      const head = await latencies(Array.from({ length: 2000 }, () => server.url + 'get-tree-head'));
+      console.log(
+        `  inclusion proof latency p50 ${fmt(pct(proof, 50), 3)} ms, p99 ${fmt(pct(proof, 99), 3)} ms` +
+          ` | baseline get-tree-head p50 ${fmt(pct(head, 50), 3)} ms, p99 ${fmt(pct(head, 99), 3)} ms` +
+          ` | ratio p99 ${fmt(pct(proof, 99) / pct(head, 99), 2)}×`,
+      );
+      const cons = await latencies(Array.from({ length: 500 }, (_, i) => `${server.url}get-consistency-proof/${1 + ((i * 7919) % (size - 1))}/${size}`));
+      console.log(`  consistency proof latency p50 ${fmt(pct(cons, 50), 3)} ms, p99 ${fmt(pct(cons, 99), 3)} ms`);
+      // get-leaves: 512-leaf batches at random offsets, sequential.
+      const starts = Array.from({ length: 200 }, (_, i) => (i * 104729) % Math.max(1, size - 512));
+      const t = performance.now();
+      let got = 0;
+      for (const s of starts) got += (await getText(`${server.url}get-leaves/${s}/${s + 512}`)).split('\n').length - 1;
+      const httpRate = got / ((performance.now() - t) / 1000);
+      const storage = openSqliteStorage(join(dir, 'data', 'log.sqlite'));
+      const t2 = performance.now();
+      let direct = 0;
+      for (const s of starts) direct += storage.getLeaves(s, s + 512).length;
+      const directRate = direct / ((performance.now() - t2) / 1000);
+      storage.close();
+      console.log(`  get-leaves ${fmt(httpRate)} leaves/s over HTTP | baseline in-process SQLite reads ${fmt(directRate)} leaves/s | ratio ${fmt(httpRate / directRate, 2)}×`);
+      console.log(`  server RSS after the read load: ${fmt(server.rssMiB(), 1)} MiB`);
+      rss.push({ n, mib: server.rssMiB() });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rss: { n: number; mib: number }[] = [];
+
+async function main(): Promise<void> {
+  if (spawnSync(process.execPath, [CLI, '--help']).status !== 0) throw new Error('build first: npx tsc -b');
+  console.log(`log.bench: ${SUBMIT_LEAVES} submissions per write test; large log ${fmt(LARGE)} leaves`);
+  const dir = mkdtempSync(join(tmpdir(), 'log-bench-write-'));
+  try {
+    await generateKeyFiles(join(dir, 'log.key'));
+    const server = await startServer(writeConfig(dir, { logLevel: 'warn', maxPending: 1_000_000 }));
+    const freshRss = server.rssMiB();
+    try {
+      const baseline = await getThroughput(server.url + 'get-tree-head', 32, 2000);
+      const a = await ackThroughput(server.url, makeBodies(SUBMIT_LEAVES, 'c64'), 64, 5);
+      const b = await ackThroughput(server.url, makeBodies(SUBMIT_LEAVES, 'c32'), 32, 0);
+      console.log(`\nadd-leaf, concurrency 64, re-send every 5 ms until 200: ${fmt(a.leavesPerSec)} leaves/s acknowledged (target ≥ 2,000)`);
+      console.log(`add-leaf, 32 clients re-sending at once: ${fmt(b.requestsPerSec)} requests/s, ${fmt(b.leavesPerSec)} leaves/s acknowledged (target ≥ 8,000 req/s)`);
+      console.log(`  baseline GET get-tree-head, 32 clients: ${fmt(baseline)} requests/s | ratio add-leaf req/s ${fmt(b.requestsPerSec / baseline, 2)}×`);
+
+      // Submit-to-published-head latency (1 s interval, no witnesses).
+      const bodies = makeBodies(15, 'latency');
+      const waits: number[] = [];
+      for (const body of bodies) {
+        await new Promise((r) => setTimeout(r, Math.random() * 300));
+        const t = performance.now();
+        while ((await post(server.url + 'add-leaf', body)) !== 200) await new Promise((r) => setTimeout(r, 5));
+        // At 200 the leaf is integrated: wait until the published head covers the integrated tree.
+        const want = Number(/tree_size=(\d+)/.exec(await getText(server.internalUrl + 'health'))![1]);
+        for (;;) {
+          const s = Number(/^size=(\d+)/.exec(await getText(server.url + 'get-tree-head'))![1]);
+          if (s >= want) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        waits.push(performance.now() - t);
+      }
+      waits.sort((x, y) => x - y);
+      console.log(`submit-to-published-head p50 ${fmt(pct(waits, 50))} ms, max ${fmt(waits[waits.length - 1]!)} ms | baseline: publish interval 1000 ms | ratio ${fmt(pct(waits, 50) / 1000, 2)}×`);
+    } finally {
+      await server.stop();
+    }
+    console.log(`fresh log RSS: ${fmt(freshRss, 1)} MiB`);
+    for (const n of [SMALL, LARGE]) await readBench(n);
+    if (rss.length === 2) {
+      console.log(`\nRSS ${fmt(rss[0]!.n)} leaves: ${fmt(rss[0]!.mib, 1)} MiB; ${fmt(rss[1]!.n)} leaves: ${fmt(rss[1]!.mib, 1)} MiB | ratio ${fmt(rss[1]!.mib / rss[0]!.mib, 2)}× (baseline fresh log ${fmt(freshRss, 1)} MiB)`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
