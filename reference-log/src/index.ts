@@ -8,3 +8,5 @@ export * from './sequencer/index.js';
 export * from './server/index.js';
 export * from './log.js';
 export * from './cli/config.js';
+export * from './metrics/index.js';
+export * from './ratelimit/index.js';

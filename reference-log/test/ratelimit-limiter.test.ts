@@ -283,6 +283,9 @@ describe('rate limiter', () => {
       status: 429,
       message: 'rate limit: submissions for domain test.sigsum.org are blocked (limit 0)',
     });
+    // Blocked without a DNS query (nor a valid token: the block applies whatever the token says).
+    expect(dns.queries.get('_sigsum_v1.test.sigsum.org') ?? 0).toBe(0);
+    expect(refused(await blocked.check({ submitterKeyHash: SUBMITTER, leafHash: newLeaf(), tokenHeader: token('x.test.sigsum.org', seed(5)) })).status).toBe(429);
     const enabled = limiter(CONFIG, { enableTestDomain: true }).l;
     expect(await enabled.check({ submitterKeyHash: SUBMITTER, leafHash: newLeaf(), tokenHeader: token('test.sigsum.org') })).toMatchObject({
       allowed: true,

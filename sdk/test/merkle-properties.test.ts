@@ -116,7 +116,7 @@ const flip = (h: Uint8Array, bit: number) => {
 const RUNS = { numRuns: 40 };
 
 describe('Merkle properties', () => {
-  it('the specialised node hasher equals general SHA-256 of 0x01 || left || right', () => {
+  it('hashNode equals SHA-256 of 0x01 || left || right (reused message buffer)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (l, r) => {
         expect(hashNode(l, r)).toEqual(sha256(new Uint8Array([1]), l, r));

@@ -7,6 +7,7 @@ import {
   VerificationError,
   concatBytes,
   cosignCheckpoint,
+  cosignatureFromLine,
   formatCheckpointText,
   formatCosignatureLine,
   formatTlogSize,
@@ -76,6 +77,16 @@ describe('key IDs and vkeys', () => {
     const e = parseErr(() => parseVkey(v));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
+  });
+
+  it('matches sigsum-go’s own vkey known answers', () => {
+    const key = new Uint8Array(32);
+    key.set([0x01, 0x45, 0x2c, 0x83, 0x46, 0x34, 0x44, 0x92, 0xf8]);
+    expect(formatVkey('example.org/key', SIG_TYPE_COSIGNATURE, key)).toBe('example.org/key+57bfe580+BAFFLINGNESS+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    const v = parseVkey('example.org/key+01020304+BAFFLINGNESS+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { checkKeyId: false });
+    expect(v).toEqual({ name: 'example.org/key', keyId: new Uint8Array([1, 2, 3, 4]), type: SIG_TYPE_COSIGNATURE, publicKey: key });
+    // The Go checksum database key is a plain Ed25519 vkey with a consistent key ID.
+    expect(parseVkey('sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8').type).toBe(SIG_TYPE_ED25519);
   });
 
   it('checks the key ID unless told not to', () => {
@@ -286,5 +297,7 @@ describe('cosignature lines', () => {
     // The log's own (Ed25519-sized) line is skipped.
     expect(parseCosignatureLines(logLine + line)).toEqual([want]);
     expect(formatCosignatureLine(want)).toBe(line);
+    // The Sigsum ASCII form cannot carry it.
+    expect(() => cosignatureFromLine(want, witness.publicKey)).toThrow('cosignature: timestamp 16690004706064632349 exceeds 2^63-1');
   });
 });

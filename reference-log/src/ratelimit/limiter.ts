@@ -235,6 +235,8 @@ export function createRateLimiter(config: RateLimitConfig | undefined, options: 
       }
       target = { rule: 'public', counter: `public:${registered}`, what: `registered domain ${registered}`, limit: config!.publicLimit };
     }
+    // A blocked target is refused whatever the token says: no DNS query for it.
+    if (target.limit === 0) return count(target, leaf);
     try {
       await verifySubmitToken(token, options.logPublicKey, options.resolver);
     } catch (e) {

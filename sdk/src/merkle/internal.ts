@@ -1,7 +1,6 @@
 /** Helpers shared inside the Merkle module; not part of the public API. */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ParseError } from '../errors.js';
-import { sha256Node } from './sha256-node.js';
 
 /** Size of every Merkle hash (SHA-256). */
 export const HASH_BYTES = 32;
@@ -30,9 +29,16 @@ export function emptyRootCopy(): Uint8Array {
   return EMPTY.slice();
 }
 
+// One reusable 65-byte message buffer: interior nodes are always 0x01 || left || right,
+// so hashing them needs no per-call allocation besides the digest.
+const nodeMessage = new Uint8Array(1 + 2 * HASH_BYTES);
+nodeMessage[0] = 0x01;
+
 /** Interior node hash without argument checks (callers have checked sizes). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256Node(left, right);
+  nodeMessage.set(left, 1);
+  nodeMessage.set(right, 1 + HASH_BYTES);
+  return nobleSha256(nodeMessage);
 }
 
 /** 32-byte equality (both already checked to be 32 bytes). */
