@@ -47,7 +47,7 @@ async function interleaved(ops: [string, () => unknown | Promise<unknown>][], ro
 }
 
 function ratio(label: string, value: number, baseline: number): void {
-  console.log(`  → ${label}: ${(value / baseline).toPrecision(3)}× baseline`);
+  console.log(`  → ${label}: ${Number((value / baseline).toPrecision(3))}× baseline`);
 }
 
 async function app(withMetrics: boolean): Promise<FastifyInstance> {

@@ -9,7 +9,8 @@
  * The machine is shared, so the lower bound and the SDK are measured in
  * alternating rounds and each figure is the best round.
  *
- * Run: npx tsx bench/verify.bench.ts
+ * Measures the built SDK (`@sigsum-kit/sdk` resolves to sdk/dist): run
+ * `npx tsc -b` first. Run: npx tsx bench/verify.bench.ts
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';

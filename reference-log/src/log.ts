@@ -49,6 +49,11 @@ export interface LogOptions {
    * sequencer gauges, and `/metrics` on the internal listener.
    */
   metrics?: LogMetrics;
+  /**
+   * Hot standby (docs/operations.md): bearer token required on the internal
+   * replication endpoints, and extra `/health` lines (the secondary's state).
+   */
+  replication?: { token?: string; health?: () => string };
 }
 
 /** A running log. */
@@ -106,7 +111,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
   late.log = publicApp.log;
   late.log.info(sequencer.startupState, 'start-up state checked');
   const internalApp =
-    opts.internalPort === null ? undefined : await buildInternalApp({ sequencer, storage: opts.storage, logger: opts.logger });
+    opts.internalPort === null ? undefined : await buildInternalApp({ sequencer, storage: opts.storage, logger: opts.logger, replication: { ...opts.replication, maxRange: opts.maxRange } });
 
   // Metrics (docs/metrics.md): hooks on both apps, /metrics on the internal one only.
   if (opts.metrics !== undefined) {

@@ -1,6 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UNMATCHED_ENDPOINT, createMetrics, instrumentStorage, metricsPlugin, observeSequencer, witnessLabel, type LogMetrics } from '../src/metrics/index.js';
+import {
+  UNMATCHED_ENDPOINT,
+  createMetrics,
+  instrumentStorage,
+  metricsPlugin,
+  observeReplication,
+  observeSequencer,
+  witnessLabel,
+  type LogMetrics,
+  type ReplicationState,
+} from '../src/metrics/index.js';
 
 /** Value of one sample in Prometheus text format, `undefined` when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -102,6 +112,25 @@ describe('createMetrics', () => {
     expect(sample(text, 'sigsum_log_published_tree_size')).toBe(7);
     expect(sample(text, 'sigsum_log_published_tree_timestamp_seconds')).toBe(1_700_000_000);
     expect(sample(text, 'sigsum_log_published_tree_age_seconds')).toBe(30);
+  });
+
+  it('reads replication state at scrape time, alongside the sequencer', async () => {
+    const m = createMetrics('secondary', { defaultMetrics: false });
+    let state: ReplicationState | undefined;
+    observeSequencer(m, { treeSize: 4, pendingCount: 0, published: undefined });
+    observeReplication(m, () => state);
+    let text = await m.registry.metrics();
+    // Unknown (no secondary, or not polled yet) is NaN, not 0: alerts on "== 0" stay silent.
+    expect(sample(text, 'sigsum_log_secondary_reachable')).toBeNaN();
+    expect(sample(text, 'sigsum_log_replication_lag_leaves')).toBeNaN();
+    state = { lagLeaves: 12, lagSeconds: 3.5, reachable: true };
+    text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_log_replication_lag_leaves', { role: 'secondary' })).toBe(12);
+    expect(sample(text, 'sigsum_log_replication_lag_seconds')).toBe(3.5);
+    expect(sample(text, 'sigsum_log_secondary_reachable')).toBe(1);
+    expect(sample(text, 'sigsum_log_tree_size')).toBe(4); // the sequencer provider is still in place
+    state = { lagLeaves: 12, lagSeconds: 9, reachable: false };
+    expect(sample(await m.registry.metrics(), 'sigsum_log_secondary_reachable')).toBe(0);
   });
 
   it('counts storage failures per operation and passes results and errors through', async () => {

@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ParseError } from '@sigsum-kit/sdk';
 import { parseConfig } from '../src/cli/config.js';
-import { MAX_CONFIG_BYTES, canonicalDomain, parseRateLimitConfig, readRateLimitConfig, registeredDomain } from '../src/ratelimit/index.js';
+import { MAX_CONFIG_BYTES, canonicalDomain, parseRateLimitConfig, parseSubmitTokenHeader, readRateLimitConfig, registeredDomain } from '../src/ratelimit/index.js';
 
 const HASH = 'aa'.repeat(32);
 
@@ -137,5 +138,45 @@ describe('rate-limit keys of the log config', () => {
     expect(() => parseConfig({ keyFile: 'k', rateLimitFile: 5 }, '/')).toThrow('rateLimitFile: expected a string, got 5');
     expect(() => parseConfig({ keyFile: 'k', dnsResolver: null }, '/')).toThrow('dnsResolver: expected a string, got null');
     expect(() => parseConfig({ keyFile: 'k', enableTestDomain: 'yes' }, '/')).toThrow('enableTestDomain: expected true or false, got "yes"');
+  });
+});
+
+describe('totality (property tests)', () => {
+  /** Runs `f`; any failure must be a ParseError, whatever the input. */
+  const totalOn = (f: () => unknown): boolean => {
+    try {
+      f();
+      return true;
+    } catch (e) {
+      return e instanceof ParseError;
+    }
+  };
+  const words = fc.constantFrom('key', 'domain', 'public', '#', 'example.org', 'bücher.example', HASH, '0', '7', '-1', 'xn--', '..', ' ', '\t', '\n', '\r');
+
+  it('the config parser either parses or throws ParseError', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(words, fc.string()), { maxLength: 30 }), (parts) => totalOn(() => parseRateLimitConfig(parts.join(' ')))), {
+      numRuns: 500,
+    });
+  });
+
+  it('canonical domains are lower-case A-label host names, or a ParseError', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[a-zA-Z0-9.\-_ü]{1,40}$/)), (name) => {
+        try {
+          const d = canonicalDomain(name);
+          return /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)+$/.test(d) && d.length <= 253;
+        } catch (e) {
+          return e instanceof ParseError;
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the token header parser either parses or throws ParseError', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.oneof(fc.string(), fc.constant('ab'.repeat(64))), (domain, sig) => totalOn(() => parseSubmitTokenHeader(`${domain} ${sig}`))),
+      { numRuns: 1000 },
+    );
   });
 });

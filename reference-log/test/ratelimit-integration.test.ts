@@ -99,7 +99,7 @@ describe('rate-limited log over real HTTP', () => {
     });
     expect(await addLeaf(leaf!.body, token('servfail.example'))).toEqual({
       status: 403,
-      text: 'sigsum-token for servfail.example could not be verified: DNS look-up of _sigsum_v1.servfail.example failed: _sigsum_v1.servfail.example: resolver answered SERVFAIL\n',
+      text: 'sigsum-token for servfail.example could not be verified: DNS look-up of _sigsum_v1.servfail.example failed: resolver answered SERVFAIL\n',
     });
     expect(await addLeaf(leaf!.body, token('unlisted.example.net'))).toEqual({
       status: 403,

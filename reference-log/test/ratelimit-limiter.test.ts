@@ -6,10 +6,10 @@ import {
   createRateLimiter,
   parseRateLimitConfig,
   rateLimitAdmission,
-  type Decision,
+  type RateLimitDecision,
   type RateLimitResult,
   type RateLimiterOptions,
-  type Rule,
+  type RateLimitRule,
 } from '../src/ratelimit/index.js';
 import { startTestDnsServer, type TestDnsServer } from './ratelimit-dns-server.js';
 
@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 function limiter(configText: string | undefined, extra: Partial<RateLimiterOptions> = {}) {
-  const decisions: [Decision, Rule][] = [];
+  const decisions: [RateLimitDecision, RateLimitRule][] = [];
   const l = createRateLimiter(configText === undefined ? undefined : parseRateLimitConfig(configText), {
     logPublicKey: LOG_KEY,
     resolver: createDnsTxtResolver({ server: dns.address, timeoutMs: 200, now: () => clock }),
@@ -265,11 +265,11 @@ describe('rate limiter', () => {
     expect(refused(await l.check({ submitterKeyHash: SUBMITTER, leafHash: newLeaf(), tokenHeader: token('servfail.example') }))).toEqual({
       status: 403,
       message:
-        'sigsum-token for servfail.example could not be verified: DNS look-up of _sigsum_v1.servfail.example failed: _sigsum_v1.servfail.example: resolver answered SERVFAIL',
+        'sigsum-token for servfail.example could not be verified: DNS look-up of _sigsum_v1.servfail.example failed: resolver answered SERVFAIL',
     });
     expect(refused(await l.check({ submitterKeyHash: SUBMITTER, leafHash: newLeaf(), tokenHeader: token('slow.example') }))).toEqual({
       status: 403,
-      message: `sigsum-token for slow.example could not be verified: DNS look-up of _sigsum_v1.slow.example failed: _sigsum_v1.slow.example: no answer from resolver ${dns.address} within 200 ms`,
+      message: `sigsum-token for slow.example could not be verified: DNS look-up of _sigsum_v1.slow.example failed: no answer from resolver ${dns.address} within 200 ms`,
     });
     expect(decisions).toEqual([
       ['dns_error', 'domain'],

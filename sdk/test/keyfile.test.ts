@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SeedSigner, parseOpenSshPublicKey, verify, fromHex } from '@sigsum-kit/sdk';
+import { MAX_KEY_FILE_SIZE, SeedSigner, parseOpenSshPublicKey, verify, fromHex } from '@sigsum-kit/sdk';
 import { atomicWriteFile, generateKeyFiles, loadSigner, loadSigningKey, readBoundedFile, readPublicKeyFile, readPublicKeysFile, SshAgentSigner } from '@sigsum-kit/sdk/node';
 
 let dir: string;
@@ -85,8 +85,11 @@ describe('key files', () => {
     await expect(readPublicKeyFile(join(dir, 'rsa.pub'))).rejects.toMatchObject({ code: 'keys.type', where: join(dir, 'rsa.pub') });
     writeFileSync(join(dir, 'garbage.key'), 'not a key\n');
     await expect(loadSigner(join(dir, 'garbage.key'))).rejects.toMatchObject({ where: join(dir, 'garbage.key') });
-    writeFileSync(join(dir, 'big'), Buffer.alloc(2 << 20));
-    await expect(readPublicKeyFile(join(dir, 'big'))).rejects.toMatchObject({ code: 'file.size', message: `${join(dir, 'big')}: file of ${2 << 20} bytes exceeds the limit of ${1 << 20}` });
+    writeFileSync(join(dir, 'big'), Buffer.alloc(MAX_KEY_FILE_SIZE + 1));
+    await expect(readPublicKeyFile(join(dir, 'big'))).rejects.toMatchObject({
+      code: 'file.size',
+      message: `${join(dir, 'big')}: file of ${MAX_KEY_FILE_SIZE + 1} bytes exceeds the limit of ${MAX_KEY_FILE_SIZE}`,
+    });
     writeFileSync(join(dir, 'latin1.pub'), Buffer.from([0xff, 0xfe]));
     await expect(readPublicKeyFile(join(dir, 'latin1.pub'))).rejects.toMatchObject({ code: 'file.utf8' });
   });

@@ -5,6 +5,7 @@ import {
   builtinPolicyNames,
   cosignTreeHead,
   getBuiltinPolicy,
+  kOfNPolicy,
   keyHash,
   parsePolicy,
   sha256,
@@ -260,5 +261,30 @@ describe('parsePolicy byte semantics', () => {
     const dup = parseError(`witness a\ud800 ${hex(W[0]!)}\nwitness a\udc00 ${hex(W[1]!)}\nquorum none\n`);
     expect([dup.code, dup.where]).toEqual(['policy.duplicate-name', 'line 2']);
     expect(parseError(`# ${'é'.repeat(600000)}\n`).code).toBe('policy.size');
+  });
+});
+
+describe('kOfNPolicy', () => {
+  it('builds k-of-n and log-only policies like sigsum-go NewKofNPolicy', () => {
+    const p = kOfNPolicy([LOG.publicKey], W.slice(0, 3).map((w) => w.publicKey), 2);
+    expect(p.witnesses.map((w) => w.name)).toEqual(['w0', 'w1', 'w2']);
+    expect([p.quorumHolds([kh(W[0]!)]), p.quorumHolds([kh(W[0]!), kh(W[2]!)])]).toEqual([false, true]);
+    const logOnly = kOfNPolicy([LOG.publicKey], [], 0);
+    expect([logOnly.logs.length, logOnly.quorumHolds([])]).toEqual([1, true]);
+    const codes = [
+      () => kOfNPolicy([LOG.publicKey], [W[0]!.publicKey], 2),
+      () => kOfNPolicy([LOG.publicKey], [W[0]!.publicKey], 0),
+      () => kOfNPolicy([LOG.publicKey], [], 1),
+      () => kOfNPolicy([LOG.publicKey.subarray(1)], [], 0),
+      () => kOfNPolicy([LOG.publicKey, LOG.publicKey], [], 0),
+    ].map((f) => {
+      try {
+        f();
+        return 'ok';
+      } catch (e) {
+        return e instanceof ParseError ? e.code : 'other';
+      }
+    });
+    expect(codes).toEqual(['policy.threshold', 'policy.threshold', 'policy.threshold', 'policy.key-size', 'policy.duplicate-log']);
   });
 });

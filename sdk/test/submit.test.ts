@@ -140,6 +140,29 @@ describe('submit against the reference log', () => {
     expect(err.failures.get(0)).toMatchObject({ message: 'user gave up' });
   });
 
+  it('sends the sigsum-token header made for each log', async () => {
+    const rateKey = SeedSigner.generate();
+    const headers: (string | undefined)[] = [];
+    const recorder = createServer((q, res) => {
+      headers.push(q.headers['sigsum-token'] as string | undefined);
+      res.statusCode = 429;
+      res.end('rate limit exceeded');
+    });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+    try {
+      const logKey = SeedSigner.generate().publicKey;
+      const p = parsePolicy(`log ${toHex(logKey)} http://127.0.0.1:${(recorder.address() as AddressInfo).port}/\nquorum none\n`);
+      const err = (await submitMessage(submitter, sha256(utf8('t')), { policy: p, ...fast, token: { signer: rateKey, domain: 'example.org' } }).catch((e: unknown) => e)) as SubmitError;
+      expect(err.message).toContain('HTTP 429: rate limit exceeded');
+      expect(headers).toHaveLength(1); // 429 is not retried
+      const h = parseTokenHeader(headers[0]!);
+      expect(h.domain).toBe('example.org');
+      expect(await verifyToken(rateKey.publicKey, logKey, h.token)).toBe(true);
+    } finally {
+      recorder.close();
+    }
+  });
+
   it('makes submit tokens that verify for the log key', async () => {
     const rateKey = SeedSigner.generate();
     const header = await submitTokenHeader({ signer: rateKey, domain: 'example.org' }, logSigner.publicKey);

@@ -8,8 +8,6 @@ import {
   normalizeDomainName,
   parseTokenHeader,
   parseTxtRecord,
-  punycodeDecode,
-  punycodeEncode,
   toHex,
   txtRecordName,
   verifyToken,
@@ -99,23 +97,11 @@ describe('domain normalization', () => {
     const e2 = parseErr(() => normalizeDomainName('xn--ab!c.example'));
     expect(e2.code).toBe('domain.idna');
     // An A-label whose decoding is upper case survives lowercasing of the (ASCII) input.
-    const upper = 'xn--' + punycodeEncode('Ü');
+    const upper = 'xn--wca'; // Punycode of 'Ü'
     const e3 = parseErr(() => normalizeDomainName(upper + '.example'));
     expect(e3.code).toBe('domain.normalization');
     // A-labels that decode to a compatibility character or to upper case (cases from sigsum-go's own tests).
     expect(parseErr(() => normalizeDomainName('xn--72g.com')).message).toMatch(/un-normalized/);
     expect(parseErr(() => normalizeDomainName('xn--RKA-2ha.se')).message).toMatch(/non-lowercase/);
-  });
-
-  it('implements RFC 3492 punycode', () => {
-    expect(punycodeEncode('bücher')).toBe('bcher-kva');
-    expect(punycodeDecode('bcher-kva')).toBe('bücher');
-    expect(punycodeDecode('mnchen-3ya')).toBe('münchen');
-    // RFC 3492 sample (A) Arabic (Egyptian).
-    const arabic = '\u0644\u064A\u0647\u0645\u0627\u0628\u062A\u0643\u0644\u0645\u0648\u0634\u0639\u0631\u0628\u064A\u061F';
-    expect(punycodeEncode(arabic)).toBe('egbpdaj6bu4bxfgehfvwxn');
-    expect(punycodeDecode('egbpdaj6bu4bxfgehfvwxn')).toBe(arabic);
-    expect(punycodeDecode('abc-')).toBe('abc');
-    expect(parseErr(() => punycodeDecode('-abc')).code).toBe('punycode.syntax');
   });
 });

@@ -28,6 +28,7 @@ import {
   serializeCosignedTreeHead,
   serializeInclusionProof,
   serializeLeaves,
+  serializeAddCheckpointRequest,
   toHex,
   type Cosignature,
 } from '@sigsum-kit/sdk';
@@ -101,6 +102,26 @@ describe('serializers round-trip', () => {
         expect(parseConsistencyProofBody(serializeConsistencyProof({ path })).path).toEqual(path);
         expect(parseLeavesBody(serializeLeaves(leaves), { maxCount: leaves.length })).toEqual(leaves);
       }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('add-checkpoint requests', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: (1n << 63n) - 1n }),
+        fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+        fc.array(hash, { minLength: 1, maxLength: 63 }),
+        hash,
+        sig,
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.stringMatching(/^[a-z0-9./-]{1,40}$/),
+        (size, oldRaw, proof, rootHash, signature, keyId, origin) => {
+          const oldSize = oldRaw % size; // 0 <= old < size
+          const req = { oldSize, proof: oldSize === 0n ? [] : proof, checkpoint: { origin, size, rootHash, signature, keyId } };
+          expect(parseAddCheckpointRequest(serializeAddCheckpointRequest(req))).toEqual(req);
+        },
+      ),
       { numRuns: 100 },
     );
   });

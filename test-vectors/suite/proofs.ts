@@ -3,9 +3,10 @@
  * `sigsum-verify -k KEYFILE -p POLICY PROOF < DATA` through the SDK —
  * key file (`parseOpenSshPublicKeys`), proof (`parseProof`), policy
  * (`parsePolicy`), verification (`verifyProof` with the data) — and our first
- * failing stage must be Go's. Valid proofs are also verified through the
- * `message` (raw hash) variant, and valid version 2 proofs must serialize
- * back byte for byte.
+ * failing stage must be Go's (and, for verification failures, Go's step and
+ * cosignature counts). Valid proofs are also verified through the `message`
+ * (raw hash) variant and again after re-serialization as version 2; the
+ * unmutated version 2 proofs must serialize back byte for byte.
  */
 import {
   SigsumError,
@@ -85,6 +86,13 @@ export async function checkProofs(): Promise<CaseResult[]> {
         const sameMessage = sha256(data).every((b, i) => b === fromHex(c.message)[i]);
         extraOk = raw.ok && sameMessage;
         if (!extraOk) detail = raw.ok ? 'message is not SHA-256(data)' : `raw-hash variant failed at step ${raw.step}: ${raw.message}`;
+        // Any accepted proof, v1 included, re-serializes to a v2 proof that still verifies.
+        const again2 = parseProof(serializeProof(proof));
+        const reverify = await verifyProof(again2, { data, submitterKeys: keys, policy });
+        if (!reverify.ok || serializeProof(again2) !== serializeProof(proof)) {
+          extraOk = false;
+          detail = `re-serialized proof: ${reverify.ok ? 'not idempotent' : reverify.message}`;
+        }
         if (c.version === 2 && c.mutation === undefined) {
           const again = serializeProof(proof);
           if (again !== c.proof) {

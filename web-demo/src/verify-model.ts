@@ -105,6 +105,9 @@ export function stepViews(p: ParsedInputs, r: ProofVerification): StepView[] {
   });
 }
 
+/** How each cosignature verdict of the SDK reads on the page. */
+const COSIGNATURE_STATUS: Record<string, string> = { verified: 'verified', invalid: 'INVALID signature (counts as missing)', 'unknown-witness': 'ignored: not a witness of this policy' };
+
 const yesNo = (v: boolean | undefined, yes: string, no: string): string => (v === undefined ? 'not checked' : v ? yes : no);
 
 function factsFor(n: number, p: ParsedInputs, d: ProofDetails): Array<[string, string]> {
@@ -132,7 +135,7 @@ function factsFor(n: number, p: ParsedInputs, d: ProofDetails): Array<[string, s
     case 5: {
       const rows: Array<[string, string]> = d.cosignatures.map((c) => [
         c.witness ? `witness ${c.witness.name}` : 'unknown witness',
-        `${c.status} — key hash ${c.keyHashHex.slice(0, 16)}…, time ${new Date(Number(c.cosignature.timestamp) * 1000).toISOString()}`,
+        `${COSIGNATURE_STATUS[c.status]} — key hash ${c.keyHashHex.slice(0, 16)}…, time ${new Date(Number(c.cosignature.timestamp) * 1000).toISOString()}`,
       ]);
       if (rows.length === 0) rows.push(['cosignatures', `none (${p.proof.treeHead.cosignatures.length} in the proof)`]);
       rows.push(['quorum', yesNo(d.quorum, 'holds', 'does NOT hold')]);

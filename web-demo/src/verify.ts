@@ -76,7 +76,7 @@ function renderSteps(steps: StepView[]): HTMLElement {
     ? el('div', { class: 'verdict bad', id: 'v-verdict', 'data-verdict': 'invalid', 'data-step': String(failed.n) }, [`✗ Invalid proof — step ${failed.n} (${failed.title}) failed: ${failed.error ?? ''}`])
     : el('div', { class: 'verdict ok', id: 'v-verdict', 'data-verdict': 'valid' }, ['✓ Valid proof — all six steps passed']);
   const list = el('ol', { class: 'steps' }, steps.map((s) => {
-    const facts = el('dl', {}, s.facts.flatMap(([k, v]) => [el('dt', {}, [k]), el('dd', {}, [typeof v === 'string' && /^[0-9a-f]{64,}$/.test(v) ? shortHex(v, 32) : v])]));
+    const facts = el('dl', {}, s.facts.flatMap(([k, v]) => [el('dt', {}, [k]), el('dd', {}, [/^[0-9a-f]{64,}$/.test(v) ? shortHex(v, 32) : /^[0-9a-f]{64}/.test(v) ? el('code', {}, [v]) : v])]));
     return el('li', { class: s.status, id: `v-step-${s.n}`, 'data-status': s.status }, [
       el('div', { class: 'title' }, [`${s.status === 'pass' ? '✓' : s.status === 'fail' ? '✗' : '–'} ${s.n}. ${s.title}${s.status === 'skip' ? ' (not reached)' : ''}`]),
       el('div', { class: 'muted' }, [s.what]),

@@ -4,6 +4,7 @@
 import { test, expect } from '@playwright/test';
 import { LogClient, toHex } from '@sigsum-kit/sdk';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { demoUrl, saveScreenshot } from './helpers.js';
 import { addLeaves, startTestLog, type TestLog } from './stack.js';
 
@@ -82,6 +83,31 @@ test('explore: a log without CORS for this page gets the CORS hint', async ({ pa
     await expect(page.locator('#x-error')).toContainText('CORS');
   } finally {
     await noCors.close();
+  }
+});
+
+test('explore: an HTTP error and a malformed answer are reported as such', async ({ page }) => {
+  // A server that is not a log: 404 for get-tree-head; and one that answers 200 with garbage.
+  const bogus = createHttpServer((req, res) => {
+    const headers = { 'access-control-allow-origin': '*', 'content-type': 'text/plain' };
+    if (req.url?.startsWith('/garbage/')) { res.writeHead(200, headers); res.end('size=banana\n'); return; }
+    res.writeHead(404, headers);
+    res.end('no such endpoint\n');
+  });
+  await new Promise<void>((ok) => bogus.listen(0, '127.0.0.1', ok));
+  const a = bogus.address();
+  const base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/`;
+  try {
+    await page.goto(`${demoUrl()}/index.html#explore`);
+    await page.fill('#x-url', base);
+    await page.click('#x-load');
+    await expect(page.locator('#x-error')).toHaveText(`the log at ${base} answered HTTP 404: no such endpoint (${base}get-tree-head)`);
+    await page.fill('#x-url', `${base}garbage/`);
+    await page.click('#x-load');
+    await expect(page.locator('#x-error')).toContainText(`the log at ${base}garbage/ sent a malformed answer: `);
+    await expect(page.locator('#x-error')).toContainText('size');
+  } finally {
+    bogus.close();
   }
 });
 

@@ -43,6 +43,17 @@ export interface LogConfig {
   dnsResolver: string;
   /** Accept tokens for log-go's public test domain test.sigsum.org (blocked by default). */
   enableTestDomain: boolean;
+  // Hot standby (docs/operations.md).
+  /** Primary: base URL of the secondary's internal listener; `""` = no secondary. */
+  secondaryUrl: string;
+  /** Primary: the secondary's public key (64 hex digits, or an OpenSSH public key file); required with `secondaryUrl`. */
+  secondaryPublicKey: string;
+  /** Secondary: base URL of the primary's internal listener. */
+  primaryUrl: string;
+  /** Shared bearer token of the internal replication endpoints; `""` = none. */
+  replicationToken: string;
+  /** Secondary: pause between pulls when up to date, ms. */
+  replicationIntervalMs: number;
 }
 
 /** Defaults of every optional key. */
@@ -63,6 +74,11 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   rateLimitFile: '',
   dnsResolver: '',
   enableTestDomain: false,
+  secondaryUrl: '',
+  secondaryPublicKey: '',
+  primaryUrl: '',
+  replicationToken: '',
+  replicationIntervalMs: 250,
 };
 
 /** A configuration problem, naming the key. */
@@ -142,6 +158,17 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
     if (typeof o.enableTestDomain !== 'boolean') throw new ConfigError(`enableTestDomain: expected true or false, got ${JSON.stringify(o.enableTestDomain)}`);
     c.enableTestDomain = o.enableTestDomain;
   }
+  // Hot standby (docs/operations.md).
+  for (const k of ['secondaryUrl', 'primaryUrl'] as const) {
+    if (o[k] !== undefined) c[k] = str(o[k], k);
+    if (c[k] !== '' && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(c[k])) throw new ConfigError(`${k}: expected an http(s) URL, got ${JSON.stringify(c[k])}`);
+  }
+  if (o.secondaryPublicKey !== undefined) c.secondaryPublicKey = str(o.secondaryPublicKey, 'secondaryPublicKey');
+  if (c.secondaryPublicKey !== '' && !/^[0-9a-fA-F]{64}$/.test(c.secondaryPublicKey)) c.secondaryPublicKey = resolve(baseDir, c.secondaryPublicKey);
+  if ((c.secondaryUrl === '') !== (c.secondaryPublicKey === '')) throw new ConfigError('secondaryUrl and secondaryPublicKey: set both or neither');
+  if (o.replicationToken !== undefined) c.replicationToken = str(o.replicationToken, 'replicationToken');
+  if (/[\s]/.test(c.replicationToken)) throw new ConfigError('replicationToken: must not contain white space');
+  if (o.replicationIntervalMs !== undefined) c.replicationIntervalMs = intIn(o.replicationIntervalMs, 'replicationIntervalMs', 1, 3_600_000);
   return c;
 }
 

@@ -8,6 +8,7 @@
  *   sigsum-log witness ...           run a reference witness
  */
 import { Command } from 'commander';
+import type { FastifyBaseLogger } from 'fastify';
 import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keyHash, toHex } from '@sigsum-kit/sdk';
@@ -20,6 +21,7 @@ import { startLog } from '../log.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { createMetrics, instrumentStorage } from '../metrics/index.js';
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
+import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'log.sqlite';
@@ -35,7 +37,7 @@ async function openStorage(config: LogConfig): Promise<Storage> {
   return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
 }
 
-async function runInit(opts: { dir: string; storage: string }): Promise<void> {
+async function runInit(opts: { dir: string; storage: string; secondaryOf?: string }): Promise<void> {
   const dir = resolve(opts.dir);
   const configPath = join(dir, 'config.json');
   const keyPath = join(dir, 'log.key');
@@ -50,7 +52,8 @@ async function runInit(opts: { dir: string; storage: string }): Promise<void> {
   const config = loadConfig(configPath);
   if (config.storage === 'sqlite') {
     const storage = await openStorage(config);
-    storage.setLogPublicKey(key.publicKey);
+    // Hot standby: a secondary's database belongs to the log's key, not to the node's own key.
+    storage.setLogPublicKey(opts.secondaryOf === undefined ? key.publicKey : await readPublicKeyOption(opts.secondaryOf, '--secondary-of'));
     storage.setStartupMode('empty');
     storage.close();
   }
@@ -70,6 +73,7 @@ async function runPrimary(opts: {
   storage?: string;
   rateLimitConfig?: string;
   dnsResolver?: string;
+  publishedTreeHead?: string;
 }): Promise<void> {
   const config = loadConfig(opts.config);
   if (opts.rateLimitConfig !== undefined) config.rateLimitFile = resolve(opts.rateLimitConfig);
@@ -87,6 +91,10 @@ async function runPrimary(opts: {
   const metrics = createMetrics('primary');
   const storage = instrumentStorage(await openStorage(config), metrics);
   storage.setLogPublicKey(signer.publicKey);
+  // Hot standby (docs/operations.md): never run beside a newer primary; publish only what the secondary has.
+  if (opts.publishedTreeHead !== undefined) await checkPublishedTreeHead(opts.publishedTreeHead, storage, signer.publicKey);
+  const replicationLog: { log?: FastifyBaseLogger } = {};
+  const replication = await primaryReplication(config, storage, () => replicationLog.log);
   let admitLeaf;
   if (config.rateLimitFile !== '') {
     const rateLimits = await readRateLimitConfig(config.rateLimitFile);
@@ -126,9 +134,12 @@ async function runPrimary(opts: {
     logger: { level: config.logLevel },
     metrics,
     admitLeaf,
+    gate: replication.gate,
+    replication: replication.options,
   });
   late.sequencer = log.sequencer;
   late.log = log.log;
+  replicationLog.log = log.log;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -180,6 +191,7 @@ export function buildProgram(): Command {
     .description('create a log: OpenSSH private key (0600), config.json and an empty database')
     .option('--dir <dir>', 'directory to create the log in', '.')
     .option('--storage <kind>', 'sqlite (durable, default) or memory', 'sqlite')
+    .option('--secondary-of <key>', 'initialise a hot-standby secondary of the log with this public key (hex or file); log.key is the secondary\'s own key')
     .action(runInit);
   program
     .command('primary')
@@ -190,6 +202,7 @@ export function buildProgram(): Command {
     .option('--storage <kind>', 'override the storage backend (sqlite or memory)')
     .option('--rate-limit-config <file>', 'override the rate-limit config file (docs/rate-limits.md)')
     .option('--dns-resolver <ip[:port]>', 'override the DNS resolver used to verify submit tokens')
+    .option('--published-tree-head <file|url>', 'refuse to start if this published tree head (public URL or get-tree-head file) is newer than ours (docs/operations.md)')
     .action(runPrimary);
   program
     .command('status')
@@ -197,6 +210,7 @@ export function buildProgram(): Command {
     .requiredOption('-c, --config <file>', 'configuration file')
     .action(runStatus);
   registerWitnessCommand(program);
+  registerReplicationCommands(program);
   return program;
 }
 

@@ -7,8 +7,11 @@ import type { LogMetrics } from './registry.js';
 
 /** What {@link observeSequencer} reads (a subset of the reference log's `Sequencer`). */
 export interface SequencerState {
+  /** Leaves in the integrated tree. */
   readonly treeSize: number;
+  /** Leaves waiting to be integrated. */
   readonly pendingCount: number;
+  /** The published head: its size and when it was published (ms since the epoch). */
   readonly published: { readonly size: number; readonly publishedAt: number } | undefined;
 }
 
@@ -59,4 +62,23 @@ export function instrumentStorage<T extends object>(storage: T, metrics: Pick<Lo
       return fn;
     },
   });
+}
+
+/** What the replication module reports (see {@link observeReplication}). */
+export interface ReplicationState {
+  /** Leaves the secondary is behind the primary. */
+  lagLeaves: number;
+  /** Seconds the secondary has been behind (0 when in sync). */
+  lagSeconds: number;
+  /** Whether the peer answered the last poll. */
+  reachable: boolean;
+}
+
+/**
+ * Export replication state on every scrape: `sigsum_log_replication_lag_leaves`,
+ * `sigsum_log_replication_lag_seconds`, `sigsum_log_secondary_reachable`.
+ * `read` returns `undefined` while nothing is known yet (the gauges then keep their last value, initially 0).
+ */
+export function observeReplication(metrics: LogMetrics, read: () => ReplicationState | undefined): void {
+  metrics.observeLogState({ replication: read });
 }

@@ -21,10 +21,6 @@ export interface CreateMetricsOptions {
 export type HttpLabels = 'endpoint' | 'method' | 'status';
 /** Labels of the witness add-checkpoint request counter. */
 export type WitnessRequestLabels = 'witness' | 'status' | 'retried';
-/** Outcome label of a rate-limit decision (see docs/rate-limits.md). */
-export type RateLimitDecision = 'allowed' | 'duplicate' | 'over_limit' | 'no_rule' | 'bad_token' | 'dns_error';
-/** Which rule decided a rate-limit decision. */
-export type RateLimitRule = 'key' | 'domain' | 'public' | 'none';
 
 /**
  * Where scrape-time gauges read the log's state (e.g. the sequencer), so
@@ -37,6 +33,11 @@ export interface LogStateSource {
   pendingLeaves?: () => number;
   /** The published tree head: size and the time it was published (ms since the epoch), if any. */
   published?: () => { size: number; publishedAtMs: number } | undefined;
+  /**
+   * Replication as this server sees it (primary: its secondary; secondary: its
+   * primary), or `undefined` while unknown. Feeds the three replication gauges.
+   */
+  replication?: () => { lagLeaves: number; lagSeconds: number; reachable: boolean } | undefined;
 }
 
 /** The registry plus typed handles for every metric the log servers update. */
@@ -80,8 +81,9 @@ export interface LogMetrics {
   /** `sigsum_log_rate_limit_decisions_total{decision,rule}`. */
   readonly rateLimitDecisions: Counter<'decision' | 'rule'>;
   /**
-   * Read tree size, pending leaves and the published head from `source` at
-   * every scrape (replaces values set on those gauges by hand).
+   * Read tree size, pending leaves, the published head and replication state
+   * from `source` at every scrape (overriding values set on those gauges by
+   * hand). Later calls add to or replace earlier providers field by field.
    */
   observeLogState(source: LogStateSource): void;
   /** Record the published tree head (size and timestamp in seconds); its age is computed at scrape time. */
@@ -230,16 +232,28 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     name: 'sigsum_log_replication_lag_leaves',
     help: 'Leaves that the secondary is behind the primary.',
     registers: logOnly,
+    collect() {
+      const r = source.replication?.();
+      if (r !== undefined) this.set(r.lagLeaves);
+    },
   });
   const replicationLagSeconds = new Gauge({
     name: 'sigsum_log_replication_lag_seconds',
     help: 'Seconds the secondary has been behind the primary (0 when in sync).',
     registers: logOnly,
+    collect() {
+      const r = source.replication?.();
+      if (r !== undefined) this.set(r.lagSeconds);
+    },
   });
   const secondaryReachable = new Gauge({
     name: 'sigsum_log_secondary_reachable',
     help: 'On the primary: 1 if the secondary answered the last poll. On the secondary: 1 if the primary did.',
     registers: logOnly,
+    collect() {
+      const r = source.replication?.();
+      if (r !== undefined) this.set(r.reachable ? 1 : 0);
+    },
   });
   const rateLimitDecisions = new Counter({
     name: 'sigsum_log_rate_limit_decisions_total',
@@ -247,6 +261,9 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     labelNames: ['decision', 'rule'] as const,
     registers: primaryOnly,
   });
+
+  // Unknown until replication reports: NaN, so "unreachable" (== 0) alerts stay silent on a log without a secondary.
+  for (const g of [replicationLagLeaves, replicationLagSeconds, secondaryReachable]) g.set(Number.NaN);
 
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
@@ -271,7 +288,7 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     secondaryReachable,
     rateLimitDecisions,
     observeLogState(s) {
-      source = s;
+      source = { ...source, ...s };
     },
     setPublishedTreeHead(size, timestampSeconds) {
       publishedTimestamp = Number(timestampSeconds);

@@ -16,9 +16,9 @@ export const RATE_LIMIT_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const TEST_DOMAIN = 'test.sigsum.org';
 
 /** Outcome of a decision, also the `decision` label of `sigsum_log_rate_limit_decisions_total`. */
-export type Decision = 'allowed' | 'duplicate' | 'over_limit' | 'no_rule' | 'bad_token' | 'dns_error';
-/** Rule that decided, also the `rule` label of the metric. `none` when no limits apply or none matched. */
-export type Rule = 'key' | 'domain' | 'public' | 'none';
+export type RateLimitDecision = 'allowed' | 'duplicate' | 'over_limit' | 'no_rule' | 'bad_token' | 'dns_error';
+/** The rule that decided, also the `rule` label of the metric. `none` when no limits apply or none matched. */
+export type RateLimitRule = 'key' | 'domain' | 'public' | 'none';
 
 /** One add-leaf request as the limiter sees it. */
 export interface RateLimitRequest {
@@ -31,10 +31,12 @@ export interface RateLimitRequest {
 }
 
 /** The request may proceed. */
-export interface Allowed {
+export interface RateLimitAllowed {
   readonly allowed: true;
+  /** `allowed`: counted now; `duplicate`: the leaf was counted earlier in the window. */
   readonly decision: 'allowed' | 'duplicate';
-  readonly rule: Rule;
+  /** The rule whose quota the leaf counts against. */
+  readonly rule: RateLimitRule;
   /** Whether this request consumed quota (false for repeats of a counted leaf and when there are no limits). */
   readonly counted: boolean;
   /**
@@ -45,16 +47,20 @@ export interface Allowed {
 }
 
 /** The request must be refused with `status` and `message` (plain text for the response body). */
-export interface Refused {
+export interface RateLimitRefused {
   readonly allowed: false;
+  /** 429 when a quota is used up (or is 0), 403 when the submitter cannot be admitted at all. */
   readonly status: 403 | 429;
+  /** One line of plain text saying why. */
   readonly message: string;
-  readonly decision: Exclude<Decision, 'allowed' | 'duplicate'>;
-  readonly rule: Rule;
+  /** Why, for metrics. */
+  readonly decision: Exclude<RateLimitDecision, 'allowed' | 'duplicate'>;
+  /** The rule that applied, `none` if none did. */
+  readonly rule: RateLimitRule;
 }
 
 /** Result of {@link RateLimiter.check}. */
-export type RateLimitResult = Allowed | Refused;
+export type RateLimitResult = RateLimitAllowed | RateLimitRefused;
 
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterOptions {
@@ -67,28 +73,29 @@ export interface RateLimiterOptions {
   /** Allow tokens for log-go's public test domain `test.sigsum.org` (blocked by default). */
   enableTestDomain?: boolean;
   /** Called once per decision (e.g. to increment the rate-limit metric). */
-  onDecision?: (decision: Decision, rule: Rule) => void;
+  onDecision?: (decision: RateLimitDecision, rule: RateLimitRule) => void;
 }
 
 /** Usage of one counter, for status pages and tests. */
-export interface CounterUsage {
+export interface RateLimitUsage {
   /** `key:<hex>`, `domain:<name>` or `public:<registered domain>`. */
   readonly counter: string;
+  /** Leaves counted in the last 24 hours. */
   readonly used: number;
 }
 
 /** The rate limiter of one log. */
 export interface RateLimiter {
-  /** Decide on one add-leaf request. Token and DNS failures become a {@link Refused} (403), never a rejection. */
+  /** Decide on one add-leaf request. Token and DNS failures become a {@link RateLimitRefused} (403), never a rejection. */
   check(request: RateLimitRequest): Promise<RateLimitResult>;
   /** Current counts (after expiring entries older than the window). */
-  usage(): CounterUsage[];
+  usage(): RateLimitUsage[];
   /** Whether any limits are configured. */
   readonly enabled: boolean;
 }
 
 interface Target {
-  readonly rule: Rule;
+  readonly rule: RateLimitRule;
   /** Counter key, e.g. `domain:example.org`. */
   readonly counter: string;
   /** Human description for messages. */
@@ -99,11 +106,16 @@ interface Target {
 interface Entry {
   readonly leaf: string;
   readonly counter: string;
-  readonly rule: Rule;
+  readonly rule: RateLimitRule;
   readonly at: number;
 }
 
 const NOOP = (): void => {};
+
+/** The message of an error without its `where: ` prefix (when the caller's message already names the place). */
+function withoutWhere(e: SigsumError): string {
+  return e.where !== undefined && e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
+}
 
 /**
  * Create a limiter. With `config` undefined there are no limits: every
@@ -122,8 +134,7 @@ export function createRateLimiter(config: RateLimitConfig | undefined, options: 
       },
     };
   }
-  const domains = new Map(config.domains);
-  if (!options.enableTestDomain) domains.set(TEST_DOMAIN, 0);
+  const domains = config.domains;
 
   // Counted leaves in arrival order; `byLeaf` holds the live entry of each leaf.
   const queue: Entry[] = [];
@@ -151,7 +162,7 @@ export function createRateLimiter(config: RateLimitConfig | undefined, options: 
     }
   }
 
-  function refuse(status: 403 | 429, decision: Refused['decision'], rule: Rule, message: string): Refused {
+  function refuse(status: 403 | 429, decision: RateLimitRefused['decision'], rule: RateLimitRule, message: string): RateLimitRefused {
     onDecision(decision, rule);
     return { allowed: false, status, message, decision, rule };
   }
@@ -241,7 +252,7 @@ export function createRateLimiter(config: RateLimitConfig | undefined, options: 
       await verifySubmitToken(token, options.logPublicKey, options.resolver);
     } catch (e) {
       if (e instanceof DnsError) {
-        return refuse(403, 'dns_error', target.rule, `sigsum-token for ${token.domain} could not be verified: DNS look-up of ${tokenTxtName(token.domain)} failed: ${e.message}`);
+        return refuse(403, 'dns_error', target.rule, `sigsum-token for ${token.domain} could not be verified: DNS look-up of ${tokenTxtName(token.domain)} failed: ${withoutWhere(e)}`);
       }
       if (e instanceof SigsumError) return refuse(403, 'bad_token', target.rule, `sigsum-token for ${token.domain} is not valid: ${e.message}`);
       throw e;

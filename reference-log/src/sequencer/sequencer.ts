@@ -115,6 +115,8 @@ export class Sequencer {
     // Check before reading the tree's nodes, so a truncated database is reported as a rollback.
     this.#checkStartup();
     this.#frontier = CompactRange.restore(this.#storage.treeSize(), this.#storage);
+    // A published head was gated (replicated) before it was signed, so its leaves may answer 200 at once.
+    this.#gatedSize = this.#published?.size ?? 0;
   }
 
   /** Refuse stored state that would roll back or fork the published history. */

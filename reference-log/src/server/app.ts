@@ -25,10 +25,12 @@ import {
   serializeInclusionProof,
   serializeLeaves,
   toSafeNumber,
+  treeRoot,
   verifyAddLeafRequest,
 } from '@sigsum-kit/sdk';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import type { Storage } from '../storage/types.js';
+import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
@@ -229,6 +231,8 @@ export interface InternalAppOptions {
   storage: Storage;
   /** Fastify logger option. */
   logger?: FastifyServerOptions['logger'];
+  /** Hot standby (reference-log/src/replication): endpoint options and extra `/health` lines. */
+  replication?: ReplicationRoutesOptions & { health?: () => string };
 }
 
 /**
@@ -246,9 +250,12 @@ export async function buildInternalApp(opts: InternalAppOptions): Promise<Fastif
       `tree_size=${opts.sequencer.treeSize}\n` +
       `published_size=${head?.size ?? 0}\n` +
       `pending=${opts.sequencer.pendingCount}\n` +
-      `storage=${opts.storage.backend}\n`;
+      `storage=${opts.storage.backend}\n` +
+      (opts.replication?.health?.() ?? '');
     return sendText(reply, 200, text);
   });
+  // Hot standby: the secondary pulls the durable tree from here.
+  registerReplicationRoutes(app, { storage: opts.storage, current: () => ({ size: opts.sequencer.treeSize, rootHash: treeRoot(opts.sequencer.treeSize, opts.storage) }) }, opts.replication);
   return app;
 }
 

@@ -67,7 +67,9 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.OK;
+      // Help shown because a subcommand is missing (`sigsum key`) is a usage error.
+      if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       // commander already printed its message.
       return EXIT.USAGE;
     }

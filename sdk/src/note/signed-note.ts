@@ -75,10 +75,15 @@ export function parseNoteSignatureLine(line: string, where = 'signature line'): 
   return { name, keyId: blob.slice(0, KEY_ID_SIZE), signature: blob.slice(KEY_ID_SIZE) };
 }
 
-/** Format a signature line `— <name> base64(keyID ‖ signature)\n`. */
+/**
+ * Format a signature line `— <name> base64(keyID ‖ signature)\n`.
+ * @throws TypeError for a key ID that is not 4 bytes, or a name that could not be
+ *   read back (empty, or containing a space or newline). C2SP also forbids `+`
+ *   in key names, but sigsum-go accepts it, so it is written as given.
+ */
 export function formatNoteSignatureLine(sig: NoteSignature): string {
   if (sig.keyId.length !== KEY_ID_SIZE) throw new TypeError(`key id must be ${KEY_ID_SIZE} bytes`);
-  if (sig.name === '' || /[\s+]/.test(sig.name)) throw new TypeError(`invalid note key name ${JSON.stringify(sig.name)}`);
+  if (sig.name === '' || /[ \n]/.test(sig.name)) throw new TypeError(`invalid note key name ${JSON.stringify(sig.name)}`);
   return `${SIGNATURE_LINE_PREFIX}${sig.name} ${toBase64(concatBytes(sig.keyId, sig.signature))}\n`;
 }
 

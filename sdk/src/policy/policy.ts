@@ -299,3 +299,21 @@ export function parsePolicy(text: string | Uint8Array): Policy {
   if (b.quorum === undefined) throw new ParseError('policy.no-quorum', 'no quorum defined');
   return new Policy(b.logs, b.witnesses, b.quorum);
 }
+
+/**
+ * A policy trusting `logs` and requiring `k` of `witnesses` (sigsum-go
+ * `NewKofNPolicy`): witnesses are named `w0`, `w1`, ... in a group `g`; with
+ * no witnesses the quorum is `none` (k must then be 0).
+ * @throws ParseError for k outside 1..n (0 with no witnesses), a key that is
+ *   not 32 bytes, or duplicate keys.
+ */
+export function kOfNPolicy(logs: readonly Uint8Array[], witnesses: readonly Uint8Array[], k: number): Policy {
+  const hex = (key: Uint8Array) => {
+    if (!(key instanceof Uint8Array) || key.length !== PUBLIC_KEY_SIZE) throw new ParseError('policy.key-size', `public keys must be ${PUBLIC_KEY_SIZE} bytes`);
+    return toHex(key);
+  };
+  if (witnesses.length === 0 && k !== 0) throw new ParseError('policy.threshold', `k = ${k} needs witnesses`);
+  let text = logs.map((l) => `log ${hex(l)}\n`).join('') + witnesses.map((w, i) => `witness w${i} ${hex(w)}\n`).join('');
+  text += witnesses.length === 0 ? 'quorum none\n' : `group g ${k} ${witnesses.map((_, i) => `w${i}`).join(' ')}\nquorum g\n`;
+  return parsePolicy(text);
+}

@@ -5,7 +5,12 @@
  * validation), then the result must be NFKC-normal and lowercase.
  */
 import { ParseError } from '../errors.js';
-import { punycodeDecode, punycodeEncode } from './punycode.js';
+// RFC 3492 from the maintained `punycode` package (its ES module build runs in
+// browsers too; Node's built-in `punycode` is deprecated and Node-only).
+import punycode from 'punycode/punycode.es6.js';
+
+const punycodeDecode = (label: string): string => punycode.decode(label);
+const punycodeEncode = (label: string): string => punycode.encode(label);
 
 const ACE_PREFIX = 'xn--';
 

@@ -1,3 +1,2 @@
 export * from './token.js';
 export * from './domain.js';
-export { punycodeDecode, punycodeEncode } from './punycode.js';

@@ -1,0 +1,179 @@
+/**
+ * Hot-standby commands of `sigsum-log` (docs/operations.md):
+ *
+ *   sigsum-log secondary -c FILE     replicate from the primary, serve get-secondary-tree-head
+ *   sigsum-log promote -c FILE ...   turn a stopped secondary's database into the log's primary
+ *
+ * and the primary's side: the replication gate built from the config, and
+ * the start-up check against a newer published tree head.
+ */
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { LogClient, fromHex, keyHash, parseCosignedTreeHeadBody, toHex, type CosignedTreeHead } from '@sigsum-kit/sdk';
+import { loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
+import { ConfigError, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
+import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type GateLogger, type SecondaryGate } from '../replication/index.js';
+import type { ReplicationGate } from '../sequencer/cosigner.js';
+
+/** File name of the SQLite database inside the data directory (as the primary's). */
+const DATABASE_FILE = 'log.sqlite';
+
+/** A public key given as 64 hex digits or as an OpenSSH public key file. */
+export async function readPublicKeyOption(value: string, what: string): Promise<Uint8Array> {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return fromHex(value, what, 32);
+  return (await readPublicKeyFile(value)).publicKey;
+}
+
+/**
+ * The log's published tree head from a URL (the log's public base URL;
+ * `get-tree-head` is fetched) or a file holding a `get-tree-head` answer.
+ */
+export async function loadTreeHead(source: string): Promise<CosignedTreeHead> {
+  if (/^https?:\/\//i.test(source)) {
+    const url = source.endsWith('/') ? source : source + '/';
+    return new LogClient({ url, retries: 2, timeoutMs: 10_000 }).getTreeHead();
+  }
+  return parseCosignedTreeHeadBody(await readTextFile(source));
+}
+
+/** The primary's replication settings derived from its config (gate undefined without a secondary). */
+export interface PrimaryReplication {
+  /** The gate for `startLog`, or undefined when no secondary is configured. */
+  gate: ReplicationGate | undefined;
+  /** Internal API options for `startLog`. */
+  options: { token?: string; health?: () => string };
+}
+
+/** Build the primary's gate and `/health` lines from its config. */
+export async function primaryReplication(config: LogConfig, storage: Storage, logger: () => GateLogger | undefined): Promise<PrimaryReplication> {
+  const token = config.replicationToken === '' ? undefined : config.replicationToken;
+  if (config.secondaryUrl === '') return { gate: undefined, options: { token, health: () => 'replication=none\n' } };
+  const secondaryPublicKey = await readPublicKeyOption(config.secondaryPublicKey, 'secondaryPublicKey');
+  const g: SecondaryGate = secondaryGate({
+    url: config.secondaryUrl,
+    secondaryPublicKey,
+    storage,
+    token,
+    logger: {
+      info: (o, m) => logger()?.info(o, m),
+      warn: (o, m) => logger()?.warn(o, m),
+      error: (o, m) => logger()?.error(o, m),
+    },
+  });
+  const health = (): string => {
+    const err = g.lastError();
+    return `replication=${err === undefined ? 'ok' : 'failing'}\nreplicated_size=${g.replicatedSize() ?? ''}\n` + (err === undefined ? '' : `replication_error=${err.replace(/\n/g, ' ')}\n`);
+  };
+  return { gate: g.gate, options: { token, health } };
+}
+
+/** Refuse to start a primary if `source` shows a newer or contradicting published head. */
+export async function checkPublishedTreeHead(source: string, storage: Storage, logPublicKey: Uint8Array): Promise<void> {
+  let head: CosignedTreeHead;
+  try {
+    head = await loadTreeHead(source);
+  } catch (err) {
+    throw new Error(`cannot read the published tree head from ${source} (${(err as Error).message}); refusing to start as primary`);
+  }
+  await checkNotSuperseded(storage, logPublicKey, head);
+}
+
+async function openStorage(config: LogConfig): Promise<Storage> {
+  if (config.storage === 'memory') return openMemoryStorage();
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+}
+
+async function runSecondary(opts: { config: string; internalListen?: string; primaryUrl?: string }): Promise<void> {
+  const config = loadConfig(opts.config);
+  if (opts.internalListen !== undefined) config.internalListen = opts.internalListen;
+  if (opts.primaryUrl !== undefined) config.primaryUrl = opts.primaryUrl;
+  if (config.primaryUrl === '') throw new ConfigError('primaryUrl: required for a secondary');
+  if (config.internalListen === '') throw new ConfigError('internalListen: a secondary needs its internal listener');
+  const listen = parseHostPort(config.internalListen, 'internalListen');
+  const signer = await loadSigner(config.keyFile);
+  const storage = await openStorage(config);
+  const logKey = storage.logPublicKey();
+  if (logKey !== undefined && toHex(logKey) === toHex(signer.publicKey)) {
+    storage.close();
+    throw new Error('this database belongs to the secondary\'s own key; initialise a secondary with `sigsum-log init --secondary-of <log public key>`');
+  }
+  const secondary = await startSecondary({
+    storage,
+    signer,
+    primaryUrl: config.primaryUrl,
+    token: config.replicationToken === '' ? undefined : config.replicationToken,
+    host: listen.host,
+    port: listen.port,
+    intervalMs: config.replicationIntervalMs,
+    batchSize: config.maxRange,
+    logger: { level: config.logLevel },
+  });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    secondary.log.info({ signal }, 'shutting down');
+    secondary.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        secondary.log.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function runPromote(opts: { config: string; logKey: string; treeHead: string; writeConfig?: string }): Promise<void> {
+  const config = loadConfig(opts.config);
+  if (config.storage !== 'sqlite') throw new ConfigError('storage: promotion needs the secondary\'s sqlite database');
+  const out = resolve(opts.writeConfig ?? join(dirname(resolve(opts.config)), 'primary.json'));
+  if (existsSync(out)) throw new Error(`${out} already exists; refusing to overwrite (choose another --write-config)`);
+  const signer = await loadSigner(resolve(opts.logKey));
+  const head = await loadTreeHead(opts.treeHead);
+  const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+  let result;
+  try {
+    result = await promoteStorage(storage, signer.publicKey, head);
+  } finally {
+    storage.close();
+  }
+  // The primary's config: the secondary's, with the log key and without the secondary-only keys.
+  const raw = JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>;
+  delete raw.primaryUrl;
+  delete raw.replicationIntervalMs;
+  raw.keyFile = resolve(opts.logKey);
+  raw.dataDir = config.dataDir;
+  for (const k of ['policyFile', 'rateLimitFile']) if (typeof raw[k] === 'string' && raw[k] !== '') raw[k] = resolve(dirname(resolve(opts.config)), raw[k]);
+  raw.$comment = `primary promoted from secondary ${resolve(opts.config)} at ${new Date().toISOString()}`;
+  writeFileSync(out, JSON.stringify(raw, null, 2) + '\n', { flag: 'wx', mode: 0o644 });
+  process.stdout.write(
+    `promoted: tree_size=${result.treeSize} published_size=${result.publishedSize} startup_mode=local-tree\n` +
+      `  log key hash: ${toHex(keyHash(signer.publicKey))}\n` +
+      `  config:       ${out}\n` +
+      `next: sigsum-log primary -c ${out}\n`,
+  );
+}
+
+/** Register `secondary` and `promote` on the `sigsum-log` program. */
+export function registerReplicationCommands(program: Command): void {
+  program
+    .command('secondary')
+    .description('run a hot-standby secondary: replicate from the primary, serve get-secondary-tree-head (docs/operations.md)')
+    .requiredOption('-c, --config <file>', 'configuration file (keyFile = the secondary\'s own key; primaryUrl)')
+    .option('--internal-listen <host:port>', 'override the internal listen address')
+    .option('--primary-url <url>', 'override the primary\'s internal URL')
+    .action(runSecondary);
+  program
+    .command('promote')
+    .description('turn a STOPPED secondary into the log\'s primary, if its tree contains the last published tree head')
+    .requiredOption('-c, --config <file>', 'the secondary\'s configuration file')
+    .requiredOption('--log-key <file>', 'the log\'s private key (or its public key file with the private key in ssh-agent)')
+    .requiredOption('--tree-head <file|url>', 'the last published tree head: the log\'s public URL, or a file with a get-tree-head answer')
+    .option('--write-config <file>', 'where to write the primary\'s configuration (default: primary.json next to the config)')
+    .action(runPromote);
+}

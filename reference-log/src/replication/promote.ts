@@ -1,0 +1,91 @@
+/**
+ * Failover checks on stored state, both sides of the "never two primaries,
+ * never a split view" rule:
+ *
+ * - {@link promoteStorage}: turn a stopped secondary's database into a
+ *   primary's — only if its tree contains the last tree head the old primary
+ *   published (same root at that size). That head is stored, so the promoted
+ *   log serves it at once and never rolls back, and the start-up mode becomes
+ *   `local-tree`.
+ * - {@link checkNotSuperseded}: before a node runs as primary, refuse if a
+ *   tree head it never published is out there (another primary took over),
+ *   or if its tree contradicts that head.
+ */
+import { toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead } from '@sigsum-kit/sdk';
+import type { Storage } from '../storage/types.js';
+
+/** A refused failover step; `code` is stable, the message says what to do. */
+export class FailoverError extends Error {
+  /** `promote.signature`, `promote.behind`, `promote.inconsistent`, `startup.superseded`, `startup.inconsistent`. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'FailoverError';
+    this.code = code;
+  }
+}
+
+/** Check that `head` is signed by the log key and that the stored tree contains it; returns its size. */
+async function checkContains(storage: Storage, logPublicKey: Uint8Array, head: SignedTreeHead, prefix: 'promote' | 'startup'): Promise<number> {
+  if (!(await verifyTreeHeadSignature(head, logPublicKey))) {
+    throw new FailoverError(`${prefix}.signature`, `the given tree head of size ${head.size} is not signed by the log key`);
+  }
+  const size = toSafeNumber(head.size, 'size');
+  const ours = storage.treeSize();
+  if (ours < size) {
+    throw new FailoverError(`${prefix}.behind`, `local tree has ${ours} leaves but a tree head of size ${size} was published`);
+  }
+  const root = treeRoot(size, storage);
+  if (toHex(root) !== toHex(head.rootHash)) {
+    throw new FailoverError(`${prefix}.inconsistent`, `local tree of size ${size} has root ${toHex(root)}, the published root is ${toHex(head.rootHash)}`);
+  }
+  return size;
+}
+
+/** What {@link promoteStorage} did. */
+export interface PromoteResult {
+  /** Leaves in the promoted tree. */
+  treeSize: number;
+  /** Size of the published head it starts from. */
+  publishedSize: number;
+}
+
+/**
+ * Promote a secondary's (closed-by-its-process) storage to primary storage
+ * for the log with `logPublicKey`, given the last published tree head.
+ * @throws FailoverError if the tree is behind or inconsistent with `head`,
+ *   or `head` is not signed by the log key; StorageError if the database
+ *   belongs to another log.
+ */
+export async function promoteStorage(storage: Storage, logPublicKey: Uint8Array, head: CosignedTreeHead, now: () => number = Date.now): Promise<PromoteResult> {
+  storage.setLogPublicKey(logPublicKey);
+  const size = await checkContains(storage, logPublicKey, head, 'promote');
+  const stored = storage.latestTreeHead();
+  // Store the head unless an equal or newer one is already there (promotion run twice).
+  if (stored === undefined || stored.size < size) {
+    storage.saveTreeHead({ size, rootHash: head.rootHash, signature: head.signature, cosignatures: [...head.cosignatures], publishedAt: now() });
+  }
+  storage.setStartupMode('local-tree');
+  return { treeSize: storage.treeSize(), publishedSize: Math.max(size, stored?.size ?? 0) };
+}
+
+/**
+ * Refuse to run as primary when `head` (the log's currently published tree
+ * head, from the public URL, a witness or the operator) is newer than the
+ * newest head this node stored, or contradicts its tree.
+ */
+export async function checkNotSuperseded(storage: Storage, logPublicKey: Uint8Array, head: SignedTreeHead): Promise<void> {
+  if (!(await verifyTreeHeadSignature(head, logPublicKey))) {
+    throw new FailoverError('startup.signature', `the given tree head of size ${head.size} is not signed by the log key`);
+  }
+  const ours = storage.latestTreeHead()?.size ?? 0;
+  const size = toSafeNumber(head.size, 'size');
+  if (size > ours) {
+    throw new FailoverError(
+      'startup.superseded',
+      `a tree head of size ${size} was published, but this node only ever published size ${ours}: another primary has taken over; ` +
+        'do not run this node as primary (wipe it and set it up as a new secondary)',
+    );
+  }
+  await checkContains(storage, logPublicKey, head, 'startup');
+}
