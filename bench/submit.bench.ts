@@ -27,7 +27,10 @@ async function startLog(dir: string): Promise<{ url: string; stop: () => void; p
   const proc = spawn(process.execPath, [LOG_CLI, 'primary', '--config', cfgPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`log did not start: ${out}`)), 15_000);
+    const t = setTimeout(() => {
+      proc.kill('SIGTERM');
+      rej(new Error(`log did not start: ${out}`));
+    }, 15_000);
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /"url":"([^"]+)"/.exec(out);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the local Sigsum stack in one command. Starts, on SQLite in
-// .stack/ (reused by the next start), a primary reference log, two reference
-// witnesses and the web demo; prints the URLs and the policy; stops cleanly on
-// Ctrl-C. PROVISIONAL: the log's secondary (hot standby) is not started yet.
+// .stack/ (reused by the next start), a primary reference log, its hot-standby
+// secondary, two reference witnesses and the web demo; prints the URLs and the
+// policy; stops cleanly on Ctrl-C.
 //
 // Ports (override with env): SIGSUM_LOG_PORT 6965, SIGSUM_WITNESS_PORTS 5001,5002,
 // SIGSUM_DEMO_PORT 5173. Data directory: SIGSUM_STACK_DIR (default .stack).
@@ -46,6 +46,7 @@ async function main() {
 sigsum-kit local stack (data in ${dir})
   web demo:  ${demoUrl}
   log:       ${stack.logUrl}
+  secondary: ${stack.secondaryUrl ?? '(none)'} (internal)
 ${stack.witnesses.map((w) => `  witness ${w.name}: ${w.url}`).join('\n')}
   policy:    ${stack.policyFile}
 
@@ -59,7 +60,7 @@ Press Ctrl-C to stop.`);
   const stop = async (signal) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping the web demo, the log and the witnesses…`);
+    console.log(`\n${signal}: stopping the web demo, the log, its secondary and the witnesses…`);
     await vite.close();
     await stack.stop();
     console.log('stopped.');

@@ -7,6 +7,7 @@ import {
   metricsPlugin,
   observeReplication,
   observeSequencer,
+  replicationLag,
   witnessLabel,
   type LogMetrics,
   type ReplicationState,
@@ -131,6 +132,41 @@ describe('createMetrics', () => {
     expect(sample(text, 'sigsum_log_tree_size')).toBe(4); // the sequencer provider is still in place
     state = { lagLeaves: 12, lagSeconds: 9, reachable: false };
     expect(sample(await m.registry.metrics(), 'sigsum_log_secondary_reachable')).toBe(0);
+  });
+
+  it('derives replication lag from sizes: leaves behind and age of the oldest missing leaf', () => {
+    let t = 0;
+    let local = 10;
+    let peer: number | undefined;
+    let ok = true;
+    const lag = replicationLag({ localSize: () => local, peerSize: () => peer, reachable: () => ok, now: () => t });
+    expect(lag()).toBeUndefined(); // nothing known about the replica yet
+    ok = false; // the first exchange failed: unreachable, lag unknown
+    expect(lag()).toEqual({ lagLeaves: Number.NaN, lagSeconds: Number.NaN, reachable: false });
+    ok = true;
+    peer = 10;
+    expect(lag()).toEqual({ lagLeaves: 0, lagSeconds: 0, reachable: true });
+    t = 5_000;
+    local = 15; // leaves 10..14 appear at t = 5 s
+    expect(lag()).toEqual({ lagLeaves: 5, lagSeconds: 0, reachable: true });
+    t = 20_000;
+    local = 20;
+    ok = false;
+    expect(lag()).toEqual({ lagLeaves: 10, lagSeconds: 15, reachable: false });
+    // The replica catches up to 15: the oldest missing leaf is now one first seen at t = 20 s.
+    t = 30_000;
+    peer = 15;
+    ok = true;
+    expect(lag()).toEqual({ lagLeaves: 5, lagSeconds: 10, reachable: true });
+    // A busy log whose replica keeps up stays at a small lag instead of growing.
+    for (let i = 0; i < 10; i++) {
+      t += 15_000;
+      peer = local;
+      local += 3;
+      expect(lag()!.lagSeconds).toBe(0);
+    }
+    t += 15_000;
+    expect(lag()).toEqual({ lagLeaves: 3, lagSeconds: 15, reachable: true });
   });
 
   it('counts storage failures per operation and passes results and errors through', async () => {

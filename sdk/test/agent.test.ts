@@ -28,7 +28,7 @@ beforeAll(async () => {
   execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-C', 'loaded key', '-f', join(dir, 'loaded')]);
   execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', join(dir, 'other')]);
   execFileSync('ssh-add', ['-q', join(dir, 'loaded')], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
-});
+}, 120_000);
 
 afterAll(() => {
   agent?.kill();

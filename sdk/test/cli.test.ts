@@ -2,12 +2,15 @@
  * The `sigsum` command end to end: real processes (the built CLI and the
  * reference log's `sigsum-log primary`), real HTTP on 127.0.0.1, temp dirs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { keyHash, parsePolicy, parseProof, parseOpenSshPublicKey, toHex, verifyProof, type Policy } from '@sigsum-kit/sdk';
+
+// Real processes on a shared 2-core machine: allow for slow starts under load.
+vi.setConfig({ testTimeout: 120_000 });
 
 const CLI = resolve(import.meta.dirname, '../dist/cli/main.js');
 const LOG_CLI = resolve(import.meta.dirname, '../../reference-log/dist/cli/main.js');
@@ -39,16 +42,19 @@ let logPub: string;
 let policyFile: string;
 let policy: Policy;
 
-async function startLog(logDir: string): Promise<{ proc: ChildProcess; url: string }> {
-  execFileSync(process.execPath, [LOG_CLI, 'init', '--dir', logDir], { stdio: 'ignore' });
+async function startLog(logDir: string, overrides: Record<string, unknown> = {}, init = true): Promise<{ proc: ChildProcess; url: string }> {
+  if (init) execFileSync(process.execPath, [LOG_CLI, 'init', '--dir', logDir], { stdio: 'ignore' });
   const cfgPath = join(logDir, 'config.json');
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
-  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '', intervalMs: 200 });
+  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '', intervalMs: 200 }, overrides);
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const proc = spawn(process.execPath, [LOG_CLI, 'primary', '--config', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`log did not start: ${out}`)), 15_000);
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      rej(new Error(`log did not start: ${out}`));
+    }, 60_000);
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /"url":"([^"]+)"[^\n]*"msg":"log started"|"msg":"log started"[^\n]*"url":"([^"]+)"/.exec(out);
@@ -75,7 +81,7 @@ beforeAll(async () => {
   policy = parsePolicy(readFileSync(policyFile));
   expect((await sigsum(['key', 'generate', '-o', 'submitter.key'])).code).toBe(0);
   expect((await sigsum(['key', 'generate', '-o', 'other.key'])).code).toBe(0);
-});
+}, 120_000);
 
 afterAll(() => {
   logProc?.kill('SIGTERM');
@@ -271,6 +277,24 @@ describe('sigsum submit and verify against the reference log', () => {
     expect(await sigsum(['verify', '-k', 'submitter.key.pub', 'stdin.proof'], { input: hash })).toMatchObject({ code: 2, stderr: expect.stringContaining('a policy is needed') });
   });
 
+  it('draws a progress bar when standard error is a terminal, and none otherwise', async () => {
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `tty${i}.txt`), `tty ${i}\n`);
+    const cmd = [process.execPath, CLI, 'submit', '-k', 'other.key', '-p', policyFile, '--poll-interval', '100ms', '--diagnostics', 'warning', 'tty0.txt', 'tty1.txt', 'tty2.txt'];
+    // script(1) runs the command on a pseudo-terminal.
+    const tty = await new Promise<string>((res, rej) => {
+      const p = spawn('script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('error', rej);
+      p.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`exit ${code}: ${out}`))));
+    });
+    expect(tty).toContain('\r[##############################] 3/3');
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `tty${i}.txt`), `tty again ${i}\n`);
+    for (let i = 0; i < 3; i++) rmSync(join(dir, `tty${i}.txt.proof`));
+    const piped = await sigsum(cmd.slice(2));
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('signs through ssh-agent when -k names a public key file', async () => {
     const sock = join(dir, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
@@ -345,5 +369,65 @@ describe('sigsum monitor, token, policy', () => {
     writeFileSync(join(dir, 'broken.policy'), 'log zz\n');
     expect(await sigsum(['policy', 'check', 'broken.policy'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^sigsum: broken\.policy: line 1/) });
     expect(await sigsum(['policy', 'show', 'no-such-policy'])).toMatchObject({ code: 1, stderr: 'sigsum: no policy named "no-such-policy" (see: sigsum policy list)\n' });
+  });
+});
+
+describe('sigsum submit with a witness quorum', () => {
+  const procs: ChildProcess[] = [];
+  afterAll(() => {
+    for (const p of procs) p.kill('SIGTERM');
+  });
+
+  it('collects cosigned proofs that satisfy the quorum, and verify rejects a policy the cosignatures do not satisfy', async () => {
+    const wdir = join(dir, 'witnessed');
+    mkdirSync(wdir);
+    execFileSync(process.execPath, [LOG_CLI, 'init', '--dir', join(wdir, 'log')], { stdio: 'ignore' });
+    expect((await sigsum(['key', 'generate', '-o', join(wdir, 'witness.key')])).code).toBe(0);
+    expect((await sigsum(['key', 'generate', '-o', join(wdir, 'absent.key')])).code).toBe(0);
+    // The reference witness, cosigning this log's checkpoints.
+    const witness = spawn(
+      process.execPath,
+      [LOG_CLI, 'witness', '-k', join(wdir, 'witness.key'), '--state-db', join(wdir, 'witness.db'), '--log-key', join(wdir, 'log', 'log.key.pub'), '--listen', '127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    procs.push(witness);
+    const witnessUrl = await new Promise<string>((res, rej) => {
+      let out = '';
+      const t = setTimeout(() => rej(new Error(`witness did not start: ${out}`)), 60_000);
+      witness.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /witness listening on (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          res(m[1]! + '/');
+        }
+      });
+    });
+    const hex = async (f: string) => (await sigsum(['key', 'to-hex', '-k', f])).stdout.trim();
+    const wHex = await hex(join(wdir, 'witness.key.pub'));
+    const logHex = await hex(join(wdir, 'log', 'log.key.pub'));
+    writeFileSync(join(wdir, 'log', 'witnesses.policy'), `witness W ${wHex} ${witnessUrl}\nquorum W\n`);
+    const log = await startLog(join(wdir, 'log'), { policyFile: 'witnesses.policy' }, false);
+    procs.push(log.proc);
+    const clientPolicy = join(wdir, 'client.policy');
+    writeFileSync(clientPolicy, `log ${logHex} ${log.url}\nwitness W ${wHex}\nquorum W\n`);
+
+    for (let i = 0; i < 3; i++) writeFileSync(join(wdir, `w${i}.txt`), `witnessed ${i}\n`);
+    const files = [0, 1, 2].map((i) => join(wdir, `w${i}.txt`));
+    const r = await sigsum(['submit', '-k', 'submitter.key', '-p', clientPolicy, '--poll-interval', '100ms', '--diagnostics', 'warning', ...files]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    for (const f of files) {
+      const proofText = readFileSync(`${f}.proof`, 'utf8');
+      const wHash = (await sigsum(['key', 'to-hash', '-k', join(wdir, 'witness.key.pub')])).stdout.trim();
+      expect(proofText).toMatch(new RegExp(`^cosignature=${wHash} \\d+ [0-9a-f]{128}$`, 'm'));
+      expect(await sigsum(['verify', '-k', 'submitter.key.pub', '-p', clientPolicy, `${f}.proof`], { input: readFileSync(f) })).toMatchObject({ code: 0 });
+    }
+    // A policy that needs a witness which never cosigned: step 5.
+    const absentHex = await hex(join(wdir, 'absent.key.pub'));
+    writeFileSync(join(wdir, 'strict.policy'), `log ${logHex} ${log.url}\nwitness W ${wHex}\nwitness X ${absentHex}\ngroup both all W X\nquorum both\n`);
+    expect(await sigsum(['verify', '-k', 'submitter.key.pub', '-p', join(wdir, 'strict.policy'), `${files[0]}.proof`], { input: readFileSync(files[0]!) })).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('step 5 (cosignatures) failed'),
+    });
   });
 });

@@ -15,7 +15,7 @@ beforeAll(async () => {
   sock = join(dir, 'agent.sock');
   agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
   for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
-});
+}, 120_000);
 afterAll(() => {
   agent?.kill();
   rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * that do not match, or forge leaf signatures. That server is scaffolding
  * playing a malicious log; the monitor under test is the real CLI/class.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +36,9 @@ import {
 import { Monitor, parseState, type MonitorEvent } from '@sigsum-kit/sdk/node';
 import { openMemoryStorage, startLog, type RunningLog } from '@sigsum-kit/reference-log';
 
+// Real processes on a shared 2-core machine: allow for slow starts under load.
+vi.setConfig({ testTimeout: 120_000 });
+
 const CLI = resolve(import.meta.dirname, '../dist/cli/main.js');
 let dir: string;
 const watched = SeedSigner.generate();
@@ -43,7 +46,7 @@ const other = SeedSigner.generate();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sigsum-monitor-test-'));
-});
+}, 120_000);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
@@ -66,7 +69,7 @@ describe('Monitor against the reference log', () => {
     storage.setLogPublicKey(signer.publicKey);
     log = await startLog({ storage, signer, intervalMs: 100, internalPort: null });
     policy = parsePolicy(`log ${toHex(signer.publicKey)} ${log.url}\nquorum none\n`);
-  });
+  }, 120_000);
   afterAll(async () => {
     await log?.close();
   });
@@ -187,7 +190,7 @@ describe('monitor alarms against a misbehaving log', () => {
     writeFileSync(policyFile, `log ${toHex(evil.signer.publicKey)} ${evil.url}\nquorum none\n`);
     writeFileSync(join(dir, 'watched.pub'), formatOpenSshPublicKey(watched.publicKey));
     stateFile = join(dir, 'evil.state');
-  });
+  }, 120_000);
   afterAll(() => {
     evil?.server.close();
   });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
   execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', join(dir, 'k')]);
   execFileSync('ssh-add', ['-q', join(dir, 'k')], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
-});
+}, 120_000);
 afterAll(() => {
   agent?.kill();
   rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -24,6 +24,9 @@ import {
 } from '@sigsum-kit/sdk';
 import { openMemoryStorage, startLog, type RunningLog } from '@sigsum-kit/reference-log';
 
+// Real processes on a shared 2-core machine: allow for slow starts under load.
+vi.setConfig({ testTimeout: 120_000 });
+
 let log: RunningLog;
 let logSigner: SeedSigner;
 let policy: Policy;
@@ -45,7 +48,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => deadServer.listen(0, '127.0.0.1', r));
   deadUrl = `http://127.0.0.1:${(deadServer.address() as AddressInfo).port}/`;
-});
+}, 120_000);
 afterAll(async () => {
   await log?.close();
   deadServer?.close();

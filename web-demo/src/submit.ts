@@ -12,6 +12,7 @@ import {
 import { download, el, errorText, fileField, shortHex } from './ui.js';
 import { logErrorText } from './log.js';
 import { stackDefaults } from './stack-defaults.js';
+import { prefillVerify } from './verify.js';
 
 /** Build the submit page. */
 export function submitPage(): HTMLElement {
@@ -59,14 +60,21 @@ export function submitPage(): HTMLElement {
   const result = el('div', { id: 's-result' });
   const dlProof = el('button', { type: 'button', id: 's-dl-proof', class: 'secondary', disabled: '' }, ['Download proof']);
   dlProof.addEventListener('click', () => { if (proofText) download(`${fileName}.proof`, proofText); });
+  const toVerify = el('button', { type: 'button', id: 's-verify', class: 'secondary', disabled: '' }, ['Verify this proof →']);
+  let submitted: { bytes: Uint8Array; policy: string } | undefined;
+  toVerify.addEventListener('click', () => {
+    if (!proofText || !signer || !submitted) return;
+    prefillVerify({ data: { name: fileName, bytes: submitted.bytes }, proof: { name: `${fileName}.proof`, text: proofText }, policy: submitted.policy, publicKey: publicKeyLine(signer.publicKey) });
+    location.hash = '#verify';
+  });
 
   // The stages a submission goes through, lit up as the log answers.
   const stageNames = { signed: 'signed', accepted: '202 accepted', sequenced: '200 sequenced', cosigned: 'cosigned tree head', proof: 'proof verified' } as const;
   const stages = el('ol', { class: 'stages', id: 's-stages' }, Object.entries(stageNames).map(([k, v]) => el('li', { 'data-stage': k }, [v])));
+  // A later stage implies the earlier ones (the SDK may find the leaf in a tree head before any add-leaf 200).
+  const stageOrder = Object.keys(stageNames) as Array<keyof typeof stageNames>;
   const mark = (stage: keyof typeof stageNames): void => {
-    // Only a tree head seen after the 200 can hold the leaf.
-    if (stage === 'cosigned' && !stages.querySelector('[data-stage="sequenced"].done')) return;
-    stages.querySelector(`[data-stage="${stage}"]`)?.classList.add('done');
+    for (const k of stageOrder.slice(0, stageOrder.indexOf(stage) + 1)) stages.querySelector(`[data-stage="${k}"]`)?.classList.add('done');
   };
 
   let lastLine: { text: string; li: HTMLLIElement; count: number } | undefined;
@@ -85,6 +93,7 @@ export function submitPage(): HTMLElement {
     result.replaceChildren();
     proofText = undefined;
     dlProof.disabled = true;
+    toVerify.disabled = true;
     if (!signer) { say('Generate or import a key first.', 'bad'); return; }
     const bytes = data.bytes();
     if (data.fileName() === undefined && bytes.length === 0) { say('Pick a file (or type some text) to submit.', 'bad'); return; }
@@ -110,7 +119,9 @@ export function submitPage(): HTMLElement {
       mark('proof');
       say(`proof ready: leaf ${proof.inclusion.leafIndex} in a tree of size ${proof.treeHead.size} with ${proof.treeHead.cosignatures.length} cosignature(s); verified in this browser`, 'ok');
       result.replaceChildren(el('h3', {}, ['Sigsum proof']), el('pre', { id: 's-proof' }, [proofText]));
+      submitted = { bytes, policy: new TextDecoder().decode(policy.bytes()) };
       dlProof.disabled = false;
+      toVerify.disabled = false;
     } catch (e) {
       // A failed batch carries the underlying failure of our one request.
       const cause = e instanceof SubmitError ? (e.failures.get(0) ?? e) : e;
@@ -125,7 +136,7 @@ export function submitPage(): HTMLElement {
     el('div', { class: 'card' }, [el('h3', {}, ['1. Key']), el('div', { class: 'row' }, [gen, dlPub, dlPriv]), keyInfo, imp.root, impBtn]),
     el('div', { class: 'card' }, [el('h3', {}, ['2. File']), data.root]),
     el('div', { class: 'card' }, [el('h3', {}, ['3. Log and policy']), policy.root]),
-    el('div', { class: 'row' }, [go, dlProof]),
+    el('div', { class: 'row' }, [go, dlProof, toVerify]),
     stages, steps, result,
   ]);
 }
@@ -145,6 +156,7 @@ function submitErrorText(e: unknown, where: string): string {
  * add-leaf 202/200, each tree head (size, cosignatures), inclusion proof 404/200.
  */
 function observingFetch(say: (text: string, cls?: string) => void, mark: (stage: 'accepted' | 'sequenced' | 'cosigned') => void): typeof fetch {
+  // The SDK asks for an inclusion proof only in tree heads that meet the policy's quorum.
   return async (input, init) => {
     const req = input instanceof Request ? input : undefined;
     const url = req?.url ?? String(input);
@@ -152,17 +164,16 @@ function observingFetch(say: (text: string, cls?: string) => void, mark: (stage:
     const endpoint = /\/(add-leaf|get-tree-head|get-inclusion-proof)(\/|$)/.exec(new URL(url).pathname)?.[1];
     if (endpoint === 'add-leaf') {
       if (res.status === 202) { say('add-leaf → 202 Accepted: the log has the leaf but has not sequenced it yet'); mark('accepted'); }
-      else if (res.status === 200) { say('add-leaf → 200 OK: the leaf will be in the next tree head', 'ok'); mark('accepted'); mark('sequenced'); }
+      else if (res.status === 200) { say('add-leaf → 200 OK: the leaf will be in the next tree head', 'ok'); mark('sequenced'); }
       else say(`add-leaf → ${res.status}`, 'bad');
     } else if (endpoint === 'get-tree-head' && res.status === 200) {
       try {
         const th = parseCosignedTreeHeadBody(new Uint8Array(await res.clone().arrayBuffer()));
         say(`cosigned tree head: size ${th.size}, ${th.cosignatures.length} cosignature(s)`);
-        mark('cosigned');
       } catch { /* the SDK reports malformed answers itself */ }
     } else if (endpoint === 'get-inclusion-proof') {
       if (res.status === 404) say('inclusion proof → 404: not in that tree head yet, waiting for the next one');
-      else if (res.status === 200) say('inclusion proof → 200: got the audit path', 'ok');
+      else if (res.status === 200) { say('inclusion proof → 200: the leaf is in a cosigned tree head', 'ok'); mark('cosigned'); }
     }
     return res;
   };

@@ -6,7 +6,25 @@
  */
 import { fromHex, utf8 } from '@sigsum-kit/sdk';
 import { el, errorText, fileField, shortHex } from './ui.js';
+import { stackDefaults } from './stack-defaults.js';
 import { parseInputs, runVerify, stepViews, type StepView, type VerifyInputs } from './verify-model.js';
+
+/** Files handed to the verify page by another page (e.g. right after a submission). */
+export interface VerifyPrefill {
+  data: { name: string; bytes: Uint8Array };
+  proof: { name: string; text: string };
+  policy: string;
+  publicKey: string;
+}
+
+let applyPrefill: ((p: VerifyPrefill) => void) | undefined;
+let pendingPrefill: VerifyPrefill | undefined;
+
+/** Fill the verify page's inputs (now if it exists, else when it is built). */
+export function prefillVerify(p: VerifyPrefill): void {
+  if (applyPrefill) applyPrefill(p);
+  else pendingPrefill = p;
+}
 
 /** The Go vector case behind "Load an example". */
 const EXAMPLE_CASE = 's100-i57';
@@ -18,6 +36,7 @@ export function verifyPage(): HTMLElement {
   const proof = fileField('v-proof', 'Sigsum proof', 'version=2\nlog=…\nleaf=…', { rows: 9 });
   const policy = fileField('v-policy', 'Policy', 'log <hex key> [url]\nwitness <name> <hex key>\nquorum <name>', { rows: 6 });
   const key = fileField('v-key', "Submitter's public key", 'ssh-ed25519 AAAA… (one or more OpenSSH keys, or 64 hex digits)', { rows: 2 });
+  if (stackDefaults) policy.set(stackDefaults.policy);
   const button = el('button', { id: 'v-run', type: 'button' }, ['Verify']);
   const out = el('div', { id: 'v-result', 'aria-live': 'polite' });
   const example = el('button', { id: 'v-example', type: 'button', class: 'secondary' }, ['Load an example']);
@@ -51,6 +70,16 @@ export function verifyPage(): HTMLElement {
       }
     })();
   });
+
+  applyPrefill = (p: VerifyPrefill): void => {
+    rawHash.checked = false;
+    data.setFile(p.data.name, p.data.bytes);
+    proof.setFile(p.proof.name, utf8(p.proof.text));
+    policy.set(p.policy);
+    key.set(p.publicKey);
+    out.replaceChildren(el('p', { class: 'muted' }, [`Loaded ${p.data.name}, its proof, the policy and the public key from the submission. Press Verify.`]));
+  };
+  if (pendingPrefill) { applyPrefill(pendingPrefill); pendingPrefill = undefined; }
 
   return el('section', { id: 'verify' }, [
     el('h2', {}, ['Verify a Sigsum proof']),

@@ -11,6 +11,8 @@ export declare function freePort(): Promise<number>;
 export interface LocalStack {
   logUrl: string;
   logKeyHex: string;
+  /** Internal URL of the hot-standby secondary (undefined when started without). */
+  secondaryUrl: string | undefined;
   /** The policy users verify with: the log, the witnesses and their quorum. */
   policy: string;
   policyFile: string;
@@ -20,11 +22,13 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Start a primary log and witnesses as real processes with their data in `dir`. */
+/** Start a primary log, its secondary and witnesses as real processes with their data in `dir`. */
 export declare function startLocalStack(options: {
   dir: string;
   witnesses?: number;
-  ports?: { log?: number; witnesses?: number[] };
+  /** Start the log's hot-standby secondary (default true). */
+  secondary?: boolean;
+  ports?: { log?: number; logInternal?: number; secondary?: number; witnesses?: number[] };
   intervalMs?: number;
   onLine?: (line: string) => void;
 }): Promise<LocalStack>;

@@ -1,5 +1,5 @@
-// The local Sigsum stack as real processes: a primary reference log on SQLite
-// and reference witnesses, all on 127.0.0.1, data kept in one directory so a
+// The local Sigsum stack as real processes: a primary reference log on SQLite,
+// its hot-standby secondary, and reference witnesses, all on 127.0.0.1, data kept in one directory so a
 // second start reuses it. Used by `npm start` (scripts/start-stack.mjs) and by
 // the web demo's end-to-end browser test. Only the built CLIs are run
 // (`reference-log/dist/cli/main.js`, `sdk/dist/cli/main.js`; `tsc -b` builds them).
@@ -67,17 +67,27 @@ function startProcess(name, args, logFile) {
   return p;
 }
 
+/** Read a JSON config, apply `changes`, write it back. */
+function editConfig(path, changes) {
+  const config = JSON.parse(readFileSync(path, 'utf8'));
+  Object.assign(config, changes);
+  writeFileSync(path, JSON.stringify(config, null, 2) + '\n');
+}
+
 /**
- * Start (or restart on the same data) a primary log and `witnesses` witnesses.
- * `ports`: fixed ports (`npm start`), or omitted for free ports (tests).
- * Resolves with the URLs, the user policy (log + witnesses + quorum) and stop().
+ * Start (or restart on the same data) a primary log, its secondary (unless
+ * `secondary` is false) and `witnesses` witnesses. `ports`: fixed ports
+ * (`npm start`), or omitted for free ports (tests). Resolves with the URLs,
+ * the user policy (log + witnesses + quorum) and stop().
  */
-export async function startLocalStack({ dir, witnesses = 2, ports = {}, intervalMs = 500, onLine } = {}) {
+export async function startLocalStack({ dir, witnesses = 2, secondary = true, ports = {}, intervalMs = 500, onLine } = {}) {
   if (!existsSync(logCli) || !existsSync(sigsumCli)) throw new Error(`the CLIs are not built (${logCli}, ${sigsumCli}): run \`npx tsc -b\` first`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logDir = join(dir, 'log');
   if (!existsSync(join(logDir, 'config.json'))) run(logCli, ['init', '--dir', logDir]);
   const logKeyHex = keyHex(join(logDir, 'log.key.pub'));
+  const secondaryDir = join(dir, 'secondary');
+  if (secondary && !existsSync(join(secondaryDir, 'config.json'))) run(logCli, ['init', '--dir', secondaryDir, '--secondary-of', logKeyHex]);
 
   const procs = [];
   let stopping = false;
@@ -116,25 +126,36 @@ export async function startLocalStack({ dir, witnesses = 2, ports = {}, interval
     writeFileSync(join(dir, 'policy'), policy);
     writeFileSync(join(logDir, 'cosign.policy'), policy);
     const configPath = join(logDir, 'config.json');
-    const config = JSON.parse(readFileSync(configPath, 'utf8'));
-    Object.assign(config, {
+    // The primary's internal listener serves the secondary's replication pulls.
+    const internalPort = ports.logInternal ?? (await freePort());
+    const secondaryPort = ports.secondary ?? (await freePort());
+    const secondaryUrl = `http://127.0.0.1:${secondaryPort}/`;
+    editConfig(configPath, {
       listen: `127.0.0.1:${logPort}`,
-      internalListen: '',
+      internalListen: `127.0.0.1:${internalPort}`,
       policyFile: 'cosign.policy',
       // The web demo is served from another origin and talks to the log directly.
       corsOrigins: ['*'],
       intervalMs,
       logLevel: 'warn',
+      ...(secondary ? { secondaryUrl, secondaryPublicKey: keyHex(join(secondaryDir, 'log.key.pub')) } : { secondaryUrl: '', secondaryPublicKey: '' }),
     });
-    writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
     const log = startProcess('log', [logCli, 'primary', '--config', configPath], join(logDir, 'log.out'));
     procs.push(log);
+    if (secondary) {
+      const secondaryConfig = join(secondaryDir, 'config.json');
+      editConfig(secondaryConfig, { internalListen: `127.0.0.1:${secondaryPort}`, primaryUrl: `http://127.0.0.1:${internalPort}/`, logLevel: 'warn' });
+      const sec = startProcess('secondary', [logCli, 'secondary', '--config', secondaryConfig], join(secondaryDir, 'secondary.out'));
+      procs.push(sec);
+      // Up when its internal listener answers at all.
+      await waitFor('the secondary', async () => (await fetch(secondaryUrl)).status > 0, 20_000, sec);
+    }
     await waitFor('the log', async () => (await fetch(`${logUrl}get-tree-head`)).status === 200, 20_000, log);
     for (const p of procs) {
       // An exit we did not ask for is worth a line.
       p.once('exit', (code, sig) => { if (!stopping) onLine?.(`${p.stackName} exited (${sig ?? code}); see ${p.logFile}`); });
     }
-    return { logUrl, logKeyHex, policy, policyFile: join(dir, 'policy'), witnesses: ws.map(({ name, keyHex: k, url }) => ({ name, keyHex: k, url })), processes: procs, stop };
+    return { logUrl, logKeyHex, secondaryUrl: secondary ? secondaryUrl : undefined, policy, policyFile: join(dir, 'policy'), witnesses: ws.map(({ name, keyHex: k, url }) => ({ name, keyHex: k, url })), processes: procs, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -127,6 +127,27 @@ test('verify: a tampered log signature fails at step 4', async ({ page }) => {
   await expect(page.locator('#v-verdict')).toContainText('[proof.log-signature]');
 });
 
+test('verify: files can be dropped onto the fields', async ({ page }) => {
+  await page.goto(`${demoUrl()}/index.html#verify`);
+  const drop = async (field: string, name: string, content: string, binary = false): Promise<void> => {
+    const dt = await page.evaluateHandle(([n, c, b]) => {
+      const t = new DataTransfer();
+      const bytes = b ? Uint8Array.from(c.match(/../g)!.map((x) => parseInt(x, 16))) : new TextEncoder().encode(c);
+      t.items.add(new File([bytes], n));
+      return t;
+    }, [name, content, binary] as const);
+    await page.dispatchEvent(`.field:has(#${field})`, 'drop', { dataTransfer: dt });
+  };
+  await drop('v-data', 'data.bin', valid.data, true);
+  await drop('v-proof', 'data.bin.proof', valid.proof);
+  await drop('v-policy', 'trust.policy', valid.policy);
+  await drop('v-key', 'submitter.pub', valid.key_file);
+  await expect(page.locator('#v-key-info')).toHaveText(`submitter.pub (${Buffer.byteLength(valid.key_file)} bytes)`);
+  await expect(page.locator('#v-data-info')).toHaveText(`data.bin (${hexBytes(valid.data).length} bytes)`);
+  await page.click('#v-run');
+  await expect(page.locator('#v-verdict')).toHaveAttribute('data-verdict', 'valid');
+});
+
 test('verify: raw-hash mode takes SHA-256(data) instead of the data', async ({ page }) => {
   await page.goto(`${demoUrl()}/index.html#verify`);
   await page.check('#v-raw');

@@ -19,7 +19,7 @@ import { cosignerFromPolicyFile } from './cosigning.js';
 import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
 import { startLog } from '../log.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
-import { createMetrics, instrumentStorage } from '../metrics/index.js';
+import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 
@@ -140,6 +140,14 @@ async function runPrimary(opts: {
   late.sequencer = log.sequencer;
   late.log = log.log;
   replicationLog.log = log.log;
+  // Replication metrics (docs/metrics.md): the gate's observations, read at every scrape.
+  const secondary = replication.secondary;
+  if (secondary !== undefined) {
+    observeReplication(
+      metrics,
+      replicationLag({ localSize: () => log.sequencer.treeSize, peerSize: () => secondary.replicatedSize(), reachable: () => secondary.lastError() === undefined }),
+    );
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -16,6 +16,7 @@ import { ConfigError, loadConfig, parseHostPort, type LogConfig } from './config
 import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
 import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type GateLogger, type SecondaryGate } from '../replication/index.js';
 import type { ReplicationGate } from '../sequencer/cosigner.js';
+import { createMetrics, instrumentStorage } from '../metrics/index.js';
 
 /** File name of the SQLite database inside the data directory (as the primary's). */
 const DATABASE_FILE = 'log.sqlite';
@@ -44,6 +45,8 @@ export interface PrimaryReplication {
   gate: ReplicationGate | undefined;
   /** Internal API options for `startLog`. */
   options: { token?: string; health?: () => string };
+  /** The secondary's last observations (metrics), or undefined when no secondary is configured. */
+  secondary?: SecondaryGate;
 }
 
 /** Build the primary's gate and `/health` lines from its config. */
@@ -66,7 +69,7 @@ export async function primaryReplication(config: LogConfig, storage: Storage, lo
     const err = g.lastError();
     return `replication=${err === undefined ? 'ok' : 'failing'}\nreplicated_size=${g.replicatedSize() ?? ''}\n` + (err === undefined ? '' : `replication_error=${err.replace(/\n/g, ' ')}\n`);
   };
-  return { gate: g.gate, options: { token, health } };
+  return { gate: g.gate, options: { token, health }, secondary: g };
 }
 
 /** Refuse to start a primary if `source` shows a newer or contradicting published head. */
@@ -94,7 +97,8 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   if (config.internalListen === '') throw new ConfigError('internalListen: a secondary needs its internal listener');
   const listen = parseHostPort(config.internalListen, 'internalListen');
   const signer = await loadSigner(config.keyFile);
-  const storage = await openStorage(config);
+  const metrics = createMetrics('secondary'); // docs/metrics.md
+  const storage = instrumentStorage(await openStorage(config), metrics);
   const logKey = storage.logPublicKey();
   if (logKey !== undefined && toHex(logKey) === toHex(signer.publicKey)) {
     storage.close();
@@ -110,6 +114,7 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
     intervalMs: config.replicationIntervalMs,
     batchSize: config.maxRange,
     logger: { level: config.logLevel },
+    metrics,
   });
   let stopping = false;
   const stop = (signal: string): void => {

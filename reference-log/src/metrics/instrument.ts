@@ -82,3 +82,53 @@ export interface ReplicationState {
 export function observeReplication(metrics: LogMetrics, read: () => ReplicationState | undefined): void {
   metrics.observeLogState({ replication: read });
 }
+
+/** Most size observations {@link replicationLag} keeps. */
+const MAX_LAG_HISTORY = 40_320;
+
+/** Options of {@link replicationLag}. */
+export interface ReplicationLagOptions {
+  /** This log's integrated tree size (primary: its own; secondary: the primary's last known size). */
+  localSize: () => number;
+  /** The replica's size (primary: the secondary's verified size), `undefined` before its first answer. */
+  peerSize: () => number | undefined;
+  /** Whether the last exchange with the peer succeeded (true before the first one). */
+  reachable: () => boolean;
+  /** Clock in milliseconds. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Derive {@link ReplicationState} for {@link observeReplication} from two
+ * sizes. Lag in seconds is the age of the oldest leaf the replica lacks:
+ * the time since the local tree first grew past the replica's size, as seen
+ * at the moments this function is called (every scrape), so it can
+ * underestimate by one scrape interval but never grows while the replica
+ * keeps up with a busy log.
+ */
+export function replicationLag(opts: ReplicationLagOptions): () => ReplicationState | undefined {
+  const now = opts.now ?? Date.now;
+  // (size, first time seen) for each increase of the local size, oldest first.
+  const history: { size: number; at: number }[] = [];
+  return () => {
+    const t = now();
+    const local = opts.localSize();
+    const last = history[history.length - 1];
+    if (last === undefined || local > last.size) history.push({ size: local, at: t });
+    // Bounded even if the replica never answers (a week of 15 s scrapes); dropping the oldest only lowers the estimate.
+    if (history.length > MAX_LAG_HISTORY) history.shift();
+    const peer = opts.peerSize();
+    if (peer === undefined) {
+      // Never answered: unknown until the first exchange, unreachable once one has failed.
+      return opts.reachable() ? undefined : { lagLeaves: Number.NaN, lagSeconds: Number.NaN, reachable: false };
+    }
+    // Forget sizes the replica has reached, keeping the newest such one as a reference point.
+    while (history.length > 1 && history[1]!.size <= peer) history.shift();
+    const oldestMissing = history.find((h) => h.size > peer);
+    return {
+      lagLeaves: Math.max(0, local - peer),
+      lagSeconds: oldestMissing === undefined ? 0 : (t - oldestMissing.at) / 1000,
+      reachable: opts.reachable(),
+    };
+  };
+}

@@ -239,7 +239,7 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
   });
   const replicationLagSeconds = new Gauge({
     name: 'sigsum_log_replication_lag_seconds',
-    help: 'Seconds the secondary has been behind the primary (0 when in sync).',
+    help: 'Age in seconds of the oldest leaf the secondary does not have (0 when in sync).',
     registers: logOnly,
     collect() {
       const r = source.replication?.();

@@ -38,6 +38,8 @@ export function parseSubmitTokenHeader(value: string): SubmitTokenHeader {
   if (value.length > MAX_HEADER_LENGTH) throw new ParseError('token.header', `longer than ${MAX_HEADER_LENGTH} characters`, 'sigsum-token');
   const header = parseTokenHeader(value);
   const domain = canonicalDomain(normalizeDomainName(header.domain), 'sigsum-token domain');
+  // The TXT name must itself be a valid DNS name.
+  if (txtRecordName(domain).length > 253) throw new ParseError('domain.invalid', `too long for ${txtRecordName('')}<domain> to be a DNS name`, 'sigsum-token domain');
   return { domain, signature: header.token };
 }
 

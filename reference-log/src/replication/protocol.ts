@@ -12,7 +12,7 @@
  * - `get-secondary-tree-head`         the secondary's tree head, signed with the secondary's own key
  */
 import { timingSafeEqual } from 'node:crypto';
-import { HttpError as ClientHttpError, httpRequest, utf8, type HttpResponse } from '@sigsum-kit/sdk';
+import { httpRequest, utf8, type HttpResponse } from '@sigsum-kit/sdk';
 
 /** Endpoint names of the internal replication API. */
 export const REPLICATION_ENDPOINTS = {
@@ -52,8 +52,7 @@ export async function internalGet(url: string, token: string | undefined, timeou
   return httpRequest({ method: 'GET', url, headers: authHeaders(token), retries: 0, timeoutMs, maxBodyBytes: MAX_INTERNAL_BODY });
 }
 
-/** A short human-readable reason for a failed internal request. */
+/** A short human-readable reason for a failed internal request (SDK errors already name the URL). */
 export function describeFailure(err: unknown): string {
-  if (err instanceof ClientHttpError) return `${err.url}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }

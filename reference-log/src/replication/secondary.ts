@@ -28,6 +28,7 @@ import {
 import { HttpError } from '../server/app.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches } from './protocol.js';
+import { metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
 
 /** Replication state reported on `/health`. */
 export type SecondaryStatus = 'ok' | 'unreachable' | 'fork';
@@ -54,6 +55,8 @@ export interface SecondaryOptions {
   timeoutMs?: number;
   /** Fastify/pino logger option (default off). */
   logger?: FastifyServerOptions['logger'];
+  /** Prometheus metrics (`createMetrics('secondary')`): served at `/metrics` on the internal listener (docs/metrics.md). */
+  metrics?: LogMetrics;
 }
 
 /** A running secondary. */
@@ -180,7 +183,7 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
   app.setErrorHandler((err, req, reply) => {
     const status = err instanceof HttpError ? err.status : 500;
     if (status >= 500) req.log.error({ err }, 'internal error');
-    void reply.code(status).type('text/plain; charset=utf-8').send(`${status >= 500 ? 'internal error' : err.message}\n`);
+    void reply.code(status).type('text/plain; charset=utf-8').send(`${status >= 500 ? 'internal error' : (err as Error).message}\n`);
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain; charset=utf-8').send('unknown endpoint\n'));
 
@@ -200,6 +203,15 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
       (problem === undefined ? '' : `error=${problem.replace(/\n/g, ' ')}\n`);
     return reply.code(status === 'fork' ? 503 : 200).type('text/plain; charset=utf-8').send(body);
   });
+
+  // Metrics (docs/metrics.md): HTTP, tree size, and replication as seen from here (the primary is the leading side).
+  if (opts.metrics !== undefined) {
+    await app.register(metricsPlugin, { metrics: opts.metrics });
+    opts.metrics.observeLogState({
+      treeSize: () => frontier.size,
+      replication: replicationLag({ localSize: () => Math.max(primarySize ?? 0, frontier.size), peerSize: () => frontier.size, reachable: () => status !== 'unreachable' }),
+    });
+  }
 
   await pullNow();
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });

@@ -1,5 +1,7 @@
 /** Helpers shared by several subcommands: policy selection, message input, key input. */
 import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { fromHex } from '../encoding/hex.js';
 import { latin1 } from '../encoding/bytes.js';
 import { sha256 } from '../crypto/sha256.js';
@@ -7,7 +9,7 @@ import { ParseError } from '../errors.js';
 import { parsePolicy, MAX_POLICY_SIZE, type Policy } from '../policy/policy.js';
 import { POLICY_NAME, builtinPolicies, getBuiltinPolicy } from '../policy/builtin.js';
 import { fileExists, readBoundedFile, readTextFile } from '../keys/node/files.js';
-import { usageError } from './util.js';
+import { CliError, usageError } from './util.js';
 
 /** Default directory of installed named policies (sigsum-go). */
 export const DEFAULT_POLICY_DIR = '/etc/sigsum/policy';
@@ -86,4 +88,51 @@ export function messageOf(data: Uint8Array, rawHash: boolean, where = 'input'): 
 /** Read a hex value file (signature, hash), trimming surrounding whitespace. */
 export async function readHexFile(path: string, length: number): Promise<Uint8Array> {
   return fromHex((await readTextFile(path, 64 * 1024)).trim(), path, length);
+}
+
+/** Largest input accepted with --raw-hash (32 bytes, or 64 hex digits with whitespace). */
+const MAX_RAW_HASH_INPUT = 4096;
+
+/** SHA-256 of a stream, without holding it in memory. */
+async function hashStream(stream: AsyncIterable<unknown>): Promise<Uint8Array> {
+  const h = nobleSha256.create();
+  for await (const chunk of stream) h.update(chunk as Uint8Array);
+  return h.digest();
+}
+
+async function readAllBounded(stream: AsyncIterable<unknown>, max: number, where: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of stream) {
+    const b = chunk as Uint8Array;
+    n += b.length;
+    if (n > max) throw new ParseError('input.raw-hash', `with --raw-hash the input must be 32 bytes or 64 hex digits, got more than ${max} bytes`, where);
+    parts.push(b);
+  }
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
+ * The 32-byte message of a file or of standard input (`file` undefined):
+ * SHA-256 of the contents streamed (any size), or with `rawHash` the
+ * contents themselves (see {@link messageOf}).
+ */
+export async function readMessage(file: string | undefined, rawHash: boolean): Promise<Uint8Array> {
+  const where = file ?? 'standard input';
+  const open = (): AsyncIterable<unknown> => (file === undefined ? process.stdin : createReadStream(file));
+  try {
+    if (!rawHash) return await hashStream(open());
+    return messageOf(await readAllBounded(open(), MAX_RAW_HASH_INPUT, where), true, where);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${where}: no such file [file.read]`);
+    if (code !== undefined && !(e instanceof ParseError)) throw new CliError(`${where}: ${(e as Error).message} [file.read]`);
+    throw e;
+  }
 }

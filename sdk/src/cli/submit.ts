@@ -18,11 +18,11 @@ import { makeAddLeafRequest, submitLeafRequests, SubmitError, DEFAULT_POLL_DELAY
 import { loadSigningKey, loadSigner } from '../keys/node/keyfiles.js';
 import { fileExists, readBoundedFile } from '../keys/node/files.js';
 import { CliError, readStdin, usageError, writeOutput } from './util.js';
-import { messageOf, selectPolicy } from './common.js';
+import { readMessage, selectPolicy } from './common.js';
 import { createLogger, parseDuration, progressBar, type Logger } from './log.js';
 
-/** Largest input file for submit (data is hashed; requests are small). */
-const MAX_INPUT = 1 << 30;
+/** Largest add-leaf request file (a request is 300 bytes). */
+const MAX_REQUEST = 64 * 1024;
 
 interface SubmitFlags {
   rawHash?: boolean;
@@ -106,13 +106,14 @@ async function runSubmit(files: string[], flags: SubmitFlags): Promise<void> {
   const inputIsRequest = signer === undefined;
   const items: Item[] = [];
   for (const input of inputs) {
-    const data = input === undefined ? await readStdin(MAX_INPUT) : await readBoundedFile(input, MAX_INPUT);
     const where = input ?? 'standard input';
     let request: AddLeafRequest;
     if (signer !== undefined) {
-      request = await makeAddLeafRequest(signer, messageOf(data, flags.rawHash === true, where));
+      // Data is hashed as it streams in: inputs of any size.
+      request = await makeAddLeafRequest(signer, await readMessage(input, flags.rawHash === true));
     } else {
       try {
+        const data = input === undefined ? await readStdin(MAX_REQUEST) : await readBoundedFile(input, MAX_REQUEST);
         request = parseAddLeafRequest(data);
         await verifyAddLeafRequest(request);
       } catch (e) {

@@ -6,8 +6,8 @@ import { parseProof } from '../proof/format.js';
 import { verifyProof } from '../proof/verify.js';
 import type { Policy } from '../policy/policy.js';
 import { ParseError } from '../errors.js';
-import { CliError, readStdin, usageError } from './util.js';
-import { messageOf, selectPolicy } from './common.js';
+import { CliError, usageError } from './util.js';
+import { readMessage, selectPolicy } from './common.js';
 
 /** Largest proof file accepted (a proof is under 10 KiB). */
 const MAX_PROOF_FILE = 1 << 20;
@@ -24,10 +24,8 @@ export interface VerifyInputs {
   /** The proof file's bytes and name. */
   proof: Uint8Array;
   proofWhere: string;
-  /** Standard input. */
-  data: Uint8Array;
-  /** `--raw-hash`: the data is the 32-byte message itself. */
-  rawHash: boolean;
+  /** The 32-byte message, or a function reading it (standard input: SHA-256 of the data, or the raw hash). */
+  message: Uint8Array | (() => Promise<Uint8Array>);
 }
 
 /**
@@ -39,7 +37,7 @@ export async function verifyInputs(i: VerifyInputs): Promise<void> {
   const keys = parseOpenSshPublicKeys(i.keysText, i.keysWhere);
   // Conflicting names in the key file matter only when they would select the policy.
   const nameFromKeys = i.policyFromKeys ? policyNameOfKeys(keys, i.keysWhere) : undefined;
-  const message = messageOf(i.data, i.rawHash, 'standard input');
+  const message = i.message instanceof Uint8Array ? i.message : await i.message();
   let proof;
   try {
     proof = parseProof(i.proof);
@@ -72,8 +70,7 @@ export function addVerifyCommand(program: Command): void {
         resolvePolicy: (nameFromKey) => selectPolicy({ policy: o.policy, namedPolicy: o.namedPolicy, nameFromKey }),
         proof: await readBoundedFile(proofFile, MAX_PROOF_FILE),
         proofWhere: proofFile,
-        data: await readStdin(),
-        rawHash: o.rawHash === true,
+        message: () => readMessage(undefined, o.rawHash === true),
       });
     });
 }

@@ -1,0 +1,189 @@
+/**
+ * Helpers of the hot-standby tests: real `sigsum-log` processes (primary,
+ * secondary, witness) on 127.0.0.1 with temp directories, free ports chosen
+ * up front (primary and secondary must name each other in their configs),
+ * and a submitter that records every leaf that got a 200.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SeedSigner, checksumOf, keyHash, leafHashOf, serializeAddLeafRequest, sha256, signLeaf, toHex, utf8 } from '@sigsum-kit/sdk';
+import { generateKeyFiles } from '@sigsum-kit/sdk/node';
+import { CLI } from './log-helpers.js';
+
+/** A free TCP port on 127.0.0.1 (bound and released; a tiny race is acceptable in tests). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** Run the CLI to completion. */
+export function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Patch a JSON config file. */
+export function patchConfig(path: string, overrides: Record<string, unknown>): void {
+  const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  writeFileSync(path, JSON.stringify({ ...c, ...overrides }, null, 2));
+}
+
+/** `init` a node in `dir` (a secondary of `secondaryOf` if given) and patch its config. */
+export function initNode(dir: string, overrides: Record<string, unknown>, secondaryOf?: string): string {
+  const r = runCli(['init', '--dir', dir, ...(secondaryOf === undefined ? [] : ['--secondary-of', secondaryOf])]);
+  if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
+  const path = join(dir, 'config.json');
+  patchConfig(path, { logLevel: 'info', ...overrides });
+  return path;
+}
+
+/** A running `sigsum-log` node process. */
+export interface NodeProcess {
+  proc: ChildProcess;
+  /** Everything written to stdout/stderr so far. */
+  output(): string;
+  /** The JSON log lines so far. */
+  lines(): { msg?: string; [k: string]: unknown }[];
+  /** Whether the process has exited. */
+  exited(): boolean;
+  /** Signal and wait for exit. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawn `sigsum-log <args>` and wait until a JSON line with `msg === ready` appears (or the output matches `ready`). */
+export function startNode(args: string[], ready: string | RegExp, timeoutMs = 20_000): Promise<NodeProcess> {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    proc.on('exit', (code, signal) => {
+      done = true;
+      res({ code, signal });
+    }),
+  );
+  const lines = (): { msg?: string }[] =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as { msg?: string }];
+        } catch {
+          return [];
+        }
+      });
+  const node: NodeProcess = {
+    proc,
+    output: () => out,
+    lines,
+    exited: () => done,
+    stop: (signal = 'SIGTERM') => {
+      if (!done) proc.kill(signal);
+      return exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${args[0]} did not start within ${timeoutMs} ms: ${out}`));
+    }, timeoutMs);
+    const onData = (b: Buffer): void => {
+      out += b.toString('utf8');
+      if (typeof ready === 'string' ? lines().some((l) => l.msg === ready) : ready.test(out)) {
+        clearTimeout(timer);
+        resolve(node);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    void exited.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`${args[0]} exited before starting (${JSON.stringify(r)}): ${out}`));
+    });
+  });
+}
+
+/** Start a reference witness for `logKeyHex` with a fresh key in `dir`; resolves with its URL. */
+export async function startWitnessNode(dir: string, name: string, logKeyHex: string): Promise<{ node: NodeProcess; url: string; publicKey: Uint8Array }> {
+  const key = await generateKeyFiles(join(dir, `${name}.key`));
+  const port = await freePort();
+  const node = await startNode(
+    ['witness', '-k', join(dir, `${name}.key`), '--state-db', join(dir, `${name}.db`), '--log-key', logKeyHex, '--listen', `127.0.0.1:${port}`],
+    /witness listening on/,
+  );
+  return { node, url: `http://127.0.0.1:${port}`, publicKey: key.publicKey };
+}
+
+/** A primary/secondary pair's addresses. */
+export interface PairPorts {
+  pub: number;
+  internal: number;
+  secondary: number;
+}
+
+/** Pick the three ports of a primary/secondary pair. */
+export async function pairPorts(): Promise<PairPorts> {
+  return { pub: await freePort(), internal: await freePort(), secondary: await freePort() };
+}
+
+/** GET and return status and text. */
+export async function getText(url: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const r = await fetch(url, { headers });
+  return { status: r.status, text: await r.text() };
+}
+
+/** A `key=value` field of a health body. */
+export function field(text: string, key: string): string | undefined {
+  return new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
+}
+
+/** Poll `cond` every `ms` until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 15_000, ms = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return true;
+    } catch {
+      // not yet reachable
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
+
+/** One signed leaf: its add-leaf body and leaf hash. */
+export interface TestLeaf {
+  body: string;
+  leafHash: Uint8Array;
+  hex: string;
+}
+
+/** Makes distinct signed leaves with one deterministic submitter key. */
+export class LeafFactory {
+  readonly #signer: SeedSigner;
+  readonly #kh: Uint8Array;
+  #n = 0;
+  constructor(readonly label: string) {
+    this.#signer = new SeedSigner(sha256(utf8(`replication tests ${label}`)));
+    this.#kh = keyHash(this.#signer.publicKey);
+  }
+  /** The submitter's public key. */
+  get publicKey(): Uint8Array {
+    return this.#signer.publicKey;
+  }
+  async next(): Promise<TestLeaf> {
+    const message = sha256(utf8(`${this.label} leaf ${this.#n++}`));
+    const signature = await signLeaf(this.#signer, message);
+    const leafHash = leafHashOf({ checksum: checksumOf(message), signature, keyHash: this.#kh });
+    return { body: serializeAddLeafRequest({ message, signature, publicKey: this.#signer.publicKey }), leafHash, hex: toHex(leafHash) };
+  }
+}
