@@ -22,11 +22,28 @@ function nodeBuiltinGuard(): Plugin {
   };
 }
 
+/**
+ * The dev server turns JSON into JavaScript modules but leaves the import
+ * attribute `{ with: { type: 'json' } }` of the vector loader in place, and
+ * Chromium then refuses the module ("Expected a JSON module script"). Drop the
+ * attribute in dev; the production build already handles it.
+ */
+function devJsonImportAttributes(): Plugin {
+  return {
+    name: 'sigsum-kit:dev-json-import-attributes',
+    apply: 'serve',
+    transform(code, id) {
+      if (!id.endsWith('.js') || !code.includes("type: 'json'")) return null;
+      return { code: code.replace(/(import\(\s*'[^']+\.json')\s*,\s*\{\s*with:\s*\{\s*type:\s*'json'\s*\}\s*\}\s*\)/g, '$1)'), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   root: r('.'),
   // Relative asset URLs so the built demo works from any path.
   base: './',
-  plugins: [nodeBuiltinGuard()],
+  plugins: [nodeBuiltinGuard(), devJsonImportAttributes()],
   // `npm start` passes the local stack's log URL and policy (JSON) in SIGSUM_STACK_JSON.
   define: { __SIGSUM_STACK__: process.env.SIGSUM_STACK_JSON ?? 'null' },
   resolve: {

@@ -30,6 +30,8 @@ export interface LogOptions {
   intervalMs?: number;
   /** Integration interval in ms (default 25). */
   integrateIntervalMs?: number;
+  /** How long add-leaf waits for a new leaf to be sequenced before answering 202 (ms; default 0). */
+  addLeafWaitMs?: number;
   /** get-leaves batch limit (default 512). */
   maxRange?: number;
   /** Most pending leaves (default 100000). */
@@ -104,6 +106,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     sequencer,
     prefix: opts.prefix,
     maxRange: opts.maxRange,
+    addLeafWaitMs: opts.addLeafWaitMs,
     corsOrigins: opts.corsOrigins,
     logger: opts.logger,
     admitLeaf: opts.admitLeaf,

@@ -6,11 +6,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { emptyRoot, hashLeaf, keyHash, parseOpenSshPublicKey, rootFromLeafHashes, serializeCosignedTreeHead, signTreeHead, toHex, utf8 } from '@sigsum-kit/sdk';
 import { loadSigner } from '@sigsum-kit/sdk/node';
 import { tempDir } from './log-helpers.js';
-import { field, getText, initNode, runCli, startNode } from './replication-helpers.js';
+import { field, getText, initNode, patchConfig, runCli, runCliAsync, startNode } from './replication-helpers.js';
 
 describe('sigsum-log secondary / promote / primary --published-tree-head', () => {
   const tmp = tempDir('sigsum-replication-cli-');
@@ -56,8 +58,18 @@ describe('sigsum-log secondary / promote / primary --published-tree-head', () =>
     r = runCli(['promote', '-c', sconfig, '--log-key', join(pdir, 'log.key'), '--tree-head', head3, '--write-config', pconfig]);
     expect([r.status, r.stderr]).toEqual([1, `sigsum-log: ${pconfig} already exists; refusing to overwrite (choose another --write-config)\n`]);
 
-    // promote: accepted for the head it contains; the new config runs as the log's primary.
+    // promote: refused while something still answers on the secondary's internal address.
     const head0 = await headFile('head0.txt', 0, emptyRoot());
+    const busy = createServer((_req, res) => res.end('status=ok\n'));
+    await new Promise<void>((res) => busy.listen(0, '127.0.0.1', res));
+    const busyPort = (busy.address() as AddressInfo).port;
+    patchConfig(sconfig, { internalListen: `127.0.0.1:${busyPort}` });
+    r = await runCliAsync(['promote', '-c', sconfig, '--log-key', join(pdir, 'log.key'), '--tree-head', head0]);
+    await new Promise((res) => busy.close(res));
+    patchConfig(sconfig, { internalListen: '127.0.0.1:0' });
+    expect([r.status, r.stderr]).toEqual([1, `sigsum-log: something still answers on 127.0.0.1:${busyPort} (the secondary?); stop it before promoting\n`]);
+
+    // promote: accepted for the head it contains; the new config runs as the log's primary.
     r = runCli(['promote', '-c', sconfig, '--log-key', join(pdir, 'log.key'), '--tree-head', head0]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('promoted: tree_size=0 published_size=0 startup_mode=local-tree\n');
@@ -66,6 +78,12 @@ describe('sigsum-log secondary / promote / primary --published-tree-head', () =>
     const cfg = JSON.parse(readFileSync(promotedConfig, 'utf8')) as Record<string, unknown>;
     expect([cfg.keyFile, cfg.primaryUrl]).toEqual([join(pdir, 'log.key'), undefined]);
     expect(field(runCli(['status', '-c', promotedConfig]).stdout, 'startup_mode')).toBe('local-tree');
+    // A database with published heads is a primary's: it can never be used as a secondary again.
+    r = runCli(['secondary', '-c', sconfig, '--primary-url', 'http://127.0.0.1:1/']);
+    expect([r.status, r.stderr]).toEqual([
+      1,
+      'sigsum-log: this database holds published tree heads (up to size 0): it belongs to a (former) primary; a secondary needs a fresh database (`sigsum-log init --secondary-of <log public key>`)\n',
+    ]);
     const promoted = await startNode(['primary', '-c', promotedConfig], 'log started');
     try {
       expect(promoted.lines().find((l) => l.msg === 'start-up state checked')).toMatchObject({ mode: 'local-tree', treeSize: 0, publishedSize: 0 });

@@ -31,6 +31,16 @@ export function runCli(args: string[]): { status: number | null; stdout: string;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Run the CLI to completion without blocking this process (so in-process servers keep answering). */
+export function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  return new Promise((res) => proc.on('close', (status) => res({ status, stdout, stderr })));
+}
+
 /** Patch a JSON config file. */
 export function patchConfig(path: string, overrides: Record<string, unknown>): void {
   const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

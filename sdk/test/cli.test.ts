@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { keyHash, parsePolicy, parseProof, parseOpenSshPublicKey, toHex, verifyProof, type Policy } from '@sigsum-kit/sdk';
+import { startTestDnsServer, type TestDnsServer } from '../../reference-log/test/ratelimit-dns-server.js';
 
 // Real processes on a shared 2-core machine: allow for slow starts under load.
 vi.setConfig({ testTimeout: 120_000 });
@@ -250,6 +251,11 @@ describe('sigsum submit and verify against the reference log', () => {
     // Leaf hash of a request, to a .hash file.
     expect((await sigsum(['submit', '--leaf-hash', 'offline.txt.req'])).code).toBe(0);
     expect(readFileSync(join(dir, 'offline.txt.req.hash'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    // The same leaf hash straight from the data and key (Ed25519 signatures are deterministic).
+    expect(await sigsum(['submit', '--leaf-hash', '-k', 'submitter.key'], { input: 'signed offline\n' })).toMatchObject({
+      code: 0,
+      stdout: readFileSync(join(dir, 'offline.txt.req.hash'), 'utf8'),
+    });
     // Submit the request: the proof goes to offline.txt.proof (".req" replaced).
     expect((await sigsum(['submit', '-p', policyFile, '--poll-interval', '100ms', 'offline.txt.req'])).code).toBe(0);
     expect(await sigsum(['verify', '-k', 'submitter.key.pub', '-p', policyFile, 'offline.txt.proof'], { input: 'signed offline\n' })).toMatchObject({ code: 0 });
@@ -428,6 +434,59 @@ describe('sigsum submit with a witness quorum', () => {
     expect(await sigsum(['verify', '-k', 'submitter.key.pub', '-p', join(wdir, 'strict.policy'), `${files[0]}.proof`], { input: readFileSync(files[0]!) })).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('step 5 (cosignatures) failed'),
+    });
+  });
+});
+
+describe('sigsum submit and token against a rate-limited log', () => {
+  const procs: ChildProcess[] = [];
+  let dns: TestDnsServer | undefined;
+  afterAll(async () => {
+    for (const p of procs) p.kill('SIGTERM');
+    await dns?.close();
+  });
+
+  it('submits with -a/-d tokens that the log checks in DNS; without them the log refuses', async () => {
+    const rdir = join(dir, 'limited');
+    mkdirSync(rdir);
+    expect((await sigsum(['key', 'generate', '-o', join(rdir, 'rate.key')])).code).toBe(0);
+    const rateHex = (await sigsum(['key', 'to-hex', '-k', join(rdir, 'rate.key.pub')])).stdout.trim();
+    dns = await startTestDnsServer({ '_sigsum_v1.example.org': { txt: [rateHex] } });
+    execFileSync(process.execPath, [LOG_CLI, 'init', '--dir', join(rdir, 'log')], { stdio: 'ignore' });
+    writeFileSync(join(rdir, 'log', 'limits.conf'), 'domain example.org 100\n');
+    const log = await startLog(join(rdir, 'log'), { rateLimitFile: 'limits.conf', dnsResolver: dns.address }, false);
+    procs.push(log.proc);
+    const logHex = (await sigsum(['key', 'to-hex', '-k', join(rdir, 'log', 'log.key.pub')])).stdout.trim();
+    const p = join(rdir, 'policy');
+    writeFileSync(p, `log ${logHex} ${log.url}\nquorum none\n`);
+    writeFileSync(join(rdir, 'a.txt'), 'rate limited\n');
+
+    const refused = await sigsum(['submit', '-k', 'submitter.key', '-p', p, '-t', '20s', join(rdir, 'a.txt')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/HTTP 403: .*the request has no sigsum-token header/);
+    expect(existsSync(join(rdir, 'a.txt.proof'))).toBe(false);
+
+    const ok = await sigsum(['submit', '-k', 'submitter.key', '-p', p, '-a', join(rdir, 'rate.key'), '-d', 'example.org', '--poll-interval', '100ms', join(rdir, 'a.txt')]);
+    expect(ok).toMatchObject({ code: 0 });
+    expect(await sigsum(['verify', '-k', 'submitter.key.pub', '-p', p, join(rdir, 'a.txt.proof')], { input: 'rate limited\n' })).toMatchObject({ code: 0 });
+    expect(dns.queries.get('_sigsum_v1.example.org')).toBeGreaterThan(0);
+
+    // sigsum token verify looks the key up in DNS (through $SIGSUM_DNS_RESOLVER).
+    const header = (await sigsum(['token', 'create', '-k', join(rdir, 'rate.key'), '-l', join(rdir, 'log', 'log.key.pub'), '-d', 'example.org'])).stdout;
+    const env = { SIGSUM_DNS_RESOLVER: dns.address };
+    expect(await sigsum(['token', 'verify', '-l', join(rdir, 'log', 'log.key.pub')], { input: header, env })).toMatchObject({ code: 0, stderr: '' });
+    expect(await sigsum(['token', 'verify', '-l', 'submitter.key.pub'], { input: header, env })).toMatchObject({
+      code: 1,
+      stderr: 'sigsum: verifying with domain "example.org" failed: no published key verifies the token\n',
+    });
+    expect(await sigsum(['token', 'verify', '-l', join(rdir, 'log', 'log.key.pub'), '-d', 'example.com'], { input: header, env })).toMatchObject({
+      code: 1,
+      stderr: 'sigsum: unexpected domain: "example.org"\n',
+    });
+    const other = header.replace('example.org', 'unknown.example.org');
+    expect(await sigsum(['token', 'verify', '-l', join(rdir, 'log', 'log.key.pub')], { input: other, env })).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('verifying with domain "unknown.example.org" failed: DNS lookup: '),
     });
   });
 });

@@ -280,6 +280,38 @@ describe('monitor alarms against a misbehaving log', () => {
     expect(c4.of('alert')).toEqual([]);
   });
 
+  it('the CLI keeps following the log until SIGTERM, then exits cleanly', async () => {
+    evil.leaves = await leavesOf(watched, 'loop', 2);
+    evil.badSignature = false;
+    evil.cosignTime = BigInt(Math.floor(Date.now() / 1000));
+    const p = spawn(process.execPath, [CLI, 'monitor', '--json', '-i', '200ms', '-p', policyFile, 'watched.pub'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const lines = (): Record<string, unknown>[] => out.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((res) => p.on('close', (code) => res(code)));
+    // First round: the head and both leaves; then a third leaf shows up in a later round.
+    for (let i = 0; i < 600 && lines().filter((e) => e.type === 'leaf').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    evil.leaves = [...evil.leaves, ...(await leavesOf(watched, 'loop-more', 1))];
+    for (let i = 0; i < 600 && lines().filter((e) => e.type === 'leaf').length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    p.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(lines().filter((e) => e.type === 'leaf').map((e) => e.index)).toEqual([0, 1, 2]);
+    expect(lines().filter((e) => e.type === 'tree-head').map((e) => e.size)).toEqual([2, 3]);
+  });
+
+  it('refuses a damaged state file, naming it', async () => {
+    const bad = join(dir, 'bad.state');
+    writeFileSync(bad, '{"version":1,"keys":[],"logs":{"zz":{}}}');
+    await expect(new Monitor({ policy: evil.policy(), submitKeys: [], onEvent: () => undefined, stateFile: bad }).runOnce()).rejects.toMatchObject({
+      code: 'monitor.state',
+      message: `${bad}: log zz: invalid log entry`,
+    });
+    writeFileSync(bad, 'not json');
+    await expect(new Monitor({ policy: evil.policy(), submitKeys: [], onEvent: () => undefined, stateFile: bad }).runOnce()).rejects.toMatchObject({ code: 'monitor.state' });
+  });
+
   it('reports an unreachable log as a warning', async () => {
     const c = collect();
     const p = parsePolicy(`log ${toHex(evil.signer.publicKey)} http://127.0.0.1:1/\nquorum none\n`);

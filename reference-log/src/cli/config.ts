@@ -27,6 +27,8 @@ export interface LogConfig {
   integrateIntervalMs: number;
   /** Most leaves per get-leaves answer. */
   maxRange: number;
+  /** How long add-leaf waits for a new leaf to be sequenced before answering 202, ms (0 = never wait). */
+  addLeafWaitMs: number;
   /** Most leaves waiting for integration before add-leaf answers 503. */
   maxPending: number;
   /** Sigsum policy file naming the witnesses and quorum; `""` = no witnesses (quorum none). */
@@ -66,6 +68,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   intervalMs: 1000,
   integrateIntervalMs: 25,
   maxRange: 512,
+  addLeafWaitMs: 100,
   maxPending: 100_000,
   policyFile: '',
   witnessTimeoutMs: 5000,
@@ -136,6 +139,7 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (o.intervalMs !== undefined) c.intervalMs = intIn(o.intervalMs, 'intervalMs', 10, 3_600_000);
   if (o.integrateIntervalMs !== undefined) c.integrateIntervalMs = intIn(o.integrateIntervalMs, 'integrateIntervalMs', 1, 60_000);
   if (o.maxRange !== undefined) c.maxRange = intIn(o.maxRange, 'maxRange', 1, 65_536);
+  if (o.addLeafWaitMs !== undefined) c.addLeafWaitMs = intIn(o.addLeafWaitMs, 'addLeafWaitMs', 0, 10_000);
   if (o.maxPending !== undefined) c.maxPending = intIn(o.maxPending, 'maxPending', 1, 10_000_000);
   if (o.policyFile !== undefined) c.policyFile = str(o.policyFile, 'policyFile');
   if (c.policyFile !== '') c.policyFile = resolve(baseDir, c.policyFile);

@@ -128,6 +128,7 @@ async function runPrimary(opts: {
     intervalMs: config.intervalMs,
     integrateIntervalMs: config.integrateIntervalMs,
     maxRange: config.maxRange,
+    addLeafWaitMs: config.addLeafWaitMs,
     maxPending: config.maxPending,
     corsOrigins: config.corsOrigins,
     cosigner,

@@ -83,6 +83,17 @@ export async function checkPublishedTreeHead(source: string, storage: Storage, l
   await checkNotSuperseded(storage, logPublicKey, head);
 }
 
+/** Whether an HTTP server answers at `url` (any status) within a second. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await r.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function openStorage(config: LogConfig): Promise<Storage> {
   if (config.storage === 'memory') return openMemoryStorage();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -103,6 +114,15 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   if (logKey !== undefined && toHex(logKey) === toHex(signer.publicKey)) {
     storage.close();
     throw new Error('this database belongs to the secondary\'s own key; initialise a secondary with `sigsum-log init --secondary-of <log public key>`');
+  }
+  // Published heads mean a (former) primary's database, which may hold leaves the current primary never had.
+  const published = storage.latestTreeHead();
+  if (published !== undefined) {
+    storage.close();
+    throw new Error(
+      `this database holds published tree heads (up to size ${published.size}): it belongs to a (former) primary; ` +
+        'a secondary needs a fresh database (`sigsum-log init --secondary-of <log public key>`)',
+    );
   }
   const secondary = await startSecondary({
     storage,
@@ -138,6 +158,13 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
   if (config.storage !== 'sqlite') throw new ConfigError('storage: promotion needs the secondary\'s sqlite database');
   const out = resolve(opts.writeConfig ?? join(dirname(resolve(opts.config)), 'primary.json'));
   if (existsSync(out)) throw new Error(`${out} already exists; refusing to overwrite (choose another --write-config)`);
+  // Promoting under a running secondary would race its replication; it must be stopped first.
+  if (config.internalListen !== '') {
+    const { host, port } = parseHostPort(config.internalListen, 'internalListen');
+    if (port !== 0 && (await answers(`http://${host.includes(':') ? `[${host}]` : host}:${port}/health`))) {
+      throw new Error(`something still answers on ${config.internalListen} (the secondary?); stop it before promoting`);
+    }
+  }
   const signer = await loadSigner(resolve(opts.logKey));
   const head = await loadTreeHead(opts.treeHead);
   const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));

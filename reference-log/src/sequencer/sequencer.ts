@@ -91,6 +91,8 @@ export class Sequencer {
   readonly #log: SequencerLogger;
   readonly #now: () => number;
   readonly #pending = new Map<string, LeafRecord>();
+  /** add-leaf requests waiting for their leaf to be sequenced (hex leaf hash → index once integrated, callbacks). */
+  readonly #waiters = new Map<string, { index: number | undefined; wake: Set<(ok: boolean) => void> }>();
   #frontier!: CompactRange;
   #published: PublishedTreeHead | undefined;
   /** Largest size the gate allowed at the last check; leaves below it get 200. */
@@ -207,6 +209,43 @@ export class Sequencer {
     } catch (err) {
       this.#log.warn({ err: String(err) }, 'replication gate failed');
     }
+    this.#wakeWaiters();
+  }
+
+  #wakeWaiters(): void {
+    for (const [key, w] of this.#waiters) {
+      if (w.index === undefined || w.index >= this.#gatedSize) continue;
+      this.#waiters.delete(key);
+      for (const wake of w.wake) wake(true);
+    }
+  }
+
+  /**
+   * Wait up to `ms` for a submitted leaf to be sequenced (integrated and
+   * below the replication gate). Lets add-leaf answer 200 at once instead of
+   * 202 followed by a re-send. Resolves false on timeout or shutdown.
+   */
+  waitSequenced(leafHash: Uint8Array, ms: number): Promise<boolean> {
+    if (ms <= 0 || !this.#running) return Promise.resolve(false);
+    const key = toHex(leafHash);
+    let w = this.#waiters.get(key);
+    if (w === undefined) {
+      w = { index: this.#pending.has(key) ? undefined : this.#storage.leafIndex(leafHash), wake: new Set() };
+      this.#waiters.set(key, w);
+    }
+    const entry = w;
+    return new Promise((resolve) => {
+      const wake = (ok: boolean): void => {
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => {
+        entry.wake.delete(wake);
+        if (entry.wake.size === 0 && this.#waiters.get(key) === entry) this.#waiters.delete(key);
+        resolve(false);
+      }, ms);
+      entry.wake.add(wake);
+    });
   }
 
   /** Integrate up to one batch of pending leaves in one durable transaction; returns how many. */
@@ -227,8 +266,14 @@ export class Sequencer {
       this.#log.error({ err: String(err), batch: batch.length }, 'integrating leaves failed');
       return 0;
     }
+    const start = this.#frontier.size;
     this.#frontier = next;
-    for (const r of batch) this.#pending.delete(toHex(r.leafHash));
+    for (let i = 0; i < batch.length; i++) {
+      const key = toHex(batch[i]!.leafHash);
+      this.#pending.delete(key);
+      const w = this.#waiters.get(key);
+      if (w !== undefined) w.index = start + i;
+    }
     return batch.length;
   }
 
@@ -277,6 +322,8 @@ export class Sequencer {
     if (this.#integrateTimer !== undefined) clearTimeout(this.#integrateTimer);
     if (this.#publishTimer !== undefined) clearTimeout(this.#publishTimer);
     this.#integrateTimer = this.#publishTimer = undefined;
+    for (const w of this.#waiters.values()) for (const wake of w.wake) wake(false);
+    this.#waiters.clear();
     await this.#publishing;
     while (this.integrateNow() > 0) {
       // drain: every accepted leaf gets its chance to be durable before exit

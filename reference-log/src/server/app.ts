@@ -57,6 +57,8 @@ export interface PublicAppOptions {
   corsOrigins?: string[];
   /** Fastify logger option (pino). */
   logger?: FastifyServerOptions['logger'];
+  /** How long add-leaf waits for a new leaf to be sequenced before answering 202 (ms; default 0 = answer at once). */
+  addLeafWaitMs?: number;
   /** Optional admission check for add-leaf (rate limits); runs after the signature check. */
   admitLeaf?: (req: FastifyRequest, leaf: { leaf: Uint8Array; leafHash: Uint8Array }) => Promise<Refusal | undefined> | Refusal | undefined;
 }
@@ -138,6 +140,7 @@ function safe(v: bigint, what: string): number {
 export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyInstance> {
   const prefix = normalizePrefix(opts.prefix);
   const maxRange = opts.maxRange ?? 512;
+  const waitMs = opts.addLeafWaitMs ?? 0;
   const { storage, sequencer } = opts;
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -214,6 +217,8 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
       case 'sequenced':
         return reply.code(200).send();
       case 'accepted':
+        // Waiting briefly for the next integration spares the client a re-send.
+        if (waitMs > 0 && (await sequencer.waitSequenced(leaf.leafHash, waitMs))) return reply.code(200).send();
         return reply.code(202).send();
       case 'busy':
         throw new HttpError(503, 'too many leaves are waiting to be sequenced; retry later');

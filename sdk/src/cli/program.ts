@@ -34,7 +34,8 @@ export function buildProgram(): Command {
       `
 Exit status: 0 success; 1 failure (invalid signature or proof, log errors, bad input); 2 usage error.
 Environment: SSH_AUTH_SOCK (ssh-agent for keys given as public key files),
-             SIGSUM_POLICY_DIR (installed named policies, default /etc/sigsum/policy).`,
+             SIGSUM_POLICY_DIR (installed named policies, default /etc/sigsum/policy),
+             SIGSUM_DNS_RESOLVER (resolver for token verify -d, ip[:port]).`,
     );
   program
     .command('version')

@@ -1,6 +1,6 @@
 /** `sigsum token …`: sigsum-go's `sigsum-token` (record, create, verify submit tokens). */
 import type { Command } from 'commander';
-import { resolveTxt } from 'node:dns/promises';
+import { Resolver } from 'node:dns/promises';
 import { toHex, fromHex } from '../encoding/hex.js';
 import { SIGNATURE_SIZE } from '../crypto/ed25519.js';
 import { createToken, formatTxtRecordLine, txtRecordName, verifyToken, verifyTokenWithRecords } from '../token/token.js';
@@ -72,7 +72,7 @@ export function addTokenCommands(program: Command): void {
       if (domain !== undefined) {
         let records: string[];
         try {
-          records = (await resolveTxt(txtRecordName(domain))).map((chunks) => chunks.join(''));
+          records = (await dnsResolver().resolveTxt(txtRecordName(domain))).map((chunks) => chunks.join(''));
         } catch (e) {
           return fail(`verifying with domain ${JSON.stringify(domain)} failed: DNS lookup: ${(e as Error).message}`);
         }
@@ -80,4 +80,15 @@ export function addTokenCommands(program: Command): void {
       }
       if (o.key !== undefined && !(await verifyToken((await readPublicKeyFile(o.key)).publicKey, logKey, sig))) fail('verifying using given key failed: token is not valid');
     });
+}
+
+/**
+ * The resolver for TXT look-ups: the system's, or `$SIGSUM_DNS_RESOLVER`
+ * (`ip`, `ip:port` or `[ipv6]:port`, like the reference log's `dnsResolver`).
+ */
+function dnsResolver(): Resolver {
+  const r = new Resolver({ timeout: 5000, tries: 2 });
+  const server = process.env.SIGSUM_DNS_RESOLVER;
+  if (server !== undefined && server !== '') r.setServers([server]);
+  return r;
 }

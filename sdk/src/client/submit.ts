@@ -307,7 +307,8 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
   signal.removeEventListener('abort', fanOut);
 
   if (failures.size > 0) {
-    const [first, err] = failures.entries().next().value as [number, unknown];
+    const first = Math.min(...failures.keys());
+    const err = failures.get(first);
     const msg = err instanceof Error ? err.message : String(err);
     throw new SubmitError('submit.failed', `${failures.size} of ${requests.length} submissions failed; first (request ${first}): ${msg}`, undefined, failures);
   }
