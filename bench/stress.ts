@@ -249,6 +249,8 @@ export interface StressReport {
   memory: ProcessMemory[];
   /** RSS of this load generator (MiB, first and last sample), for context. */
   loadGeneratorMiB: [number, number];
+  /** The leaf hash planted by `plant: 'missing-leaf'` (the one failure such a run must report). */
+  planted?: string;
   passed: boolean;
 }
 
@@ -759,9 +761,9 @@ export async function runStress(options: Partial<StressOptions> = {}): Promise<S
       final: { treeSize: size, rootHash: toHex(finalHead.rootHash), secondarySize: Number(sec.size), leavesChecked: hashes.length },
       memory,
       loadGeneratorMiB: [Math.round(ownSamples[0]!), Math.round(ownSamples.at(-1)!)],
+      ...(planted === undefined ? {} : { planted }),
       passed: rec.failures.size === 0,
     };
-    if (planted !== undefined) say(`planted missing leaf: ${planted}`);
     return report;
   } finally {
     if (sampler !== undefined) clearInterval(sampler);
@@ -801,6 +803,7 @@ export function formatReport(r: StressReport): string {
     lines.push(`  ${m.name}: ${t.verdict}${t.verdict === 'insufficient' ? ` (${t.samples} samples after warm-up)` : ` (median ${t.firstMiB} → ${t.lastMiB} MiB over ${t.samples} samples)`}`);
   }
   lines.push(`  load generator: ${r.loadGeneratorMiB[0]} → ${r.loadGeneratorMiB[1]} MiB`);
+  if (r.planted !== undefined) lines.push(`  (planted: acknowledged leaf ${r.planted} was never sent)`);
   lines.push('', r.passed ? 'PASS' : `FAIL: ${Object.keys(r.failures).join('; ')}`);
   return lines.join('\n');
 }

@@ -132,11 +132,16 @@ describe('failover: SIGKILL the primary, promote the secondary', () => {
     };
     // The SDK monitor, with its state carried across promotions in one state file.
     const alerts: MonitorEvent[] = [];
+    const monitorHeads = new Set<string>();
     const monitorState = join(tmp.dir, 'monitor-state.json');
     const monitorLoop = async (): Promise<void> => {
       while (alive) {
         const policy = parsePolicy([`log ${logKeyHex} ${current.url}`, ...policyLines].join('\n'));
-        const m = new Monitor({ policy, submitKeys: [factory.publicKey], stateFile: monitorState, requestTimeoutMs: 2000, onEvent: (e) => e.type === 'alert' && alerts.push(e) });
+        const m = new Monitor({ policy, submitKeys: [factory.publicKey], stateFile: monitorState, requestTimeoutMs: 2000, onEvent: (e) => {
+            if (e.type === 'alert') alerts.push(e);
+            if (e.type === 'tree-head') monitorHeads.add(`${e.size}`);
+          },
+        });
         await m.runOnce();
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -214,6 +219,7 @@ describe('failover: SIGKILL the primary, promote the secondary', () => {
 
     // The monitor saw no fork, rollback or bad signature across all promotions.
     expect(alerts.filter((a) => a.type === 'alert' && a.severity === 'critical')).toEqual([]);
+    expect(monitorHeads.size, 'the monitor followed the log across promotions').toBeGreaterThan(ROUNDS);
 
     // The final head verifies under the policy, and each witness's state is consistent with it.
     const policy = parsePolicy([`log ${logKeyHex}`, ...policyLines].join('\n'));

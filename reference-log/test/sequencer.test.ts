@@ -105,6 +105,26 @@ describe('sequencer', () => {
     await seq.stop();
   });
 
+  it('lets add-leaf wait for the next integration (200 without a re-send), and times out above the gate', async () => {
+    const storage = await openMemoryStorage();
+    let replicated = Infinity;
+    const seq = new Sequencer({ storage, signer, integrateIntervalMs: 5, gate: (n) => Math.min(n, replicated), logger });
+    await seq.start();
+    expect(seq.submit(rec(1))).toBe('accepted');
+    const t = performance.now();
+    expect(await seq.waitSequenced(rec(1).leafHash, 2000)).toBe(true);
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(seq.submit(rec(1))).toBe('sequenced');
+    replicated = 1;
+    expect(seq.submit(rec(2))).toBe('accepted');
+    expect(await seq.waitSequenced(rec(2).leafHash, 100)).toBe(false);
+    expect(storage.leafIndex(rec(2).leafHash)).toBe(1);
+    const pending = seq.waitSequenced(rec(2).leafHash, 5000);
+    await seq.stop();
+    expect(await pending).toBe(false);
+    expect(await seq.waitSequenced(rec(3).leafHash, 100)).toBe(false);
+  });
+
   it('refuses new leaves beyond maxPending with busy', async () => {
     const storage = await openMemoryStorage();
     const seq = new Sequencer({ storage, signer, maxPending: 2, logger });

@@ -4,6 +4,7 @@
  * corrupted (same tree head, same leaves, log still accepts leaves).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseCosignedTreeHeadBody, toHex } from '@sigsum-kit/sdk';
 import { get, initLog, makeSubmissions, startLogProcess, submitUntilSequenced, tempDir, type LogProcess, type Submission } from './log-helpers.js';
 
@@ -124,6 +125,35 @@ describe('bad input table', () => {
     const head = parseCosignedTreeHeadBody((await get(log.url + 'get-tree-head')).text);
     expect(head.size >= 3n).toBe(true);
     expect(log.proc.exitCode).toBe(null);
+  });
+
+  it('never answers 500 or dies on random requests', async () => {
+    const segment = fc.oneof(
+      fc.constantFrom('0', '1', '2', '3', '4', '9223372036854775807', '9223372036854775808', '-1', '01', '', '%00', '..', toHex(known[0]!.leafHash)),
+      fc.string({ maxLength: 80 }).map((x) => encodeURIComponent(x)),
+    );
+    const request = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'),
+      name: fc.constantFrom('get-tree-head', 'get-inclusion-proof', 'get-consistency-proof', 'get-leaves', 'add-leaf', 'add-leaves', ''),
+      args: fc.array(segment, { maxLength: 4 }),
+      body: fc.oneof(fc.constant(undefined), fc.string({ maxLength: 400 }), fc.constant(fresh[0]!.body)),
+    });
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const path = [r.name, ...r.args].join('/');
+        const body = r.method === 'GET' || r.method === 'HEAD' ? undefined : r.body;
+        const res = await fetch(log.url + path, { method: r.method, body });
+        await res.arrayBuffer();
+        seen.add(res.status);
+        return [200, 202, 400, 403, 404, 405, 413].includes(res.status);
+      }),
+      { numRuns: 300, seed: 20261127 },
+    );
+    expect(seen.has(400)).toBe(true);
+    expect(log.proc.exitCode).toBe(null);
+    expect((await get(log.url + 'get-tree-head?ignored=1')).status).toBe(200);
+    expect((await fetch(log.url + 'get-tree-head', { method: 'HEAD' })).status).toBe(200);
   });
 
   it('clips get-leaves to the tree and to maxRange', async () => {

@@ -281,6 +281,15 @@ describe('sigsum submit and verify against the reference log', () => {
     expect(await sigsum(['verify', '-k', 'named.pub', 'stdin.proof', '--raw-hash'], { input: hash, env: { SIGSUM_POLICY_DIR: policyDir } })).toMatchObject({ code: 0 });
     expect(await sigsum(['verify', '-k', 'named.pub', 'stdin.proof', '--raw-hash'], { input: hash })).toMatchObject({ code: 1, stderr: expect.stringContaining('no builtin policy named "local-test"') });
     expect(await sigsum(['verify', '-k', 'submitter.key.pub', 'stdin.proof'], { input: hash })).toMatchObject({ code: 2, stderr: expect.stringContaining('a policy is needed') });
+    // -P NAME picks the installed policy too, and wins over the key file's name.
+    expect(await sigsum(['verify', '-P', 'local-test', '-k', 'submitter.key.pub', 'stdin.proof', '--raw-hash'], { input: hash, env: { SIGSUM_POLICY_DIR: policyDir } })).toMatchObject({ code: 0 });
+    expect(await sigsum(['verify', '-P', 'sigsum-test1-2025', '-k', 'named.pub', 'stdin.proof', '--raw-hash'], { input: hash, env: { SIGSUM_POLICY_DIR: policyDir } })).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('step 4 (log) failed'),
+    });
+    expect((await sigsum(['policy', 'list'], { env: { SIGSUM_POLICY_DIR: policyDir } })).stdout).toContain('local-test (installed)\n');
+    expect(await sigsum(['policy', 'show', 'local-test'], { env: { SIGSUM_POLICY_DIR: policyDir } })).toMatchObject({ code: 0, stdout: readFileSync(policyFile, 'utf8') });
+    expect(await sigsum(['policy', 'show', policyFile])).toMatchObject({ code: 0, stdout: readFileSync(policyFile, 'utf8') });
   });
 
   it('draws a progress bar when standard error is a terminal, and none otherwise', async () => {

@@ -169,7 +169,12 @@ export class Sequencer {
     const key = toHex(rec.leafHash);
     if (this.#pending.has(key)) return 'accepted';
     const index = this.#storage.leafIndex(rec.leafHash);
-    if (index !== undefined) return index < this.#gatedSize ? 'sequenced' : 'accepted';
+    if (index !== undefined) {
+      if (index < this.#gatedSize) return 'sequenced';
+      // Integrated, not yet known to be replicated: a re-send asks the gate again (it rate-limits itself).
+      void this.#refreshGate();
+      return 'accepted';
+    }
     if (this.#pending.size >= this.#maxPending) return 'busy';
     this.#pending.set(key, rec);
     this.#scheduleIntegrate();
