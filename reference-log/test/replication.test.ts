@@ -209,6 +209,17 @@ describe('promotion and the old-primary check', () => {
     expect(await waitFor(() => log.sequencer.published?.size === 10)).toBe(true);
   });
 
+  it("accepts an unsigned size and root (a witness's state): checked, but not stored as a published head", async () => {
+    const published = await storageWith('unsigned', 8);
+    const th = { size: 8n, rootHash: CompactRange.restore(8, published).root() };
+    await expect(promoteStorage(await storageWith('unsigned', 7), logKey.publicKey, th)).rejects.toThrow('local tree has 7 leaves but a tree head of size 8 was published');
+    await expect(promoteStorage(await storageWith('unsigned-fork', 8), logKey.publicKey, th)).rejects.toThrow(/^local tree of size 8 has root/);
+    const good = await storageWith('unsigned', 9);
+    expect(await promoteStorage(good, logKey.publicKey, th)).toEqual({ treeSize: 9, publishedSize: 8 });
+    expect([good.startupMode(), good.latestTreeHead()]).toEqual(['local-tree', undefined]);
+    await expect(checkNotSuperseded(good, logKey.publicKey, { size: 10n, rootHash: th.rootHash })).rejects.toThrow(/^a tree head of size 10 was published, but this node only ever published size 0/);
+  });
+
   it('refuses to run an old primary beside a newer published head', async () => {
     const newer = await storageWith('old-primary', 7);
     const old = await storageWith('old-primary', 5);

@@ -76,6 +76,7 @@ describe('secondary SIGKILL and restart under load', () => {
     const windows: { from: number; to: number; sizeAtKill: number }[] = [];
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       await new Promise((res) => setTimeout(res, 400 + Math.floor(Math.random() * 300)));
+      expect(await waitFor(() => acks.length >= 5)).toBe(true);
       const from = Date.now();
       expect((await secondary.stop('SIGKILL')).signal).toBe('SIGKILL');
       // What the secondary had durably stored when it died (SQLite recovers its WAL on open).
@@ -107,6 +108,11 @@ describe('secondary SIGKILL and restart under load', () => {
     expect(unexpected).toEqual([]);
     const health = (await getText(internalUrl + 'health')).text;
     expect(field(health, 'replication')).toBe('ok');
+    // The primary said so in its log: a warning per outage, and the recovery.
+    const msgs = primary.lines().map((l) => [l.level, l.msg]);
+    expect(msgs.filter(([, m]) => m === 'secondary unreachable; tree heads are not published until it answers').length).toBeGreaterThanOrEqual(CYCLES);
+    expect(msgs).toContainEqual([40, 'secondary unreachable; tree heads are not published until it answers']);
+    expect(msgs.filter(([, m]) => m === 'secondary is replicating again').length).toBeGreaterThanOrEqual(CYCLES);
 
     // While the secondary was down: no head beyond its stored size, no 200 for a leaf at or beyond it.
     for (const w of windows) {

@@ -114,4 +114,15 @@ describe('stress: a bounded run against the real stack', () => {
     }
     expect(lines.some((l) => l.startsWith('load: 12 s'))).toBe(true);
   });
+
+  it('stops at --count submissions and passes without a planted failure', { timeout: 120_000 }, async () => {
+    const r = await runStress({ durationSec: 120, count: 40, concurrency: 4, readers: 1, seed: 9, intervalMs: 300, sampleMs: 500 });
+    expect(r.failures).toEqual({});
+    expect(r.passed).toBe(true);
+    expect(r.planted).toBeUndefined();
+    expect(r.submissions.valid + r.submissions.duplicate + r.submissions.invalid).toBe(40);
+    expect(r.loadSeconds).toBeLessThan(60);
+    expect(r.final.treeSize).toBe(r.acknowledged);
+    expect(r.acknowledged).toBe(r.submissions.valid);
+  });
 });

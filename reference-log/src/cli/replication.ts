@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LogClient, fromHex, keyHash, parseCosignedTreeHeadBody, toHex, type CosignedTreeHead } from '@sigsum-kit/sdk';
+import { LogClient, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
 import { loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
 import { ConfigError, loadConfig, parseHostPort, type LogConfig } from './config.js';
 import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
@@ -29,14 +29,26 @@ export async function readPublicKeyOption(value: string, what: string): Promise<
 
 /**
  * The log's published tree head from a URL (the log's public base URL;
- * `get-tree-head` is fetched) or a file holding a `get-tree-head` answer.
+ * `get-tree-head` is fetched) or a file holding a `get-tree-head` answer,
+ * or just `size=` and `root_hash=` lines (e.g. a witness's stored state;
+ * then there is no log signature to check).
  */
-export async function loadTreeHead(source: string): Promise<CosignedTreeHead> {
+export async function loadTreeHead(source: string): Promise<CosignedTreeHead | TreeHead> {
   if (/^https?:\/\//i.test(source)) {
     const url = source.endsWith('/') ? source : source + '/';
     return new LogClient({ url, retries: 2, timeoutMs: 10_000 }).getTreeHead();
   }
-  return parseCosignedTreeHeadBody(await readTextFile(source));
+  const text = await readTextFile(source);
+  try {
+    return parseCosignedTreeHeadBody(text);
+  } catch (err) {
+    // Not a signed head: accept a bare size/root pair, else report the first error.
+    try {
+      return parseTreeHeadBody(text);
+    } catch {
+      throw err;
+    }
+  }
 }
 
 /** The primary's replication settings derived from its config (gate undefined without a secondary). */
@@ -54,15 +66,26 @@ export async function primaryReplication(config: LogConfig, storage: Storage, lo
   const token = config.replicationToken === '' ? undefined : config.replicationToken;
   if (config.secondaryUrl === '') return { gate: undefined, options: { token, health: () => 'replication=none\n' } };
   const secondaryPublicKey = await readPublicKeyOption(config.secondaryPublicKey, 'secondaryPublicKey');
+  // The gate runs once before the log's logger exists (first publish): keep those lines until it does.
+  const early: [keyof GateLogger, object, string | undefined][] = [];
+  const emit = (level: keyof GateLogger, o: object, m?: string): void => {
+    const l = logger();
+    if (l === undefined) {
+      if (early.length < 100) early.push([level, o, m]);
+      return;
+    }
+    for (const [lv, eo, em] of early.splice(0)) l[lv](eo, em);
+    l[level](o, m);
+  };
   const g: SecondaryGate = secondaryGate({
     url: config.secondaryUrl,
     secondaryPublicKey,
     storage,
     token,
     logger: {
-      info: (o, m) => logger()?.info(o, m),
-      warn: (o, m) => logger()?.warn(o, m),
-      error: (o, m) => logger()?.error(o, m),
+      info: (o, m) => emit('info', o, m),
+      warn: (o, m) => emit('warn', o, m),
+      error: (o, m) => emit('error', o, m),
     },
   });
   const health = (): string => {
@@ -74,7 +97,7 @@ export async function primaryReplication(config: LogConfig, storage: Storage, lo
 
 /** Refuse to start a primary if `source` shows a newer or contradicting published head. */
 export async function checkPublishedTreeHead(source: string, storage: Storage, logPublicKey: Uint8Array): Promise<void> {
-  let head: CosignedTreeHead;
+  let head: CosignedTreeHead | TreeHead;
   try {
     head = await loadTreeHead(source);
   } catch (err) {

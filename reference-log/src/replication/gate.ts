@@ -34,8 +34,10 @@ export interface SecondaryGateOptions {
   timeoutMs?: number;
   /** Shortest time between two requests, ms (default 20): the sequencer asks after every integration. */
   minIntervalMs?: number;
-  /** Where to report problems (once per change of state, not on every poll). */
+  /** Where to report problems (when the problem changes, and again every `repeatLogMs` while it lasts). */
   logger?: GateLogger;
+  /** Repeat the report of a lasting problem this often, ms (default 60000). */
+  repeatLogMs?: number;
   /** Called with each verified secondary size (metrics, health). */
   onReplicated?: (size: number) => void;
 }
@@ -73,6 +75,8 @@ export function secondaryGate(opts: SecondaryGateOptions): SecondaryGate {
   let problem: string | undefined;
   let inFlight: Promise<number> | undefined;
   let lastAt = 0;
+  let loggedAt = 0;
+  const repeatMs = opts.repeatLogMs ?? 60_000;
 
   const check = async (integrated: number): Promise<number> => {
     try {
@@ -96,7 +100,8 @@ export function secondaryGate(opts: SecondaryGateOptions): SecondaryGate {
       return Math.min(size, integrated);
     } catch (err) {
       const reason = describeFailure(err);
-      if (reason !== problem) {
+      if (reason !== problem || Date.now() - loggedAt >= repeatMs) {
+        loggedAt = Date.now();
         // Loud for a wrong answer, a warning for an unreachable secondary; each only when it changes.
         if (err instanceof ReplicationCheckError) log.error({ code: err.code, reason }, 'secondary tree head rejected; not publishing beyond it');
         else log.warn({ reason }, 'secondary unreachable; tree heads are not published until it answers');

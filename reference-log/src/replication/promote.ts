@@ -11,7 +11,7 @@
  *   tree head it never published is out there (another primary took over),
  *   or if its tree contradicts that head.
  */
-import { toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead } from '@sigsum-kit/sdk';
+import { toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
 import type { Storage } from '../storage/types.js';
 
 /** A refused failover step; `code` is stable, the message says what to do. */
@@ -25,9 +25,14 @@ export class FailoverError extends Error {
   }
 }
 
-/** Check that `head` is signed by the log key and that the stored tree contains it; returns its size. */
-async function checkContains(storage: Storage, logPublicKey: Uint8Array, head: SignedTreeHead, prefix: 'promote' | 'startup'): Promise<number> {
-  if (!(await verifyTreeHeadSignature(head, logPublicKey))) {
+/** Whether a tree head carries the log's signature (a witness's stored state does not). */
+function isSigned(head: TreeHead | SignedTreeHead): head is SignedTreeHead {
+  return 'signature' in head;
+}
+
+/** Check that a signed `head` is signed by the log key and that the stored tree contains it; returns its size. */
+async function checkContains(storage: Storage, logPublicKey: Uint8Array, head: TreeHead | SignedTreeHead, prefix: 'promote' | 'startup'): Promise<number> {
+  if (isSigned(head) && !(await verifyTreeHeadSignature(head, logPublicKey))) {
     throw new FailoverError(`${prefix}.signature`, `the given tree head of size ${head.size} is not signed by the log key`);
   }
   const size = toSafeNumber(head.size, 'size');
@@ -46,24 +51,26 @@ async function checkContains(storage: Storage, logPublicKey: Uint8Array, head: S
 export interface PromoteResult {
   /** Leaves in the promoted tree. */
   treeSize: number;
-  /** Size of the published head it starts from. */
+  /** Size of the published head it was checked against (or of a newer stored one). */
   publishedSize: number;
 }
 
 /**
  * Promote a secondary's (closed-by-its-process) storage to primary storage
- * for the log with `logPublicKey`, given the last published tree head.
+ * for the log with `logPublicKey`, given the last published tree head. An
+ * unsigned head (`size` and `root_hash`, e.g. a witness's stored state) is
+ * checked the same way but not stored, as it cannot be served.
  * @throws FailoverError if the tree is behind or inconsistent with `head`,
  *   or `head` is not signed by the log key; StorageError if the database
  *   belongs to another log.
  */
-export async function promoteStorage(storage: Storage, logPublicKey: Uint8Array, head: CosignedTreeHead, now: () => number = Date.now): Promise<PromoteResult> {
+export async function promoteStorage(storage: Storage, logPublicKey: Uint8Array, head: CosignedTreeHead | TreeHead, now: () => number = Date.now): Promise<PromoteResult> {
   storage.setLogPublicKey(logPublicKey);
   const size = await checkContains(storage, logPublicKey, head, 'promote');
   const stored = storage.latestTreeHead();
   // Store the head unless an equal or newer one is already there (promotion run twice).
-  if (stored === undefined || stored.size < size) {
-    storage.saveTreeHead({ size, rootHash: head.rootHash, signature: head.signature, cosignatures: [...head.cosignatures], publishedAt: now() });
+  if (isSigned(head) && (stored === undefined || stored.size < size)) {
+    storage.saveTreeHead({ size, rootHash: head.rootHash, signature: head.signature, cosignatures: 'cosignatures' in head ? [...(head as CosignedTreeHead).cosignatures] : [], publishedAt: now() });
   }
   storage.setStartupMode('local-tree');
   return { treeSize: storage.treeSize(), publishedSize: Math.max(size, stored?.size ?? 0) };
@@ -74,8 +81,8 @@ export async function promoteStorage(storage: Storage, logPublicKey: Uint8Array,
  * head, from the public URL, a witness or the operator) is newer than the
  * newest head this node stored, or contradicts its tree.
  */
-export async function checkNotSuperseded(storage: Storage, logPublicKey: Uint8Array, head: SignedTreeHead): Promise<void> {
-  if (!(await verifyTreeHeadSignature(head, logPublicKey))) {
+export async function checkNotSuperseded(storage: Storage, logPublicKey: Uint8Array, head: TreeHead | SignedTreeHead): Promise<void> {
+  if (isSigned(head) && !(await verifyTreeHeadSignature(head, logPublicKey))) {
     throw new FailoverError('startup.signature', `the given tree head of size ${head.size} is not signed by the log key`);
   }
   const ours = storage.latestTreeHead()?.size ?? 0;
