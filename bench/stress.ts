@@ -101,9 +101,12 @@ export const DEFAULT_STRESS_OPTIONS: Readonly<StressOptions> = Object.freeze({
 
 /** A bad command line (exit code 2). */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** True for `--help`: the message is the usage text and the exit status is 0. */
+  readonly help: boolean;
+  constructor(message: string, help = false) {
     super(message);
     this.name = 'UsageError';
+    this.help = help;
   }
 }
 
@@ -128,7 +131,7 @@ export function parseStressArgs(argv: readonly string[]): { options: StressOptio
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
+    if (arg === '--help' || arg === '-h') throw new UsageError(USAGE, true);
     const value = argv[i + 1];
     if (value === undefined) throw new UsageError(`${arg}: ${arg.startsWith('--') ? 'missing value' : 'unexpected argument'}\n${USAGE}`);
     const spec = ints[arg];
@@ -823,6 +826,10 @@ async function main(): Promise<void> {
   try {
     parsed = parseStressArgs(process.argv.slice(2));
   } catch (err) {
+    if (err instanceof UsageError && err.help) {
+      process.stdout.write(`${err.message}\n`);
+      process.exit(0);
+    }
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }

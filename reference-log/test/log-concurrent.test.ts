@@ -128,7 +128,6 @@ describe('log with a 2-of-2 witness policy', () => {
       head = parseCosignedTreeHeadBody((await get(log.url + 'get-tree-head')).text);
     }
     expect(head.size).toBe(1000n);
-    console.log('DEBUG', log.output().split('\n').filter((l) => l.includes('"level":40') || l.includes('published')).slice(0, 20).join('\n'));
     expect(head.cosignatures.length).toBe(2);
     const verdict = await verifyCosignedTreeHead(parsePolicy(policyText), keyHashHex(publicKey), head);
     expect(verdict.ok).toBe(true);

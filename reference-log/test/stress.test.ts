@@ -69,6 +69,12 @@ describe('stress: command line', () => {
     expect(() => parseStressArgs(argv)).toThrow(UsageError);
     expect(() => parseStressArgs(argv)).toThrow(message);
   });
+  it('prints the usage for --help and exits 0', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', STRESS, '--help'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^usage: npm run stress -- \[--duration S\] \[--count N\]/);
+    expect(r.stderr).toBe('');
+  });
   it('exits 2 with the message on a bad option', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', STRESS, '--duration', 'ten'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);

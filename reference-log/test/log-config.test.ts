@@ -1,0 +1,39 @@
+/** The `sigsum-log` configuration file: defaults, path resolution and every kind of bad value. */
+import { describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS, ConfigError, parseConfig, parseHostPort } from '@sigsum-kit/reference-log';
+
+describe('log configuration', () => {
+  it('fills defaults and resolves paths against the config directory', () => {
+    const c = parseConfig({ keyFile: 'log.key', policyFile: 'policy' }, '/etc/sigsum');
+    expect(c).toMatchObject({ ...CONFIG_DEFAULTS, keyFile: '/etc/sigsum/log.key', dataDir: '/etc/sigsum/data', policyFile: '/etc/sigsum/policy' });
+    expect(parseConfig({ keyFile: '/abs/key', dataDir: '/var/lib/log' }, '/etc').dataDir).toBe('/var/lib/log');
+  });
+
+  it.each([
+    [[], 'configuration must be a JSON object'],
+    [null, 'configuration must be a JSON object'],
+    [{}, 'keyFile: required'],
+    [{ keyFile: 3 }, 'keyFile: expected a string, got 3'],
+    [{ keyFile: 'k', storage: 'disk' }, 'storage: expected "sqlite" or "memory", got "disk"'],
+    [{ keyFile: 'k', listen: 'localhost' }, 'listen: expected host:port, got "localhost"'],
+    [{ keyFile: 'k', listen: '127.0.0.1:70000' }, 'listen: port 70000 out of range'],
+    [{ keyFile: 'k', internalListen: ':80' }, 'internalListen: expected host:port, got ":80"'],
+    [{ keyFile: 'k', prefix: 'a b' }, 'prefix: invalid URL path "a b"'],
+    [{ keyFile: 'k', intervalMs: 5 }, 'intervalMs: expected an integer in 10..3600000, got 5'],
+    [{ keyFile: 'k', intervalMs: 1.5 }, 'intervalMs: expected an integer in 10..3600000, got 1.5'],
+    [{ keyFile: 'k', maxRange: '512' }, 'maxRange: expected an integer in 1..65536, got "512"'],
+    [{ keyFile: 'k', addLeafWaitMs: -1 }, 'addLeafWaitMs: expected an integer in 0..10000, got -1'],
+    [{ keyFile: 'k', maxPending: 0 }, 'maxPending: expected an integer in 1..10000000, got 0'],
+    [{ keyFile: 'k', corsOrigins: '*' }, 'corsOrigins: expected an array of strings'],
+    [{ keyFile: 'k', logLevel: 'loud' }, 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent'],
+    [{ keyFile: 'k', witnessTimeoutMs: 0 }, 'witnessTimeoutMs: expected an integer in 1..600000, got 0'],
+    [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],
+  ])('rejects %j', (json, message) => {
+    expect(() => parseConfig(json, '/tmp')).toThrow(new ConfigError(message));
+  });
+
+  it('parses host:port including IPv6', () => {
+    expect(parseHostPort('[::1]:6965', 'listen')).toEqual({ host: '::1', port: 6965 });
+    expect(parseHostPort('0.0.0.0:0', 'listen')).toEqual({ host: '0.0.0.0', port: 0 });
+  });
+});
