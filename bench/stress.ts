@@ -289,7 +289,7 @@ class Recorder {
 
 function stats(values: readonly number[]): LatencyStats {
   const r = (x: number): number => Math.round(x * 10) / 10;
-  return { count: values.length, p50: r(quantile(values, 0.5)), p90: r(quantile(values, 0.9)), p99: r(quantile(values, 0.99)), max: r(values.length === 0 ? NaN : Math.max(...values)) };
+  return { count: values.length, p50: r(quantile(values, 0.5)), p90: r(quantile(values, 0.9)), p99: r(quantile(values, 0.99)), max: r(values.reduce((a, b) => Math.max(a, b), values.length === 0 ? NaN : -Infinity)) };
 }
 
 // ------------------------------------------------------------------ the run
@@ -331,6 +331,10 @@ interface Shared {
   /** Every verified published head: size → hex root (a second root for a size is a fork). */
   heads: Map<number, string>;
   headSizes: number[];
+  /** When each head size was first seen verified (performance.now()). */
+  headSeenAt: Map<number, number>;
+  /** Acknowledged leaf → time of its first submission (for submit-to-published latency). */
+  firstSentAt: Map<string, number>;
   latest: CosignedTreeHead | undefined;
   /** Leaf index → hex leaf hash as seen by readers (a second hash for an index is a failure). */
   indexOf: Map<string, number>;
@@ -364,12 +368,34 @@ async function acceptHead(sh: Shared, rec: Recorder, policy: Policy, logKeyHash:
   if (known === undefined) {
     sh.heads.set(size, root);
     sh.headSizes.push(size);
+    sh.headSeenAt.set(size, performance.now());
   } else if (known !== root) {
     rec.fail('two roots for one tree size', `${where}: size ${size}: ${known} and ${root}`);
     return false;
   }
   if (sh.latest === undefined || head.size > sh.latest.size) sh.latest = head;
   return true;
+}
+
+/**
+ * `submit→published`: from a leaf's first submission until a verified head
+ * that contains it was first seen by a reader. Only heads seen during the
+ * load phase count (the final head is taken after a wait); leaves first
+ * published after the load are left out. The resolution is the readers'
+ * get-tree-head rate.
+ */
+function publicationLatency(sh: Shared, rec: Recorder, hashes: readonly Uint8Array[], loadEnd: number): void {
+  const sizes = [...sh.headSeenAt].filter(([, t]) => t <= loadEnd).sort(([a], [b]) => a - b);
+  // Earliest sighting of any head of at least this size (a larger head may be seen before a smaller one).
+  const earliest: number[] = sizes.map(([, t]) => t);
+  for (let i = earliest.length - 2; i >= 0; i--) earliest[i] = Math.min(earliest[i]!, earliest[i + 1]!);
+  let k = 0;
+  hashes.forEach((h, index) => {
+    while (k < sizes.length && sizes[k]![0] <= index) k++;
+    if (k === sizes.length) return;
+    const first = sh.firstSentAt.get(toHex(h));
+    if (first !== undefined) rec.time('submit→published', earliest[k]! - first);
+  });
 }
 
 /** Run the stress test; resolves with the report (it does not print or exit). */
@@ -434,6 +460,8 @@ export async function runStress(options: Partial<StressOptions> = {}): Promise<S
       ackedList: [],
       rejected: new Set(),
       heads: new Map(),
+      headSeenAt: new Map(),
+      firstSentAt: new Map(),
       headSizes: [],
       latest: undefined,
       indexOf: new Map(),
@@ -482,6 +510,7 @@ export async function runStress(options: Partial<StressOptions> = {}): Promise<S
       if (r === 'persisted') {
         rec.time('ack', performance.now() - p.first);
         sh.acked.set(p.hash, p.req);
+        sh.firstSentAt.set(p.hash, p.first);
         sh.ackedList.push(p.hash);
         return;
       }
@@ -695,7 +724,8 @@ export async function runStress(options: Partial<StressOptions> = {}): Promise<S
     }, progressEvery);
     await Promise.all([...Array.from({ length: o.concurrency }, writer), ...Array.from({ length: o.readers }, reader)]);
     clearInterval(progress);
-    const loadSeconds = (performance.now() - loadStart) / 1000;
+    const loadEnd = performance.now();
+    const loadSeconds = (loadEnd - loadStart) / 1000;
     sh.stopped = true;
     say(`load stopped after ${loadSeconds.toFixed(1)} s; waiting until everything integrated is published…`);
 
@@ -734,6 +764,7 @@ export async function runStress(options: Partial<StressOptions> = {}): Promise<S
       }
     }
     const inTree = new Set(hashes.map(toHex));
+    publicationLatency(sh, rec, hashes, loadEnd);
     if (inTree.size !== hashes.length) rec.fail('final: a leaf is in the tree twice', `${hashes.length - inTree.size} duplicate(s)`);
     if (toHex(rootFromLeafHashes(hashes)) !== toHex(finalHead.rootHash)) rec.fail('final: the leaves do not hash to the published root', `size ${size}`);
     for (const h of inTree) if (!sh.sent.has(h)) rec.fail('final: a leaf nobody submitted', h);

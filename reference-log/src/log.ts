@@ -28,7 +28,7 @@ export interface LogOptions {
   prefix?: string;
   /** Publish interval in ms (default 1000). */
   intervalMs?: number;
-  /** Integration interval in ms (default 25). */
+  /** Integration interval in ms (default 10). */
   integrateIntervalMs?: number;
   /** How long add-leaf waits for a new leaf to be sequenced before answering 202 (ms; default 0). */
   addLeafWaitMs?: number;

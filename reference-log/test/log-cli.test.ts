@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePrivateKeyFile } from '@sigsum-kit/sdk';
+import { parseOpenSshPublicKey, parsePrivateKeyFile, toHex } from '@sigsum-kit/sdk';
 import { get, initLog, makeSubmissions, runToExit, startLogProcess, submitUntilSequenced, tempDir } from './log-helpers.js';
 
 const tmp = tempDir('sigsum-log-cli-');
@@ -65,6 +65,45 @@ describe('sigsum-log CLI', () => {
     } finally {
       await log.stop();
     }
+  });
+
+  it('keeps serving 503 without a head while the witness quorum fails, and says why', async () => {
+    const dir = join(tmp.dir, 'noquorum');
+    const config = initLog(dir, { intervalMs: 100, witnessTimeoutMs: 200, addLeafWaitMs: 0, maxPending: 1, integrateIntervalMs: 60_000 });
+    const logKey = parseOpenSshPublicKey(readFileSync(join(dir, 'log.key.pub'), 'utf8').trim()).publicKey;
+    // A witness nobody runs: port 1 on loopback refuses connections.
+    writeFileSync(join(dir, 'policy'), `log ${toHex(logKey)}\nwitness w1 ${'11'.repeat(32)} http://127.0.0.1:1\nquorum w1\n`);
+    const c = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+    writeFileSync(config, JSON.stringify({ ...c, policyFile: 'policy' }));
+    const log = await startLogProcess(config);
+    try {
+      const r = await get(log.url + 'get-tree-head');
+      expect(r.status).toBe(503);
+      expect(r.text).toBe('no tree head has been published yet\n');
+      expect((await get(log.url + 'get-leaves/0/1')).text).toBe('the tree is empty\n');
+      const [a, b] = await makeSubmissions(2, 'busy');
+      expect((await fetch(log.url + 'add-leaf', { method: 'POST', body: a!.body })).status).toBe(202);
+      const busy = await fetch(log.url + 'add-leaf', { method: 'POST', body: b!.body });
+      expect(busy.status).toBe(503);
+      expect(await busy.text()).toBe('too many leaves are waiting to be sequenced; retry later\n');
+      for (let i = 0; i < 50 && !log.output().includes('witness quorum not met'); i++) await new Promise((res) => setTimeout(res, 50));
+      expect(log.output()).toContain('"msg":"witness quorum not met; keeping the previous tree head"');
+      expect(log.output()).toMatch(/"failures":\["w1: [^"]+"\]/);
+    } finally {
+      await log.stop();
+    }
+  });
+
+  it('refuses to run a database with another log key', async () => {
+    const a = join(tmp.dir, 'key-a');
+    const b = join(tmp.dir, 'key-b');
+    initLog(a);
+    const configB = initLog(b);
+    const c = JSON.parse(readFileSync(configB, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configB, JSON.stringify({ ...c, keyFile: join(a, 'log.key') }));
+    const r = runToExit(['primary', '-c', configB]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sigsum-log: storage belongs to log key [0-9a-f]{64}, not [0-9a-f]{64}\n$/);
   });
 
   it('drains accepted leaves on SIGTERM and refuses a database that would roll back', async () => {

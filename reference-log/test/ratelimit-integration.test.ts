@@ -49,7 +49,7 @@ beforeAll(async () => {
     join(tmp.dir, 'limits.conf'),
     ['# test limits', 'domain example.org 2', 'domain servfail.example 5', `key ${toHex(listedKeyHash)} 1`].join('\n') + '\n',
   );
-  const configPath = initLog(tmp.dir, { intervalMs: 100, rateLimitFile: 'limits.conf', dnsResolver: dns.address });
+  const configPath = initLog(tmp.dir, { intervalMs: 100, addLeafWaitMs: 0, rateLimitFile: 'limits.conf', dnsResolver: dns.address });
   const logKey = parseOpenSshPublicKey(readFileSync(join(tmp.dir, 'log.key.pub'), 'utf8')).publicKey;
   token = (domain, seed = TOKEN_SEED) => `${domain} ${toHex(signWithSeed(seed, namespacedMessage(SUBMIT_TOKEN_NAMESPACE, logKey)))}`;
   log = await startLogProcess(configPath);

@@ -158,6 +158,26 @@ describe('secondary and gate', () => {
     expect(down.lastError()).toBeDefined();
   });
 
+  it('reports loudly when the secondary comes back with a smaller tree', async () => {
+    const log = await primaryWith(await storageWith('shrink', 6));
+    const sKey = key('secondary');
+    const port = await freePort();
+    const first = await startSecondary({ storage: await openMemoryStorage(), signer: sKey, primaryUrl: log.internalUrl!, token: TOKEN, port });
+    const errors: [object, string | undefined][] = [];
+    const g = secondaryGate({ url: first.internalUrl, secondaryPublicKey: sKey.publicKey, storage: log.storage, token: TOKEN, minIntervalMs: 0, logger: { info() {}, warn() {}, error: (o, m) => errors.push([o, m]) } });
+    expect(await g.gate(6)).toBe(6);
+    await first.close();
+    // Same key and address, empty database: it has to copy everything again.
+    const second = await startSecondary({ storage: await storageWith('shrink', 2), signer: sKey, primaryUrl: 'http://127.0.0.1:1/', token: TOKEN, port });
+    cleanups.push(() => second.close());
+    // The first poll may hit the old server's closed keep-alive connection; the gate just polls again.
+    let allowed = await g.gate(6);
+    for (let i = 0; i < 5 && g.lastError() !== undefined; i++) allowed = await g.gate(6);
+    expect([allowed, g.lastError()]).toEqual([2, undefined]);
+    expect(g.replicatedSize()).toBe(6);
+    expect(errors).toEqual([[{ size: 2, previous: 6 }, 'secondary tree shrank (lost or replaced database?); earlier acknowledged leaves are not on it until it catches up']]);
+  });
+
   it('a secondary stops on a primary that shrank or has another root at its size', async () => {
     const shrunk = await primaryWith(await storageWith('shrunk', 3));
     const s1 = await secondaryOf(shrunk.internalUrl!, await storageWith('shrunk', 5));

@@ -106,7 +106,7 @@ describe('stress: a bounded run against the real stack', () => {
     expect(r.final.treeSize).toBe(r.acknowledged);
     expect(r.final.leavesChecked).toBe(r.final.treeSize);
     expect(r.final.secondarySize).toBeGreaterThanOrEqual(r.final.treeSize);
-    for (const op of ['ack', 'add-leaf', 'get-tree-head', 'get-inclusion-proof', 'get-leaves', 'get-consistency-proof', 'get-secondary-tree-head']) {
+    for (const op of ['ack', 'add-leaf', 'get-tree-head', 'get-inclusion-proof', 'get-leaves', 'get-consistency-proof', 'get-secondary-tree-head', 'submit→published']) {
       expect(r.latency[op]?.count, op).toBeGreaterThan(0);
       expect(r.latency[op]!.p50).toBeLessThanOrEqual(r.latency[op]!.p99);
     }

@@ -66,7 +66,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   internalListen: '127.0.0.1:6966',
   prefix: '/',
   intervalMs: 1000,
-  integrateIntervalMs: 25,
+  integrateIntervalMs: 10,
   maxRange: 512,
   addLeafWaitMs: 100,
   maxPending: 100_000,

@@ -93,6 +93,10 @@ export function secondaryGate(opts: SecondaryGateOptions): SecondaryGate {
       if (toHex(root) !== toHex(sth.rootHash)) {
         throw new ReplicationCheckError('replication.root-mismatch', `secondary root at size ${size} is ${toHex(sth.rootHash)}, ours is ${toHex(root)}`);
       }
+      if (verified !== undefined && size < verified) {
+        // Leaves acknowledged earlier may now exist on this primary only: tell the operator.
+        log.error({ size, previous: verified }, 'secondary tree shrank (lost or replaced database?); earlier acknowledged leaves are not on it until it catches up');
+      }
       if (problem !== undefined) log.info({ size }, 'secondary is replicating again');
       problem = undefined;
       if (verified === undefined || size > verified) verified = size;

@@ -213,12 +213,13 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
     });
   }
 
-  await pullNow();
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('unexpected listen address');
   const h = (opts.host ?? '127.0.0.1').includes(':') ? `[${opts.host}]` : (opts.host ?? '127.0.0.1');
   const internalUrl = `http://${h}:${address.port}/`;
+  // Listening first: /health and the (partial) tree head are served during a long initial catch-up.
+  await pullNow();
   schedule();
   log.info({ internalUrl, primaryUrl: primary, treeSize: frontier.size, status }, 'secondary started');
 

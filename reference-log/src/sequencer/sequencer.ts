@@ -38,7 +38,7 @@ export interface SequencerOptions {
   gate?: ReplicationGate;
   /** Publish interval in ms (default 1000). */
   intervalMs?: number;
-  /** How often pending leaves are integrated, in ms (default 25). */
+  /** How often pending leaves are integrated, in ms (default 10). */
   integrateIntervalMs?: number;
   /** Most leaves integrated in one transaction (default 8192). */
   batchSize?: number;
@@ -108,7 +108,7 @@ export class Sequencer {
     this.#cosigner = opts.cosigner ?? noWitnesses;
     this.#gate = opts.gate ?? noReplication;
     this.#intervalMs = opts.intervalMs ?? 1000;
-    this.#integrateMs = opts.integrateIntervalMs ?? 25;
+    this.#integrateMs = opts.integrateIntervalMs ?? 10;
     this.#batchSize = opts.batchSize ?? 8192;
     this.#maxPending = opts.maxPending ?? 100_000;
     this.#log = opts.logger ?? silent;

