@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { fromHex } from '../encoding/hex.js';
-import { latin1 } from '../encoding/bytes.js';
+import { concatBytes, latin1 } from '../encoding/bytes.js';
 import { sha256 } from '../crypto/sha256.js';
 import { ParseError } from '../errors.js';
 import { parsePolicy, MAX_POLICY_SIZE, type Policy } from '../policy/policy.js';
@@ -109,13 +109,7 @@ async function readAllBounded(stream: AsyncIterable<unknown>, max: number, where
     if (n > max) throw new ParseError('input.raw-hash', `with --raw-hash the input must be 32 bytes or 64 hex digits, got more than ${max} bytes`, where);
     parts.push(b);
   }
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /**

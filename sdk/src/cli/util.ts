@@ -1,5 +1,6 @@
 /** Shared plumbing of the `sigsum` subcommands: exit codes, errors, stdin/stdout, output files. */
 import { SigsumError } from '../errors.js';
+import { concatBytes } from '../encoding/bytes.js';
 import { atomicWriteFile } from '../keys/node/files.js';
 
 /** Exit codes of the `sigsum` command (documented in docs/cli.md). */
@@ -39,13 +40,7 @@ export async function readStdin(maxBytes = MAX_STDIN_BYTES): Promise<Uint8Array>
     if (n > maxBytes) throw new CliError(`standard input exceeds the limit of ${maxBytes} bytes`);
     parts.push(b);
   }
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Write `data` to `file` atomically, or to stdout when `file` is undefined or `-`. */

@@ -6,7 +6,7 @@
  */
 import ky from 'ky';
 import { SigsumError } from '../errors.js';
-import { latin1 } from '../encoding/bytes.js';
+import { concatBytes, latin1 } from '../encoding/bytes.js';
 
 /** An HTTP request that got a response with an unexpected status. */
 export class HttpError extends SigsumError {
@@ -123,13 +123,7 @@ async function readBounded(res: Response, max: number, url: string): Promise<Uin
     }
     parts.push(value);
   }
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** The server's message for an error response: printable text, trimmed and bounded. */
