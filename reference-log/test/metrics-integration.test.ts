@@ -11,22 +11,12 @@ import { SeedSigner, parseOpenSshPublicKey, sha256, toHex, utf8 } from '@sigsum-
 import { startWitness, type RunningWitness } from '../src/witness/server.js';
 import { get, initLog, makeSubmissions, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
 import { initNode, pairPorts, patchConfig, startNode, type NodeProcess } from './replication-helpers.js';
+import { sample } from './prometheus-text.js';
 
 let log: LogProcess;
 let witness: RunningWitness;
 let deadUrl: string;
 let tmp: { dir: string; cleanup: () => void };
-
-/** Value of one sample in Prometheus text format (labels matched as a subset). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 /** A URL on which nothing listens (a port bound and released). */
 async function deadEndpoint(): Promise<string> {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBMIT_TOKEN_NAMESPACE, keyHash, namespacedMessage, parseOpenSshPublicKey, publicKeyFromSeed, sha256, signLeaf, SeedSigner, signWithSeed, toHex, utf8 } from '@sigsum-kit/sdk';
 import { get, initLog, makeSubmissions, runToExit, startLogProcess, tempDir, type LogProcess, type Submission } from './log-helpers.js';
 import { startTestDnsServer, type TestDnsServer } from './ratelimit-dns-server.js';
+import { sample } from './prometheus-text.js';
 
 const TOKEN_SEED = sha256(utf8('rate-limit key of example.org'));
 
@@ -17,17 +18,6 @@ let log: LogProcess;
 let tmp: { dir: string; cleanup: () => void };
 let token: (domain: string, seed?: Uint8Array) => string;
 let listed: Submission[];
-
-/** Value of one sample in Prometheus text format (labels matched as a subset). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 async function addLeaf(body: string, tokenHeader?: string): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = tokenHeader === undefined ? {} : { 'sigsum-token': tokenHeader };
