@@ -9,17 +9,9 @@ import { startWitness, type RunningWitness } from '../src/witness/server.js';
 import { WitnessStateStore } from '../src/witness/state.js';
 import { emptyState } from '../src/witness/core.js';
 import { tempDir } from './witness-fixtures.js';
+import type { WitnessCase } from '../../test-vectors/suite/witness.js';
 
-interface Case {
-  name: string;
-  state_size: string;
-  state_root_hash: string;
-  state_file: string | null;
-  request_body: string;
-  timestamp: string;
-  expect_status: number;
-  response_body?: string;
-}
+type Case = WitnessCase;
 
 const v = await loadSigsumVectors('witness');
 const cases = v.cases as Case[];

@@ -10,7 +10,8 @@ import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
 import { handleAddCheckpoint, witnessIdentity, witnessLogs, type WitnessState } from '../../reference-log/src/witness/core.js';
 import { result, type CaseResult } from './types.js';
 
-interface WitnessCase {
+/** One case of witness.json. */
+export interface WitnessCase {
   name: string;
   state_size: string;
   state_root_hash: string;
