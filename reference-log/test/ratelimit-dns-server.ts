@@ -77,29 +77,44 @@ export async function startTestDnsServer(initial: Record<string, ZoneEntry> = {}
       }
       void send(response);
   };
-  const udp = DNS.createUDPServer(handle);
-  await udp.listen(0, '127.0.0.1');
-  const port = udp.address().port;
-  // TCP on the same port, for answers that do not fit in a UDP datagram.
-  const tcp = DNS.createTCPServer(handle);
+  // UDP and TCP must share one port: take a free UDP port, then try TCP on it;
+  // another process may hold that TCP port, so retry with a new UDP port.
   const sockets = new Set<Socket>();
+  let udp: ReturnType<typeof DNS.createUDPServer> | undefined;
+  let tcp: ReturnType<typeof DNS.createTCPServer> | undefined;
+  let port = 0;
+  for (let attempt = 1; tcp === undefined; attempt++) {
+    const u = DNS.createUDPServer(handle);
+    await u.listen(0, '127.0.0.1');
+    port = u.address().port;
+    const t = DNS.createTCPServer(handle);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        t.once('error', reject);
+        t.listen(port, '127.0.0.1', () => resolve());
+      });
+      udp = u;
+      tcp = t;
+    } catch (e) {
+      await new Promise<void>((resolve) => u.close(() => resolve()));
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw e;
+    }
+  }
   tcp.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', () => resolve());
-  });
+  const udpServer = udp!;
+  const tcpServer = tcp;
   return {
     address: `127.0.0.1:${port}`,
     port,
     zone,
     queries,
     close: async () => {
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      await new Promise<void>((resolve) => udpServer.close(() => resolve()));
       for (const socket of sockets) socket.destroy(); // connections held open on purpose
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      await new Promise<void>((resolve) => tcpServer.close(() => resolve()));
     },
   };
 }

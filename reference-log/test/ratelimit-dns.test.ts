@@ -21,7 +21,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await dns.close();
+  await dns?.close();
 });
 
 describe('createDnsTxtResolver against a real DNS server on 127.0.0.1', () => {

@@ -50,7 +50,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await dns.close();
+  await dns?.close();
 });
 
 function limiter(configText: string | undefined, extra: Partial<RateLimiterOptions> = {}) {
