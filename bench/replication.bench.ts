@@ -15,10 +15,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../scripts/ports.mjs';
 import { SeedSigner, parseOpenSshPublicKey, toHex } from '@sigsum-kit/sdk';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
@@ -36,15 +36,6 @@ function makeBodies(n: number, label: string): string[] {
     const message = sha(`${label} ${i}`);
     const sig = nodeSign(null, Buffer.concat([ns, createHash('sha256').update(message).digest()]), key);
     return `message=${message.toString('hex')}\nsignature=${sig.toString('hex')}\npublic_key=${pub}\n`;
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
   });
 }
 

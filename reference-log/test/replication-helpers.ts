@@ -6,24 +6,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SeedSigner, checksumOf, keyHash, leafHashOf, serializeAddLeafRequest, sha256, signLeaf, toHex, utf8 } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { CLI } from './log-helpers.js';
 
-/** A free TCP port on 127.0.0.1 (bound and released; a tiny race is acceptable in tests). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
+import { freePort } from '../../scripts/ports.mjs';
+
+export { freePort };
 
 /** Run the CLI to completion. */
 export function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -5,7 +5,6 @@
 // (`reference-log/dist/cli/main.js`, `sdk/dist/cli/main.js`; `tsc -b` builds them).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,17 +14,10 @@ export const logCli = join(root, 'reference-log', 'dist', 'cli', 'main.js');
 /** The `sigsum` CLI. */
 export const sigsumCli = join(root, 'sdk', 'dist', 'cli', 'main.js');
 
-/** A free TCP port on 127.0.0.1 (bound, noted, released). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (see scripts/ports.mjs for why not port 0). */
+import { freePort } from '../../scripts/ports.mjs';
+
+export { freePort };
 
 function run(cmd, args) {
   const r = spawnSync(process.execPath, [cmd, ...args], { encoding: 'utf8' });
