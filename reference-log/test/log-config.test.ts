@@ -7,6 +7,11 @@ describe('log configuration', () => {
     const c = parseConfig({ keyFile: 'log.key', policyFile: 'policy' }, '/etc/sigsum');
     expect(c).toMatchObject({ ...CONFIG_DEFAULTS, keyFile: '/etc/sigsum/log.key', dataDir: '/etc/sigsum/data', policyFile: '/etc/sigsum/policy' });
     expect(parseConfig({ keyFile: '/abs/key', dataDir: '/var/lib/log' }, '/etc').dataDir).toBe('/var/lib/log');
+    // URLs stay URLs; file names are resolved like every other path.
+    expect(parseConfig({ keyFile: 'k', publishedTreeHeadSources: ['https://log.example.org/', 'last-head.txt'] }, '/etc/sigsum').publishedTreeHeadSources).toEqual([
+      'https://log.example.org/',
+      '/etc/sigsum/last-head.txt',
+    ]);
   });
 
   it.each([
@@ -27,6 +32,8 @@ describe('log configuration', () => {
     [{ keyFile: 'k', corsOrigins: '*' }, 'corsOrigins: expected an array of strings'],
     [{ keyFile: 'k', logLevel: 'loud' }, 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ keyFile: 'k', witnessTimeoutMs: 0 }, 'witnessTimeoutMs: expected an integer in 1..600000, got 0'],
+    [{ keyFile: 'k', publishedTreeHeadSources: 'https://log.example.org/' }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
+    [{ keyFile: 'k', publishedTreeHeadSources: [''] }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],
   ])('rejects %j', (json, message) => {
     expect(() => parseConfig(json, '/tmp')).toThrow(new ConfigError(message));

@@ -95,6 +95,14 @@ describe('sigsum-log secondary / promote / primary --published-tree-head', () =>
         1,
         'sigsum-log: a tree head of size 3 was published, but this node only ever published size 0: another primary has taken over; do not run this node as primary (wipe it and set it up as a new secondary)\n',
       ]);
+      // The same check from the config file, so a service unit cannot forget the flag.
+      patchConfig(pconfig, { publishedTreeHeadSources: [head3] });
+      r = runCli(['primary', '-c', pconfig]);
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        'sigsum-log: a tree head of size 3 was published, but this node only ever published size 0: another primary has taken over; do not run this node as primary (wipe it and set it up as a new secondary)\n',
+      ]);
+      patchConfig(pconfig, { publishedTreeHeadSources: [] });
       r = runCli(['primary', '-c', pconfig, '--published-tree-head', 'http://127.0.0.1:1/']);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^sigsum-log: cannot read the published tree head from http:\/\/127\.0\.0\.1:1\/ \(.+\); refusing to start as primary\n$/);

@@ -56,6 +56,12 @@ export interface LogConfig {
   replicationToken: string;
   /** Secondary: pause between pulls when up to date, ms. */
   replicationIntervalMs: number;
+  /**
+   * Primary: published tree heads to check at start-up (public log URLs or
+   * files with a get-tree-head answer); the node refuses to start if any is
+   * newer than what it published or cannot be read. `[]` = no check.
+   */
+  publishedTreeHeadSources: string[];
 }
 
 /** Defaults of every optional key. */
@@ -82,6 +88,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   primaryUrl: '',
   replicationToken: '',
   replicationIntervalMs: 250,
+  publishedTreeHeadSources: [],
 };
 
 /** A configuration problem, naming the key. */
@@ -173,6 +180,13 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (o.replicationToken !== undefined) c.replicationToken = str(o.replicationToken, 'replicationToken');
   if (/[\s]/.test(c.replicationToken)) throw new ConfigError('replicationToken: must not contain white space');
   if (o.replicationIntervalMs !== undefined) c.replicationIntervalMs = intIn(o.replicationIntervalMs, 'replicationIntervalMs', 1, 3_600_000);
+  if (o.publishedTreeHeadSources !== undefined) {
+    const v = o.publishedTreeHeadSources;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x !== '')) {
+      throw new ConfigError('publishedTreeHeadSources: expected an array of URLs or file names');
+    }
+    c.publishedTreeHeadSources = (v as string[]).map((x) => (/^https?:\/\//.test(x) ? x : resolve(baseDir, x)));
+  }
   return c;
 }
 

@@ -92,7 +92,8 @@ async function runPrimary(opts: {
   const storage = instrumentStorage(await openStorage(config), metrics);
   storage.setLogPublicKey(signer.publicKey);
   // Hot standby (docs/operations.md): never run beside a newer primary; publish only what the secondary has.
-  if (opts.publishedTreeHead !== undefined) await checkPublishedTreeHead(opts.publishedTreeHead, storage, signer.publicKey);
+  const sources = [...config.publishedTreeHeadSources, ...(opts.publishedTreeHead === undefined ? [] : [opts.publishedTreeHead])];
+  for (const source of sources) await checkPublishedTreeHead(source, storage, signer.publicKey);
   const replicationLog: { log?: FastifyBaseLogger } = {};
   const replication = await primaryReplication(config, storage, () => replicationLog.log);
   let admitLeaf;
@@ -211,7 +212,7 @@ export function buildProgram(): Command {
     .option('--storage <kind>', 'override the storage backend (sqlite or memory)')
     .option('--rate-limit-config <file>', 'override the rate-limit config file (docs/rate-limits.md)')
     .option('--dns-resolver <ip[:port]>', 'override the DNS resolver used to verify submit tokens')
-    .option('--published-tree-head <file|url>', 'refuse to start if this published tree head (public URL or get-tree-head file) is newer than ours (docs/operations.md)')
+    .option('--published-tree-head <file|url>', 'refuse to start if this published tree head (public URL or get-tree-head file) is newer than ours; adds to publishedTreeHeadSources (docs/operations.md)')
     .action(runPrimary);
   program
     .command('status')
