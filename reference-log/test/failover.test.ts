@@ -9,7 +9,7 @@
  * consistent with every later one, and the witnesses cosign each promoted
  * log's heads. Recovery times are measured and printed.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -28,8 +28,8 @@ import {
 } from '@sigsum-kit/sdk';
 import { Monitor, type MonitorEvent } from '@sigsum-kit/sdk/node';
 import { WitnessStateStore } from '../src/witness/state.js';
-import { pool, tempDir } from './log-helpers.js';
-import { LeafFactory, field, freePort, getText, initNode, patchConfig, runCli, startNode, startWitnessNode, waitFor, type NodeProcess } from './replication-helpers.js';
+import { pool } from './log-helpers.js';
+import { LeafFactory, field, freePort, getText, initNode, patchConfig, scratchSpace, runCli, startNode, startWitnessNode, waitFor, type NodeProcess } from './replication-helpers.js';
 
 const ROUNDS = 10;
 const TOKEN = 'failover-test-token';
@@ -42,12 +42,7 @@ interface Node {
 }
 
 describe('failover: SIGKILL the primary, promote the secondary', () => {
-  const tmp = tempDir('sigsum-failover-');
-  const running: NodeProcess[] = [];
-  afterAll(async () => {
-    await Promise.all(running.map((p) => p.stop('SIGKILL')));
-    tmp.cleanup();
-  });
+  const { tmp, running } = scratchSpace('sigsum-failover-');
 
   it(`keeps every 200 and one consistent history across ${ROUNDS} promotions`, async () => {
     // The log key lives in p0/ and is "restored from backup" for every promotion.

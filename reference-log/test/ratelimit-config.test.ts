@@ -6,18 +6,11 @@ import fc from 'fast-check';
 import { ParseError } from '@sigsum-kit/sdk';
 import { parseConfig } from '../src/cli/config.js';
 import { MAX_CONFIG_BYTES, canonicalDomain, parseRateLimitConfig, parseSubmitTokenHeader, readRateLimitConfig, registeredDomain } from '../src/ratelimit/index.js';
+import { parseErrorOf } from '../../sdk/test/parse-error.js';
 
 const HASH = 'aa'.repeat(32);
 
-function parseError(text: string): ParseError {
-  try {
-    parseRateLimitConfig(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
+const parseError = (text: string): ParseError => parseErrorOf(() => parseRateLimitConfig(text));
 
 describe('parseRateLimitConfig', () => {
   it('parses key, domain and public lines with comments and blank lines', () => {

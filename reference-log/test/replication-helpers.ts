@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeedSigner, checksumOf, keyHash, leafHashOf, serializeAddLeafRequest, sha256, signLeaf, toHex, utf8 } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
-import { CLI } from './log-helpers.js';
+import { afterAll } from 'vitest';
+import { CLI, tempDir } from './log-helpers.js';
 
 import { freePort } from '../../scripts/ports.mjs';
 
@@ -186,4 +187,18 @@ export class LeafFactory {
     const leafHash = leafHashOf({ checksum: checksumOf(message), signature, keyHash: this.#kh });
     return { body: serializeAddLeafRequest({ message, signature, publicKey: this.#signer.publicKey }), leafHash, hex: toHex(leafHash) };
   }
+}
+
+/**
+ * A temp directory and a list of node processes for one test file, both
+ * cleaned up after its tests (processes SIGKILLed, so a failed test leaves nothing running).
+ */
+export function scratchSpace(prefix: string): { tmp: { dir: string; cleanup: () => void }; running: NodeProcess[] } {
+  const tmp = tempDir(prefix);
+  const running: NodeProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.stop('SIGKILL')));
+    tmp.cleanup();
+  });
+  return { tmp, running };
 }

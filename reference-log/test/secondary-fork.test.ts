@@ -4,19 +4,13 @@
  * replicating, and says so loudly: an `error` log line, `/health` 503 with
  * `status=fork`, and its tree unchanged.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './log-helpers.js';
-import { LeafFactory, field, freePort, getText, initNode, patchConfig, startNode, waitFor, type NodeProcess } from './replication-helpers.js';
+import { LeafFactory, field, freePort, getText, initNode, patchConfig, scratchSpace, startNode, waitFor } from './replication-helpers.js';
 
 describe('secondary given a forked primary', () => {
-  const tmp = tempDir('sigsum-secondary-fork-');
-  const running: NodeProcess[] = [];
-  afterAll(async () => {
-    await Promise.all(running.map((p) => p.stop('SIGKILL')));
-    tmp.cleanup();
-  });
+  const { tmp, running } = scratchSpace('sigsum-secondary-fork-');
 
   const fill = async (url: string, label: string, n: number): Promise<void> => {
     const f = new LeafFactory(label);

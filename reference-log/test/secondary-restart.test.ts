@@ -4,22 +4,17 @@
  * secondary had durably stored before it died; once it is back it catches up
  * and the primary publishes again.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { LogClient, parseCosignedTreeHeadBody, toHex, verifyInclusion } from '@sigsum-kit/sdk';
 import { openSqliteStorage } from '../src/storage/index.js';
-import { pool, tempDir } from './log-helpers.js';
-import { LeafFactory, field, freePort, getText, initNode, patchConfig, startNode, waitFor, type NodeProcess } from './replication-helpers.js';
+import { pool } from './log-helpers.js';
+import { LeafFactory, field, freePort, getText, initNode, patchConfig, scratchSpace, startNode, waitFor } from './replication-helpers.js';
 
 const CYCLES = 3;
 
 describe('secondary SIGKILL and restart under load', () => {
-  const tmp = tempDir('sigsum-secondary-restart-');
-  const running: NodeProcess[] = [];
-  afterAll(async () => {
-    await Promise.all(running.map((p) => p.stop('SIGKILL')));
-    tmp.cleanup();
-  });
+  const { tmp, running } = scratchSpace('sigsum-secondary-restart-');
 
   it('gives no 200 for an unreplicated leaf and publishes again after catching up', async () => {
     const [pub, internal, sport] = [await freePort(), await freePort(), await freePort()];

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AsciiReader, AsciiWriter, ParseError, toHex, utf8 } from '@sigsum-kit/sdk';
+import { AsciiReader, AsciiWriter, toHex, utf8 } from '@sigsum-kit/sdk';
+import { parseErrorOf } from './parse-error.js';
 
 const H = 'ab'.repeat(32);
-
-/** Run `f` and return the ParseError it throws (fails the test otherwise). */
-function parseErr(f: () => unknown): ParseError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
 
 describe('AsciiReader', () => {
   it('reads keys in order, with hex, integers, fields and a repeated last key', () => {
@@ -28,7 +18,7 @@ describe('AsciiReader', () => {
   it('accepts bytes and reads them one char per byte', () => {
     const r = new AsciiReader(utf8('size=1\n'));
     expect(r.uint63('size')).toBe(1n);
-    const e = parseErr(() => new AsciiReader(new Uint8Array([0x73, 0x3d, 0xc3, 0xa9, 0x0a])).uint63('s'));
+    const e = parseErrorOf(() => new AsciiReader(new Uint8Array([0x73, 0x3d, 0xc3, 0xa9, 0x0a])).uint63('s'));
     expect(e.code).toBe('integer.syntax');
     expect(e.where).toBe('line 1 (s)');
   });
@@ -51,7 +41,7 @@ describe('AsciiReader', () => {
     ['a=1\na=2\na=3\n', (r: AsciiReader) => r.repeated('a', (v) => v, { max: 2 }), 'ascii.count', 'line 3 (a): more than 2 a lines'],
     ['a=1\n\na=2\n', (r: AsciiReader) => r.repeated('a', (v) => v), 'ascii.empty-line', 'line 2 (a): unexpected empty line, expected a'],
   ])('rejects %j with %s', (body, read, code, message) => {
-    const e = parseErr(() => read(new AsciiReader(body)));
+    const e = parseErrorOf(() => read(new AsciiReader(body)));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
@@ -63,14 +53,14 @@ describe('AsciiReader', () => {
     ] as const) {
       const r = new AsciiReader(body);
       r.value('a');
-      const e = parseErr(() => r.end());
+      const e = parseErrorOf(() => r.end());
       expect(e.code).toBe('ascii.garbage');
       expect(e.message).toBe(msg);
     }
   });
 
   it('bounds the input size before splitting', () => {
-    const e = parseErr(() => new AsciiReader('a=1\n'.repeat(10), { maxBytes: 39 }));
+    const e = parseErrorOf(() => new AsciiReader('a=1\n'.repeat(10), { maxBytes: 39 }));
     expect(e.code).toBe('ascii.size');
     expect(e.message).toBe('body of 40 bytes exceeds the limit of 39');
     expect(new AsciiReader('a=1\n'.repeat(10), { maxBytes: 40 }).atEnd()).toBe(false);
@@ -84,7 +74,7 @@ describe('AsciiReader', () => {
     expect(r.peekKey()).toBe('b');
     expect(r.value('b')).toBe('3');
     r.end();
-    const e = parseErr(() => new AsciiReader('x\n').emptyLine());
+    const e = parseErrorOf(() => new AsciiReader('x\n').emptyLine());
     expect(e.code).toBe('ascii.garbage');
     expect(e.message).toBe('line 1: expected an empty line, got "x"');
   });

@@ -16,20 +16,10 @@ import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
 import { verifyInputs } from '../src/cli/verify.js';
 import { CliError } from '../src/cli/util.js';
+import type { ProofCase } from '../../test-vectors/suite/proofs.js';
 
 // Real processes on a shared 2-core machine: allow for slow starts under load.
 vi.setConfig({ testTimeout: 120_000 });
-
-interface ProofCase {
-  name: string;
-  data: string;
-  key_file: string;
-  policy: string;
-  proof: string;
-  expect: 'valid' | 'invalid';
-  stage?: string;
-  go_error?: string;
-}
 
 const CLI = resolve(import.meta.dirname, '../dist/cli/main.js');
 let cases: ProofCase[];

@@ -17,6 +17,7 @@ import {
   toBase64,
   toHex,
 } from '@sigsum-kit/sdk';
+import { parseErrorOf } from './parse-error.js';
 
 const SEED = fromHex('30f2908c28ad095b7e49e180b195fefa781cdd08be09550ade754a92e844c590');
 const PUB = fromHex('28e2d9f3baa5c615624985e856754a31fee880d132767ba055423f30773ddc2d');
@@ -34,16 +35,6 @@ u5EnEiFfij+y3AoVdD6uAAAAAXgBAgME
 -----END OPENSSH PRIVATE KEY-----
 `;
 const SSH_KEYGEN_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEA/kTJulQ+rrE6nD2AiYka7u5EnEiFfij+y3AoVdD6u x\n';
-
-function parseError(run: () => unknown): ParseError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
 
 /** Rewrite the base64 body of a private key PEM through `edit`. */
 function editPem(pem: string, edit: (blob: Uint8Array) => Uint8Array): string {
@@ -85,7 +76,7 @@ describe('OpenSSH public keys', () => {
       ['sigsum-policy="p" ssh-ed25519\n', 'keys.fields', /after the sigsum-policy option/],
     ];
     for (const [text, code, message] of cases) {
-      const e = parseError(() => parseOpenSshPublicKey(text));
+      const e = parseErrorOf(() => parseOpenSshPublicKey(text));
       expect([text, e.code]).toEqual([text, code]);
       expect(e.message).toMatch(message);
       expect(e.where).toBe('public key');
@@ -98,17 +89,17 @@ describe('OpenSSH public keys', () => {
     expect(keys.map((k) => k.line)).toEqual([3, 4]);
     expect(policyNameOfKeys(keys)).toBeUndefined();
 
-    let e = parseError(() => parseOpenSshPublicKeys(`${LINE}${other}${LINE}`));
+    let e = parseErrorOf(() => parseOpenSshPublicKeys(`${LINE}${other}${LINE}`));
     expect([e.code, e.where, e.message]).toEqual(['keys.duplicate', 'keys file line 3', 'keys file line 3: duplicate public key']);
-    e = parseError(() => parseOpenSshPublicKeys('# only a comment\n\n'));
+    e = parseErrorOf(() => parseOpenSshPublicKeys('# only a comment\n\n'));
     expect([e.code, e.where]).toEqual(['keys.empty', 'keys file']);
-    e = parseError(() => parseOpenSshPublicKeys(`${LINE}ssh-rsa AAAA\n`));
+    e = parseErrorOf(() => parseOpenSshPublicKeys(`${LINE}ssh-rsa AAAA\n`));
     expect([e.code, e.where]).toEqual(['keys.type', 'keys file line 2']);
-    e = parseError(() => parseOpenSshPublicKeys('#'.repeat(65536)));
+    e = parseErrorOf(() => parseOpenSshPublicKeys('#'.repeat(65536)));
     expect([e.code, e.where]).toEqual(['keys.line-too-long', 'keys file line 1']);
-    e = parseError(() => parseOpenSshPublicKeys(`${'#'.repeat(70000)}\n`));
+    e = parseErrorOf(() => parseOpenSshPublicKeys(`${'#'.repeat(70000)}\n`));
     expect([e.code, e.where, e.message]).toEqual(['keys.too-large', 'keys file', 'keys file: more than 65536 characters']);
-    for (const f of [parseOpenSshPublicKey, parseOpenSshPrivateKey, parsePrivateKeyFile]) expect(parseError(() => f(' '.repeat(65537))).code).toBe('keys.too-large');
+    for (const f of [parseOpenSshPublicKey, parseOpenSshPrivateKey, parsePrivateKeyFile]) expect(parseErrorOf(() => f(' '.repeat(65537))).code).toBe('keys.too-large');
   });
 
   it('requires all keys of a file to name the same policy', () => {
@@ -116,7 +107,7 @@ describe('OpenSSH public keys', () => {
     expect(policyNameOfKeys(a)).toBe('p1');
     const other = formatOpenSshPublicKey(publicKeyFromSeed(new Uint8Array(32).fill(7)), { policyName: 'p2' });
     const b = parseOpenSshPublicKeys(`sigsum-policy="p1" ${LINE}${other}`);
-    const e = parseError(() => policyNameOfKeys(b));
+    const e = parseErrorOf(() => policyNameOfKeys(b));
     expect([e.code, e.where]).toEqual(['keys.policy-conflict', 'keys file line 2']);
   });
 
@@ -178,7 +169,7 @@ describe('OpenSSH private keys', () => {
       [editPem(pem, (b) => b.subarray(0, 50)), 'keys.truncated', 'public key length 51 exceeds the 7 remaining bytes'],
     ];
     for (const [text, code, message] of cases) {
-      const e = parseError(() => parseOpenSshPrivateKey(text));
+      const e = parseErrorOf(() => parseOpenSshPrivateKey(text));
       expect([e.code, e.where]).toEqual([code, 'private key']);
       expect(e.message).toContain(message);
     }
@@ -193,10 +184,10 @@ describe('OpenSSH private keys', () => {
     expect(hex.kind === 'private' && hex.format === 'hex' && toHex(hex.key.publicKey)).toBe(toHex(PUB));
     // Trimmed like Go's strings.TrimSpace: Unicode spaces go, a BOM stays (and fails as hex).
     expect(parsePrivateKeyFile(`\u3000\n${toHex(SEED)}\u00a0 `).kind).toBe('private');
-    expect(parseError(() => parsePrivateKeyFile(`\ufeff${toHex(SEED)}`)).code).toBe('hex.length');
-    const e = parseError(() => parsePrivateKeyFile('not a key'));
+    expect(parseErrorOf(() => parsePrivateKeyFile(`\ufeff${toHex(SEED)}`)).code).toBe('hex.length');
+    const e = parseErrorOf(() => parsePrivateKeyFile('not a key'));
     expect([e.code, e.where]).toEqual(['hex.length', 'private key']);
-    const short = parseError(() => parsePrivateKeyFile(toHex(SEED).slice(2)));
+    const short = parseErrorOf(() => parsePrivateKeyFile(toHex(SEED).slice(2)));
     expect(short.code).toBe('hex.length');
     expect(() => formatOpenSshPrivateKey(SEED, new Uint8Array(3))).toThrow(TypeError);
     expect(() => formatOpenSshPrivateKey(SEED.subarray(1), CHECK)).toThrow(TypeError);

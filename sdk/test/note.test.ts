@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ParseError,
   SIG_TYPE_COSIGNATURE,
   SIG_TYPE_ED25519,
   SeedSigner,
@@ -35,22 +34,13 @@ import {
   witnessKeyName,
   type SigsumCheckpoint,
 } from '@sigsum-kit/sdk';
+import { parseErrorOf } from './parse-error.js';
 
 const log = new SeedSigner(new Uint8Array(32).fill(2));
 const otherLog = new SeedSigner(new Uint8Array(32).fill(5));
 const witness = new SeedSigner(new Uint8Array(32).fill(3));
 const H = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 const DASH = '\u2014';
-
-function parseErr(f: () => unknown): ParseError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
 
 async function checkpoint(size = 8n): Promise<SigsumCheckpoint> {
   return signSigsumCheckpoint(log, { size, rootHash: H(size === 0n ? 0 : 1) });
@@ -74,7 +64,7 @@ describe('key IDs and vkeys', () => {
     [`a+01020304+${toBase64(concatBytes(new Uint8Array([2]), H(1)))}`, 'vkey.type', 'vkey key data: unsupported key type 0x02'],
     [`a+01020304+${toBase64(concatBytes(new Uint8Array([1]), H(1).slice(1)))}`, 'vkey.key-size', 'vkey key data: key is 31 bytes, expected 32'],
   ])('rejects vkey %j', (v, code, message) => {
-    const e = parseErr(() => parseVkey(v));
+    const e = parseErrorOf(() => parseVkey(v));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
@@ -118,7 +108,7 @@ describe('signed notes', () => {
     [`text\n\n${DASH} k AAAA\n`, 'note.signature-line', 'line 3: signature blob of 3 bytes is too short'],
     [`text\n\n${DASH} k A!AA\n`, 'base64.char', 'line 3: invalid base64 character "!" at offset 1'],
   ])('rejects note %#', (note, code, message) => {
-    const e = parseErr(() => parseSignedNote(note));
+    const e = parseErrorOf(() => parseSignedNote(note));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
@@ -137,9 +127,9 @@ describe('signed notes', () => {
   });
 
   it('bounds size and signature count, and requires UTF-8 bytes', () => {
-    expect(parseErr(() => parseSignedNote('t\n\n' + sigLine.repeat(3), { maxSignatures: 2 })).code).toBe('note.signatures');
-    expect(parseErr(() => parseSignedNote('t\n\n' + sigLine, { maxBytes: 10 })).code).toBe('note.size');
-    expect(parseErr(() => parseSignedNote(new Uint8Array([0x74, 0xff, 0x0a]))).code).toBe('note.utf8');
+    expect(parseErrorOf(() => parseSignedNote('t\n\n' + sigLine.repeat(3), { maxSignatures: 2 })).code).toBe('note.signatures');
+    expect(parseErrorOf(() => parseSignedNote('t\n\n' + sigLine, { maxBytes: 10 })).code).toBe('note.size');
+    expect(parseErrorOf(() => parseSignedNote(new Uint8Array([0x74, 0xff, 0x0a]))).code).toBe('note.utf8');
   });
 });
 
@@ -149,10 +139,10 @@ describe('checkpoints', () => {
     const cp = parseCheckpointText(text);
     expect(cp).toEqual({ origin: 'o', size: 3n, rootHash: H(1), extensions: ['ext1', 'ext2'] });
     expect(formatCheckpointText(cp)).toBe(text);
-    expect(parseErr(() => parseCheckpointText(`o\n3\n${toBase64(H(1))}\n\n`)).code).toBe('checkpoint.syntax');
-    expect(parseErr(() => parseCheckpointText(`\n3\n${toBase64(H(1))}\n`)).message).toBe('line 1 (origin): empty origin');
-    expect(parseErr(() => parseCheckpointText(`o\n03\n${toBase64(H(1))}\n`)).code).toBe('integer.syntax');
-    expect(parseErr(() => parseCheckpointText(`o\n3\n${toBase64(H(1).slice(1))}\n`)).code).toBe('base64.size');
+    expect(parseErrorOf(() => parseCheckpointText(`o\n3\n${toBase64(H(1))}\n\n`)).code).toBe('checkpoint.syntax');
+    expect(parseErrorOf(() => parseCheckpointText(`\n3\n${toBase64(H(1))}\n`)).message).toBe('line 1 (origin): empty origin');
+    expect(parseErrorOf(() => parseCheckpointText(`o\n03\n${toBase64(H(1))}\n`)).code).toBe('integer.syntax');
+    expect(parseErrorOf(() => parseCheckpointText(`o\n3\n${toBase64(H(1).slice(1))}\n`)).code).toBe('base64.size');
   });
 
   it('signs, serializes, parses and verifies a Sigsum checkpoint', async () => {
@@ -182,7 +172,7 @@ describe('checkpoints', () => {
     const cp = await checkpoint();
     const note = serializeSigsumCheckpoint(cp);
     const logLine = note.slice(note.indexOf(DASH));
-    const e = parseErr(() => parseSigsumCheckpoint(mutate(note, logLine)));
+    const e = parseErrorOf(() => parseSigsumCheckpoint(mutate(note, logLine)));
     expect(e.code).toBe(code);
     expect(e.message).toEqual(message);
   });
@@ -232,7 +222,7 @@ describe('add-checkpoint', () => {
     ['empty body', () => '', 'ascii.eof', 'line 1: unexpected end of input, expected old line'],
   ])('rejects %s', async (_name, mutate, code, message) => {
     const body = serializeAddCheckpointRequest({ oldSize: 3n, proof: [H(4)], checkpoint: await checkpoint() });
-    const e = parseErr(() => parseAddCheckpointRequest(mutate(body)));
+    const e = parseErrorOf(() => parseAddCheckpointRequest(mutate(body)));
     expect(e.code).toBe(code);
     expect(e.message).toEqual(message);
   });
@@ -264,18 +254,18 @@ describe('add-checkpoint', () => {
   });
 
   it('bounds the body before decoding it', () => {
-    const e = parseErr(() => parseAddCheckpointRequest(new Uint8Array(70_000)));
+    const e = parseErrorOf(() => parseAddCheckpointRequest(new Uint8Array(70_000)));
     expect(e.code).toBe('ascii.size');
     expect(e.message).toBe('body of 70000 bytes exceeds the limit of 65536');
-    expect(parseErr(() => parseAddCheckpointRequest('old 0\n', { maxBytes: 5 })).code).toBe('ascii.size');
-    expect(parseErr(() => parseCosignatureLines(new Uint8Array(10), { maxBytes: 9 })).code).toBe('ascii.size');
+    expect(parseErrorOf(() => parseAddCheckpointRequest('old 0\n', { maxBytes: 5 })).code).toBe('ascii.size');
+    expect(parseErrorOf(() => parseCosignatureLines(new Uint8Array(10), { maxBytes: 9 })).code).toBe('ascii.size');
   });
 
   it('formats and parses 409 size bodies', () => {
     expect(formatTlogSize(42n)).toBe('42\n');
     expect(parseTlogSize('42\n')).toBe(42n);
-    expect(parseErr(() => parseTlogSize('42')).code).toBe('tlog-size.syntax');
-    expect(parseErr(() => parseTlogSize('042\n')).code).toBe('integer.syntax');
+    expect(parseErrorOf(() => parseTlogSize('42')).code).toBe('tlog-size.syntax');
+    expect(parseErrorOf(() => parseTlogSize('042\n')).code).toBe('integer.syntax');
   });
 });
 
@@ -296,8 +286,8 @@ describe('cosignature lines', () => {
   it('skips other signature types and rejects malformed lines', () => {
     expect(parseCosignatureLines(`${DASH} x ${toBase64(new Uint8Array(68))}\n`)).toEqual([]);
     expect(parseCosignatureLines('')).toEqual([]);
-    expect(parseErr(() => parseCosignatureLines('garbage\n')).code).toBe('note.signature-line');
-    expect(parseErr(() => parseCosignatureLines(`${DASH} x ${toBase64(new Uint8Array(76))}`)).code).toBe('ascii.unterminated');
+    expect(parseErrorOf(() => parseCosignatureLines('garbage\n')).code).toBe('note.signature-line');
+    expect(parseErrorOf(() => parseCosignatureLines(`${DASH} x ${toBase64(new Uint8Array(76))}`)).code).toBe('ascii.unterminated');
   });
 
   it('matches the known answer of sigsum-go’s own cosignature-line test (u64 timestamp)', () => {

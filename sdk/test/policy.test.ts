@@ -16,6 +16,7 @@ import {
   type Cosignature,
   type QuorumNode,
 } from '@sigsum-kit/sdk';
+import { parseErrorOf } from './parse-error.js';
 
 const signer = (i: number) => new SeedSigner(sha256(utf8(`policy-test-${i}`)));
 const LOG = signer(0);
@@ -31,15 +32,7 @@ group G 2 A B C
 quorum G
 `;
 
-function parseError(text: string | Uint8Array): ParseError {
-  try {
-    parsePolicy(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
+const parseError = (text: string | Uint8Array): ParseError => parseErrorOf(() => parsePolicy(text));
 
 describe('parsePolicy', () => {
   it('exposes logs, witnesses and the quorum tree, and looks up by key hash', () => {

@@ -17,16 +17,9 @@ import {
   type SigsumProof,
 } from '@sigsum-kit/sdk';
 import { makeProof, testSigner } from './fixtures/make-proof.js';
+import { parseErrorOf } from './parse-error.js';
 
-function parseError(text: string): ParseError {
-  try {
-    parseProof(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
+const parseError = (text: string): ParseError => parseErrorOf(() => parseProof(text));
 
 function rejected(r: ProofVerification): ProofRejected {
   if (r.ok) throw new Error('expected a rejection');

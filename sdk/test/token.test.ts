@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ParseError,
   SeedSigner,
   createToken,
   formatTokenHeader,
@@ -13,20 +12,11 @@ import {
   verifyToken,
   verifyTokenWithRecords,
 } from '@sigsum-kit/sdk';
+import { parseErrorOf } from './parse-error.js';
 
 const rateLimit = new SeedSigner(new Uint8Array(32).fill(6));
 const other = new SeedSigner(new Uint8Array(32).fill(7));
 const logKey = new SeedSigner(new Uint8Array(32).fill(8)).publicKey;
-
-function parseErr(f: () => unknown): ParseError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
 
 describe('submit tokens', () => {
   it('creates and verifies tokens bound to one log key', async () => {
@@ -51,7 +41,7 @@ describe('submit tokens', () => {
     [`example.org ${'00'.repeat(63)}`, 'hex.length', 'Sigsum-Token token: expected 64 bytes (128 hex digits), got 126 characters'],
     [`example.org ${'0g'.repeat(64)}`, 'hex.char', 'Sigsum-Token token: invalid hex character "g" at offset 1'],
   ])('rejects header %j', (value, code, message) => {
-    const e = parseErr(() => parseTokenHeader(value));
+    const e = parseErrorOf(() => parseTokenHeader(value));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
@@ -59,7 +49,7 @@ describe('submit tokens', () => {
   it('names and parses TXT records', () => {
     expect(txtRecordName('example.org')).toBe('_sigsum_v1.example.org');
     expect(parseTxtRecord(toHex(rateLimit.publicKey).toUpperCase())).toEqual(rateLimit.publicKey);
-    expect(parseErr(() => parseTxtRecord('"' + toHex(rateLimit.publicKey) + '"')).code).toBe('hex.length');
+    expect(parseErrorOf(() => parseTxtRecord('"' + toHex(rateLimit.publicKey) + '"')).code).toBe('hex.length');
     expect(formatTxtRecordLine(rateLimit.publicKey)).toBe(`_sigsum_v1 IN TXT "${toHex(rateLimit.publicKey)}"`);
   });
 
@@ -92,16 +82,16 @@ describe('domain normalization', () => {
   });
 
   it('rejects A-labels that do not decode, or decode to non-lowercase text', () => {
-    const e1 = parseErr(() => normalizeDomainName('xn---abc.example'));
+    const e1 = parseErrorOf(() => normalizeDomainName('xn---abc.example'));
     expect(e1.code).toBe('domain.idna');
-    const e2 = parseErr(() => normalizeDomainName('xn--ab!c.example'));
+    const e2 = parseErrorOf(() => normalizeDomainName('xn--ab!c.example'));
     expect(e2.code).toBe('domain.idna');
     // An A-label whose decoding is upper case survives lowercasing of the (ASCII) input.
     const upper = 'xn--wca'; // Punycode of 'Ü'
-    const e3 = parseErr(() => normalizeDomainName(upper + '.example'));
+    const e3 = parseErrorOf(() => normalizeDomainName(upper + '.example'));
     expect(e3.code).toBe('domain.normalization');
     // A-labels that decode to a compatibility character or to upper case (cases from sigsum-go's own tests).
-    expect(parseErr(() => normalizeDomainName('xn--72g.com')).message).toMatch(/un-normalized/);
-    expect(parseErr(() => normalizeDomainName('xn--RKA-2ha.se')).message).toMatch(/non-lowercase/);
+    expect(parseErrorOf(() => normalizeDomainName('xn--72g.com')).message).toMatch(/un-normalized/);
+    expect(parseErrorOf(() => normalizeDomainName('xn--RKA-2ha.se')).message).toMatch(/non-lowercase/);
   });
 });

@@ -25,7 +25,8 @@ import { result } from './types.js';
 
 const FILE = 'proofs';
 
-interface ProofCase {
+/** One case of proofs.json (the Go reference's proof-of-logging vectors). */
+export interface ProofCase {
   name: string;
   version: number;
   data: string;

@@ -22,6 +22,7 @@ import type { Sequencer } from '../sequencer/sequencer.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
+import { closeOnSignals } from './shutdown.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'log.sqlite';
@@ -150,21 +151,7 @@ async function runPrimary(opts: {
       replicationLag({ localSize: () => log.sequencer.treeSize, peerSize: () => secondary.replicatedSize(), reachable: () => secondary.lastError() === undefined }),
     );
   }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.log.info({ signal }, 'shutting down');
-    log.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.log.error({ err: String(err) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  closeOnSignals(log);
 }
 
 async function runStatus(opts: { config: string }): Promise<void> {

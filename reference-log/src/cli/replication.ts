@@ -17,6 +17,7 @@ import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/i
 import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type GateLogger, type SecondaryGate } from '../replication/index.js';
 import type { ReplicationGate } from '../sequencer/cosigner.js';
 import { createMetrics, instrumentStorage } from '../metrics/index.js';
+import { closeOnSignals } from './shutdown.js';
 
 /** File name of the SQLite database inside the data directory (as the primary's). */
 const DATABASE_FILE = 'log.sqlite';
@@ -159,21 +160,7 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
     logger: { level: config.logLevel },
     metrics,
   });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    secondary.log.info({ signal }, 'shutting down');
-    secondary.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        secondary.log.error({ err: String(err) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  closeOnSignals(secondary);
 }
 
 async function runPromote(opts: { config: string; logKey: string; treeHead: string; writeConfig?: string }): Promise<void> {

@@ -11,14 +11,11 @@
 import { parseSignedTreeHeadBody, toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature } from '@sigsum-kit/sdk';
 import type { ReplicationGate } from '../sequencer/cosigner.js';
 import type { Storage } from '../storage/types.js';
+import { silentLogger, type NodeLogger } from '../logger.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet } from './protocol.js';
 
-/** Logger subset used by the gate. */
-export interface GateLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The gate's logger (pino-compatible subset). */
+export type GateLogger = NodeLogger;
 
 /** Options of {@link secondaryGate}. */
 export interface SecondaryGateOptions {
@@ -63,12 +60,10 @@ export class ReplicationCheckError extends Error {
   }
 }
 
-const silent: GateLogger = { info() {}, warn() {}, error() {} };
-
 /** Build the gate of a primary with one secondary. */
 export function secondaryGate(opts: SecondaryGateOptions): SecondaryGate {
   const url = baseUrl(opts.url) + REPLICATION_ENDPOINTS.secondaryTreeHead;
-  const log = opts.logger ?? silent;
+  const log = opts.logger ?? silentLogger;
   const timeoutMs = opts.timeoutMs ?? 2000;
   const minInterval = opts.minIntervalMs ?? 20;
   let verified: number | undefined;

@@ -18,13 +18,10 @@ import {
 } from '@sigsum-kit/sdk';
 import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
 import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
+import { silentLogger, type NodeLogger } from '../logger.js';
 
-/** Minimal structured logger (pino-compatible subset). */
-export interface SequencerLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The sequencer's logger (pino-compatible subset). */
+export type SequencerLogger = NodeLogger;
 
 /** Sequencer settings. */
 export interface SequencerOptions {
@@ -76,8 +73,6 @@ function borderReader(range: CompactRange): { getNode(level: number, index: numb
   };
 }
 
-const silent: SequencerLogger = { info() {}, warn() {}, error() {} };
-
 /** See the module comment. */
 export class Sequencer {
   readonly #storage: Storage;
@@ -111,7 +106,7 @@ export class Sequencer {
     this.#integrateMs = opts.integrateIntervalMs ?? 10;
     this.#batchSize = opts.batchSize ?? 8192;
     this.#maxPending = opts.maxPending ?? 100_000;
-    this.#log = opts.logger ?? silent;
+    this.#log = opts.logger ?? silentLogger;
     this.#now = opts.now ?? Date.now;
     this.#published = this.#storage.latestTreeHead();
     // Check before reading the tree's nodes, so a truncated database is reported as a rollback.
