@@ -74,7 +74,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   intervalMs: 1000,
   integrateIntervalMs: 10,
   maxRange: 512,
-  addLeafWaitMs: 100,
+  addLeafWaitMs: 0,
   maxPending: 100_000,
   policyFile: '',
   witnessTimeoutMs: 5000,
