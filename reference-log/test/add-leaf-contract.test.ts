@@ -48,7 +48,7 @@ async function submitAndProve(url: string, leaf: TestLeaf, checkHead: (h: Cosign
   try {
     await checkHead(head);
     let index = 0n;
-    let path: Uint8Array[] = [];
+    let path: readonly Uint8Array[] = [];
     if (head.size !== 1n) {
       const p = await fetch(`${url}get-inclusion-proof/${head.size}/${leaf.hex}`);
       const text = await p.text();
