@@ -55,6 +55,14 @@ export interface SequencerOptions {
  */
 export type SubmitStatus = 'published' | 'accepted' | 'busy';
 
+/** Where a leaf stands, see {@link Sequencer.leafState}. */
+export type LeafState = 'published' | 'integrated' | 'pending' | 'absent';
+
+/** Map key of a leaf hash: its 32 bytes as a latin1 string (cheaper than hex). */
+function pendingKey(leafHash: Uint8Array): string {
+  return Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
+}
+
 /** Thrown at start-up when stored state must not be served. */
 export class StartupError extends Error {
   /** Stable identifier, e.g. `startup.rollback`. */
@@ -174,18 +182,23 @@ export class Sequencer {
    * if queued, `integrated` if durable but not yet published, `absent` if
    * unknown. A known leaf was verified when it was first accepted.
    */
-  leafState(leafHash: Uint8Array): 'published' | 'integrated' | 'pending' | 'absent' {
-    if (this.#pending.has(toHex(leafHash))) return 'pending';
+  leafState(leafHash: Uint8Array): LeafState {
+    if (this.#pending.has(pendingKey(leafHash))) return 'pending';
     const index = this.#storage.leafIndex(leafHash);
     if (index === undefined) return 'absent';
     return index < this.publishedSize ? 'published' : 'integrated';
   }
 
-  /** Queue a verified leaf; says whether the served head covers it (200) or not yet (202). */
-  submit(rec: LeafRecord): SubmitStatus {
-    const key = toHex(rec.leafHash);
-    if (this.#pending.has(key)) return 'accepted';
-    const index = this.#storage.leafIndex(rec.leafHash);
+  /**
+   * Queue a verified leaf; says whether the served head covers it (200) or
+   * not yet (202). `known` is what {@link leafState} said about it in the
+   * same synchronous step (no await in between), which spares a second look-up.
+   */
+  submit(rec: LeafRecord, known?: LeafState): SubmitStatus {
+    const key = pendingKey(rec.leafHash);
+    if (known === 'published') return 'published';
+    if (known === 'pending' || known === 'integrated' || this.#pending.has(key)) return 'accepted';
+    const index = known === 'absent' ? undefined : this.#storage.leafIndex(rec.leafHash);
     if (index !== undefined) return index < this.publishedSize ? 'published' : 'accepted';
     if (this.#pending.size >= this.#maxPending) return 'busy';
     this.#pending.set(key, rec);
@@ -245,7 +258,7 @@ export class Sequencer {
    */
   waitPublished(leafHash: Uint8Array, ms: number): Promise<boolean> {
     if (ms <= 0 || !this.#running) return Promise.resolve(false);
-    const key = toHex(leafHash);
+    const key = pendingKey(leafHash);
     let w = this.#waiters.get(key);
     if (w === undefined) {
       const index = this.#pending.has(key) ? undefined : this.#storage.leafIndex(leafHash);
@@ -289,7 +302,7 @@ export class Sequencer {
     const start = this.#frontier.size;
     this.#frontier = next;
     for (let i = 0; i < batch.length; i++) {
-      const key = toHex(batch[i]!.leafHash);
+      const key = pendingKey(batch[i]!.leafHash);
       this.#pending.delete(key);
       const w = this.#waiters.get(key);
       if (w !== undefined) w.index = start + i;

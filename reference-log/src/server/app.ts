@@ -26,7 +26,7 @@ import {
   treeRoot,
 } from '@sigsum-kit/sdk';
 import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
-import type { Sequencer } from '../sequencer/sequencer.js';
+import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 
@@ -223,12 +223,19 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     // A leaf the log already holds carries this very checksum, signature and
     // key hash (its leaf hash says so), and that signature verified when it
     // was first accepted: a re-send costs no signature check.
-    if (sequencer.leafState(leaf.leafHash) === 'absent' && !verifyLeafRequestNode(request, leaf.checksum)) {
+    const state = sequencer.leafState(leaf.leafHash);
+    if (state === 'absent' && !verifyLeafRequestNode(request, leaf.checksum)) {
       throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
     }
-    const refusal = await opts.admitLeaf?.(req, leaf);
-    if (refusal !== undefined) throw new HttpError(refusal.status, refusal.message);
-    switch (sequencer.submit(leaf)) {
+    let status: SubmitStatus;
+    if (opts.admitLeaf === undefined) {
+      status = sequencer.submit(leaf, state);
+    } else {
+      const refusal = await opts.admitLeaf(req, leaf);
+      if (refusal !== undefined) throw new HttpError(refusal.status, refusal.message);
+      status = sequencer.submit(leaf); // looked up again: the leaf may have moved on during the await
+    }
+    switch (status) {
       case 'published':
         return reply.code(200).send();
       case 'accepted':
