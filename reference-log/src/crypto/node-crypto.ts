@@ -9,12 +9,12 @@
  * CCTV vectors confirm (reference-log/test/node-crypto.test.ts); the top-bits
  * pre-check on S is Go's own first test.
  */
-import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, hash, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { TREE_LEAF_NAMESPACE, type AddLeafRequest } from '@sigsum-kit/sdk';
 
-/** SHA-256 of one buffer. */
-export function sha256Node(data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(data).digest();
+/** SHA-256 of one buffer (one-shot `crypto.hash`: no Hash object per call). */
+export function sha256Node(data: Uint8Array): Buffer {
+  return hash('sha256', data, 'buffer') as unknown as Buffer;
 }
 
 /** RFC 6962 leaf hash: SHA-256(0x00 || leaf). */
@@ -22,6 +22,21 @@ export function leafHashNode(leaf: Uint8Array): Uint8Array {
   return createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
 }
 const LEAF_PREFIX = new Uint8Array([0]);
+
+// Key hashes of recent submitter keys: one key usually signs many leaves.
+const KEY_HASH_CACHE_MAX = 1024;
+const keyHashes = new Map<string, Buffer>();
+
+function keyHashOf(publicKey: Uint8Array): Buffer {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  let h = keyHashes.get(id);
+  if (h === undefined) {
+    h = sha256Node(publicKey);
+    if (keyHashes.size >= KEY_HASH_CACHE_MAX) keyHashes.delete(keyHashes.keys().next().value!);
+    keyHashes.set(id, h);
+  }
+  return h;
+}
 
 // SubjectPublicKeyInfo DER prefix of a raw Ed25519 key (RFC 8410).
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -76,12 +91,13 @@ export interface DerivedLeaf {
 
 /** The leaf an add-leaf request asks to log (no signature check). */
 export function leafOfRequest(req: AddLeafRequest): DerivedLeaf {
-  const leaf = new Uint8Array(128);
-  const checksum = createHash('sha256').update(req.message).digest();
-  leaf.set(checksum, 0);
-  leaf.set(req.signature, 32);
-  leaf.set(createHash('sha256').update(req.publicKey).digest(), 96);
-  return { leaf, leafHash: leafHashNode(leaf), checksum };
+  // 0x00 || leaf in one buffer, so the leaf hash is one one-shot hash.
+  const prefixed = new Uint8Array(129);
+  const checksum = sha256Node(req.message);
+  prefixed.set(checksum, 1);
+  prefixed.set(req.signature, 33);
+  prefixed.set(keyHashOf(req.publicKey), 97);
+  return { leaf: prefixed.subarray(1), leafHash: sha256Node(prefixed), checksum };
 }
 
 /** Check the leaf signature of an add-leaf request (namespace || 0x00 || checksum). */
