@@ -273,7 +273,7 @@ async function main(): Promise<void> {
     // 1 + 2: ingestion.
     const cpu0 = log.cpuSeconds();
     const t0 = performance.now();
-    const wrk = runWrk(log.url, 120, script);
+    const wrk = runWrk(log.url, 300, script);
     let doneAt = 0;
     for (;;) {
       const head = await getText(log.url + 'get-tree-head');
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
         doneAt = performance.now();
         break;
       }
-      if (performance.now() - t0 > 115_000) throw new Error(`no cosigned head covering ${N} leaves after 115 s (size ${size})`);
+      if (performance.now() - t0 > 295_000) throw new Error(`no cosigned head covering ${N} leaves after 295 s (size ${size})`);
       await new Promise((r) => setTimeout(r, 20));
     }
     wrk.proc.kill('SIGINT');
