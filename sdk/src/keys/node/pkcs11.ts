@@ -86,7 +86,7 @@ function moduleFor(p: Binding, path: string): Module {
     try {
       m.api.C_Initialize({ flags: CKF_OS_LOCKING_OK });
     } catch (e) {
-      if (ckrCode(e) !== CKR_CRYPTOKI_ALREADY_INITIALIZED) throw new Pkcs11SignerError('pkcs11.module', `C_Initialize failed: ${ckrName(e)}`, path);
+      if (ckrCode(e) !== CKR_CRYPTOKI_ALREADY_INITIALIZED) throw new Pkcs11SignerError('pkcs11.init', `C_Initialize failed (token storage unreadable or module misconfigured?): ${ckrName(e)}`, path);
     }
     m.initialized = true;
   }
@@ -112,8 +112,9 @@ function bigSlot(slot: Buffer): bigint {
 
 /** Decode CKA_EC_POINT of an Ed25519 key: DER OCTET STRING of 32 bytes, or the raw 32 bytes. */
 export function decodeEdwardsPoint(v: Uint8Array): Uint8Array | undefined {
-  if (v.length === PUBLIC_KEY_SIZE) return v.slice();
-  if (v.length === PUBLIC_KEY_SIZE + 2 && v[0] === 0x04 && v[1] === PUBLIC_KEY_SIZE) return v.slice(2);
+  // Copies into a plain Uint8Array: a Buffer's slice() is a view into its pool.
+  if (v.length === PUBLIC_KEY_SIZE) return Uint8Array.from(v);
+  if (v.length === PUBLIC_KEY_SIZE + 2 && v[0] === 0x04 && v[1] === PUBLIC_KEY_SIZE) return Uint8Array.from(v.subarray(2));
   return undefined;
 }
 
@@ -348,7 +349,7 @@ export class Pkcs11Signer implements Signer {
     this.#parsed = uri;
     this.#opts = { ...opts, expectedPublicKey: opened.publicKey };
     this.#session = opened.session;
-    this.publicKey = opened.publicKey.slice();
+    this.publicKey = Uint8Array.from(opened.publicKey);
     this.warnings = opened.warnings;
     this.uri = formatPkcs11Uri(uri);
   }
