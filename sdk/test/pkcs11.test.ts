@@ -35,14 +35,8 @@ async function errorOf(p: Promise<unknown>): Promise<Pkcs11SignerError> {
   throw new Error('expected a Pkcs11SignerError');
 }
 
-/** The public key pkcs11-tool reads from the token, as raw bytes. */
 function toolPublicKey(label: string): Uint8Array {
-  const pem = execFileSync('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', 'sigsum', '--read-object', '--type', 'pubkey', '--label', label], {
-    env: { ...process.env, ...hsm.env },
-    encoding: 'utf8',
-  });
-  const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
-  return new Uint8Array(der.subarray(der.length - 32)); // SubjectPublicKeyInfo ends with the raw key
+  return hsm.publicKey('sigsum', label);
 }
 
 describe('PKCS#11 signer on SoftHSM', () => {

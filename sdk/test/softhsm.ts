@@ -27,6 +27,8 @@ export interface SoftHsm {
   initToken(label: string): void;
   /** Generate an Ed25519 key pair with pkcs11-tool (non-extractable unless asked). */
   keygen(token: string, label: string, idHex: string, opts?: { extractable?: boolean }): void;
+  /** The raw Ed25519 public key of a key pair, as pkcs11-tool reads it. */
+  publicKey(token: string, label: string): Uint8Array;
   /** A `pkcs11:` URI for a key, PIN from {@link pinFile}. */
   uri(token: string, object: string, extra?: string): string;
   /** Make the tokens unreadable (moved away) / bring them back. */
@@ -65,6 +67,14 @@ export function createSoftHsm(prefix = 'softhsm-test-'): SoftHsm {
         '--keypairgen', '--key-type', 'EC:edwards25519', '--label', label, '--id', idHex, '--usage-sign',
         ...(opts.extractable === true ? ['--extractable'] : ['--sensitive']),
       ]);
+    },
+    publicKey(token, label) {
+      const pem = execFileSync('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', token, '--read-object', '--type', 'pubkey', '--label', label], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+      const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+      return new Uint8Array(der.subarray(der.length - 32)); // SubjectPublicKeyInfo ends with the raw key
     },
     uri(token, object, extra = '') {
       return `pkcs11:token=${encodeURIComponent(token)};object=${encodeURIComponent(object)}${extra}?module-path=${SOFTHSM_MODULE}&pin-source=file:${pinFile}`;
