@@ -18,7 +18,7 @@ import {
   verifyProof,
   type CosignedTreeHead,
 } from '@sigsum-kit/sdk';
-import { CLI, initLog, makeSubmissions, runToExit, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
+import { CLI, makeSubmissions, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
 import { createSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../../sdk/test/softhsm.js';
 
 const SIGSUM_CLI = resolve(import.meta.dirname, '../../sdk/dist/cli/main.js');
@@ -51,6 +51,19 @@ function startWitnessProcess(args: string[], env: Record<string, string>): Promi
     proc.on('exit', () => rej(new Error(`witness exited: ${out}`)));
   });
 }
+
+type Run = { status: number | null; stdout: string; stderr: string };
+/** Run a CLI to completion without blocking (the start-up refusals run beside the other tests). */
+function runAsync(cli: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const proc = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((res) => proc.on('close', (status) => res({ status, stdout, stderr })));
+}
+const WRONG_PIN = '40404040';
+let refusals: { wrongPin: Promise<Run>; wrongKey: Promise<Run>; noPub: Promise<Run>; extractable: Promise<Run> };
 
 async function metric(name: string): Promise<number> {
   const text = await (await fetch(`${log!.internalUrl}metrics`)).text();
@@ -108,6 +121,14 @@ beforeAll(async () => {
   writeFileSync(join(tmp.dir, 'policy'), policyText);
   configPath = initLogConfig();
   log = await startLogProcess(configPath);
+  // Started once the log runs, so that they overlap the tests rather than the log's start-up.
+  const wrongPinUri = `pkcs11:token=log;object=sigsum-log?module-path=${SOFTHSM_MODULE}&pin-source=env:LOG_PIN`;
+  refusals = {
+    wrongPin: runAsync(CLI, ['primary', '-c', variantConfig('wrong-pin', { keyFile: wrongPinUri })], { LOG_PIN: WRONG_PIN }),
+    wrongKey: runAsync(CLI, ['primary', '-c', variantConfig('wrong-key', { keyFile: logHsm.uri('log', 'submitter') })]),
+    noPub: runAsync(CLI, ['primary', '-c', variantConfig('no-pub', { publicKeyFile: '' })]),
+    extractable: runAsync(CLI, ['init', '--dir', join(tmp.dir, 'extractable'), '--pkcs11', logHsm.uri('log', 'exportable')]),
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -177,33 +198,28 @@ describe('log and witness keys in SoftHSM', () => {
     expect(witness!.output()).not.toContain(witnessHsm.pin);
   });
 
-  it('refuses to start with a wrong PIN, without printing either PIN', () => {
-    const wrongPin = '40404040';
-    const uri = `pkcs11:token=log;object=sigsum-log?module-path=${SOFTHSM_MODULE}&pin-source=env:LOG_PIN`;
-    const path = variantConfig('wrong-pin', { keyFile: uri });
-    const r = spawnSync(process.execPath, [CLI, 'primary', '-c', path], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, LOG_PIN: wrongPin } });
+  it('refuses to start with a wrong PIN, without printing either PIN', async () => {
+    const r = await refusals.wrongPin;
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^sigsum-log: \/usr\/lib\/softhsm\/libsofthsm2\.so: login refused: CKR_PIN_INCORRECT\n$/);
-    expect(r.stderr + r.stdout).not.toContain(wrongPin);
+    expect(r.stderr + r.stdout).not.toContain(WRONG_PIN);
     expect(r.stderr + r.stdout).not.toContain(logHsm.pin);
   });
 
-  it('refuses to start when the token key is not the configured log key', () => {
-    const path = variantConfig('wrong-key', { keyFile: logHsm.uri('log', 'submitter') });
-    const r = runToExit(['primary', '-c', path]);
+  it('refuses to start when the token key is not the configured log key', async () => {
+    const r = await refusals.wrongKey;
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^sigsum-log: \/usr\/lib\/softhsm\/libsofthsm2\.so: the token's key [0-9a-f]{64} is not the configured key [0-9a-f]{64}\n$/);
   });
 
-  it('refuses a pkcs11: key without publicKeyFile', () => {
-    const r = runToExit(['primary', '-c', variantConfig('no-pub', { publicKeyFile: '' })]);
+  it('refuses a pkcs11: key without publicKeyFile', async () => {
+    const r = await refusals.noPub;
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('sigsum-log: publicKeyFile: required when keyFile is a pkcs11: URI (the public key the token must hold)\n');
   });
 
-  it('flags an extractable key at init', () => {
-    const dir = join(tmp.dir, 'extractable');
-    const r = spawnSync(process.execPath, [CLI, 'init', '--dir', dir, '--pkcs11', logHsm.uri('log', 'exportable')], { encoding: 'utf8' });
+  it('flags an extractable key at init', async () => {
+    const r = await refusals.extractable;
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('private key: existing key in the token');
     expect(r.stderr.split('\n')[0]).toBe('sigsum-log: warning: the private key object="exportable" is extractable (CKA_EXTRACTABLE true): it can leave the token');
