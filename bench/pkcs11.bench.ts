@@ -67,27 +67,43 @@ try {
   console.log('time to a cosigned tree head (sign + 1 witness over HTTP)');
   const tree = MemoryTree.fromLeafHashes(Array.from({ length: 1 << 12 }, (_, i) => hashLeaf(utf8(`leaf ${i}`))));
   const dir = hsm.dir;
-  const round = async (label: string, logKey: Signer, witnessKey: Signer, db: string): Promise<number> => {
-    const w = await startWitness({ signer: witnessKey, statePath: join(dir, db), logKeys: [logKey.publicKey] });
-    try {
-      const policy = parsePolicy(`log ${toHex(logKey.publicKey)}\nwitness W ${toHex(witnessKey.publicKey)} ${w.url}\nquorum W\n`);
-      const cosigner = createCosigner({ policy, logPublicKey: logKey.publicKey, consistencyProof: (o, n) => tree.consistencyProof(o, n), timeoutMs: 5000 });
-      let size = 1;
-      return await rate(label, async () => {
-        size = Math.min(size + 1, tree.size);
-        const sth = await signTreeHead(logKey, { size: BigInt(size), rootHash: tree.root(size) });
-        const r = await cosigner.cosign(sth);
-        if (!r.quorumMet) throw new Error(JSON.stringify(r.failures));
-      });
-    } finally {
-      await w.close();
+  // Three set-ups measured in rotation, three times each (median shown), so that load changes on a
+  // shared machine do not favour whichever runs first.
+  const setups: { label: string; logKey: Signer; witnessKey: Signer; rates: number[] }[] = [
+    { label: 'log file key, witness file key', logKey: fileLog, witnessKey: fileWitness, rates: [] },
+    { label: 'log key in SoftHSM, witness file key', logKey: tokenLog, witnessKey: fileWitness, rates: [] },
+    { label: 'log and witness keys in SoftHSM', logKey: tokenLog, witnessKey: tokenWitness, rates: [] },
+  ];
+  const running = await Promise.all(
+    setups.map(async (u, i) => {
+      const w = await startWitness({ signer: u.witnessKey, statePath: join(dir, `w${i}.db`), logKeys: [u.logKey.publicKey] });
+      const policy = parsePolicy(`log ${toHex(u.logKey.publicKey)}\nwitness W ${toHex(u.witnessKey.publicKey)} ${w.url}\nquorum W\n`);
+      const cosigner = createCosigner({ policy, logPublicKey: u.logKey.publicKey, consistencyProof: (o, n) => tree.consistencyProof(o, n), timeoutMs: 5000 });
+      return { w, cosigner, size: 1 };
+    }),
+  );
+  try {
+    for (let rep = 1; rep <= 3; rep++) {
+      for (let i = 0; i < setups.length; i++) {
+        const u = setups[i]!;
+        const r = running[i]!;
+        u.rates.push(
+          await rate(`${u.label} (run ${rep})`, async () => {
+            r.size = Math.min(r.size + 1, tree.size);
+            const sth = await signTreeHead(u.logKey, { size: BigInt(r.size), rootHash: tree.root(r.size) });
+            const c = await r.cosigner.cosign(sth);
+            if (!c.quorumMet) throw new Error(JSON.stringify(c.failures));
+          }),
+        );
+      }
     }
-  };
-  const files = await round('log file key, witness file key', fileLog, fileWitness, 'a.db');
-  const logInToken = await round('log key in SoftHSM, witness file key', tokenLog, fileWitness, 'b.db');
-  const both = await round('log and witness keys in SoftHSM', tokenLog, tokenWitness, 'c.db');
-  ratio('log key in SoftHSM vs file keys', logInToken, files);
-  ratio('both in SoftHSM vs file keys', both, files);
+  } finally {
+    for (const r of running) await r.w.close();
+  }
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[1]!;
+  for (const u of setups) console.log(`  median ${u.label.padEnd(49)} ${median(u.rates).toFixed(1).padStart(10)} /s  (${(1000 / median(u.rates)).toFixed(1)} ms per cosigned head)`);
+  ratio('log key in SoftHSM vs file keys', median(setups[1]!.rates), median(setups[0]!.rates));
+  ratio('both in SoftHSM vs file keys', median(setups[2]!.rates), median(setups[0]!.rates));
   await tokenLog.close();
   await tokenWitness.close();
 } finally {

@@ -266,15 +266,17 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     registers: primaryOnly,
   });
 
+  // The servers whose signing is on the critical path: the primary's tree heads, the witness's cosignatures.
+  const signing = role === 'secondary' ? [] : [registry];
   const signerErrors = new Counter({
     name: 'sigsum_log_signer_errors_total',
     help: 'Signatures the signing key (file, ssh-agent or PKCS#11 token) failed to make or that did not verify.',
-    registers: all,
+    registers: signing,
   });
   const signerUp = new Gauge({
     name: 'sigsum_log_signer_up',
     help: '1 when the last signature succeeded, 0 when it failed (token gone or erroring).',
-    registers: all,
+    registers: signing,
   });
   signerUp.set(Number.NaN);
 
