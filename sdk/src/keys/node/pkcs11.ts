@@ -310,9 +310,10 @@ async function openKey(p: Binding, uri: Pkcs11Uri, opts: Pkcs11Options, rw: bool
         // the session is unusable anyway
       }
     }
-    if (e instanceof SigsumError) throw e;
-    // A token error (removed, unreadable, ...) while opening: start from a fresh C_Initialize next time.
+    // Start from a fresh C_Initialize next time: modules list tokens and objects as of
+    // C_Initialize, so a token that comes back is only seen after a re-initialisation.
     finalize(m, generation);
+    if (e instanceof SigsumError) throw e;
     throw new Pkcs11SignerError('pkcs11.token', `the token failed: ${ckrName(e)}`, m.path);
   }
 }
