@@ -211,10 +211,9 @@ export class Sequencer {
       const d = result.damage;
       if (d.code === 'root') {
         const fromGuard = guard !== undefined && d.index === guard.size && (head === undefined || head.size !== guard.size);
-        throw new StartupError(
-          fromGuard ? 'startup.guard-inconsistent' : 'startup.inconsistent',
-          `${fromGuard ? `the published-tree-head file ${this.#guardFile}` : 'the published tree head'} contradicts the stored leaves: ${d.message}`,
-        );
+        const want = toHex(roots.get(d.index)!);
+        if (!fromGuard) throw new StartupError('startup.inconsistent', `stored tree of size ${d.index} has root ${toHex(d.root!)}, published root is ${want}`);
+        throw new StartupError('startup.guard-inconsistent', `stored tree of size ${d.index} has root ${toHex(d.root!)}, the published-tree-head file ${this.#guardFile} says ${want}`);
       }
       throw new StartupError(
         'startup.damaged',

