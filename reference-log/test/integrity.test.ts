@@ -121,7 +121,7 @@ function editLeafHash(dir: string, i: number): string {
 }
 
 describe('check and backup on a running log', () => {
-  it('checks a live database and backs it up while the log keeps publishing', async () => {
+  it('checks a live database and backs it up while the log keeps publishing', { timeout: 90_000 }, async () => {
     const { dir, config } = copy();
     const log = await startLogProcess(config);
     try {
