@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { keyHash, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles, loadSigner } from '@sigsum-kit/sdk/node';
 import { registerWitnessCommand } from './witness.js';
-import { ConfigError, defaultConfigText, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { ConfigError, defaultConfigText, loadConfig, parseHostPort } from './config.js';
 import { cosignerFromPolicyFile } from './cosigning.js';
 import { openSqliteStorage, readGuardFile } from '../storage/index.js';
 import { DATABASE_FILE, openConfiguredStorage, openExistingDatabase } from './database.js';
