@@ -57,6 +57,12 @@ export interface LogOptions {
    * replication endpoints, and extra `/health` lines (the secondary's state).
    */
   replication?: { token?: string; health?: () => string };
+  /** The published-tree-head file (docs/operations.md), checked at start-up and written before each head is served. */
+  guardFile?: string;
+  /** Write a missing published-tree-head file from the database (`--trust-database`). */
+  trustDatabase?: boolean;
+  /** Newest leaves re-hashed by the start-up check (default 1,000,000). */
+  startupVerifyLeaves?: number;
 }
 
 /** A running log. */
@@ -103,6 +109,9 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     integrateIntervalMs: opts.integrateIntervalMs,
     maxPending: opts.maxPending,
     logger: seqLog,
+    guardFile: opts.guardFile,
+    trustDatabase: opts.trustDatabase,
+    startupVerifyLeaves: opts.startupVerifyLeaves,
   });
   const publicApp = await buildPublicApp({
     storage: opts.storage,

@@ -5,7 +5,7 @@ import { CONFIG_DEFAULTS, ConfigError, parseConfig, parseHostPort } from '@sigsu
 describe('log configuration', () => {
   it('fills defaults and resolves paths against the config directory', () => {
     const c = parseConfig({ keyFile: 'log.key', policyFile: 'policy' }, '/etc/sigsum');
-    expect(c).toMatchObject({ ...CONFIG_DEFAULTS, keyFile: '/etc/sigsum/log.key', dataDir: '/etc/sigsum/data', policyFile: '/etc/sigsum/policy' });
+    expect(c).toMatchObject({ ...CONFIG_DEFAULTS, keyFile: '/etc/sigsum/log.key', dataDir: '/etc/sigsum/data', policyFile: '/etc/sigsum/policy', publishedTreeHeadFile: '/etc/sigsum/published-tree-head' });
     expect(parseConfig({ keyFile: '/abs/key', dataDir: '/var/lib/log' }, '/etc').dataDir).toBe('/var/lib/log');
     // URLs stay URLs; file names are resolved like every other path.
     expect(parseConfig({ keyFile: 'k', publishedTreeHeadSources: ['https://log.example.org/', 'last-head.txt'] }, '/etc/sigsum').publishedTreeHeadSources).toEqual([

@@ -77,6 +77,9 @@ describe('sigsum-log secondary / promote / primary --published-tree-head', () =>
     expect(existsSync(promotedConfig)).toBe(true);
     const cfg = JSON.parse(readFileSync(promotedConfig, 'utf8')) as Record<string, unknown>;
     expect([cfg.keyFile, cfg.primaryUrl]).toEqual([join(pdir, 'log.key'), undefined]);
+    // The new primary's published-tree-head file holds the head promotion checked, and primary.json names it.
+    expect(cfg.publishedTreeHeadFile).toBe(join(sdir, 'published-tree-head'));
+    expect(readFileSync(join(sdir, 'published-tree-head'), 'utf8')).toBe(readFileSync(head0, 'utf8'));
     expect(field(runCli(['status', '-c', promotedConfig]).stdout, 'startup_mode')).toBe('local-tree');
     // A database with published heads is a primary's: it can never be used as a secondary again.
     r = runCli(['secondary', '-c', sconfig, '--primary-url', 'http://127.0.0.1:1/']);

@@ -12,6 +12,7 @@ import {
   treeRoot,
   utf8,
   verifyConsistency,
+  hashLeaf,
   verifyTreeHeadSignature,
   type SignedTreeHead,
 } from '@sigsum-kit/sdk';
@@ -21,7 +22,9 @@ const signer = new SeedSigner(sha256(utf8('sequencer test log')));
 
 function rec(i: number): LeafRecord {
   const leaf = new Uint8Array(128).fill(i & 255);
-  return { leaf, leafHash: sha256(utf8(`leaf ${i}`)) };
+  new DataView(leaf.buffer).setUint32(0, i);
+  // A real leaf hash: served leaves and the start-up check re-hash the leaf.
+  return { leaf, leafHash: hashLeaf(leaf) };
 }
 
 /** A cosigner whose answer the test controls; records what it was asked. */
@@ -186,7 +189,7 @@ describe('start-up checks', () => {
   it('accepts a stored tree that extends the published head', async () => {
     const storage = await storageWithHead(1);
     const seq = new Sequencer({ storage, signer });
-    expect(seq.startupState).toEqual({ mode: 'saved', treeSize: 2, publishedSize: 1 });
+    expect(seq.startupState).toEqual({ mode: 'saved', treeSize: 2, publishedSize: 1, guardSize: null });
     expect(seq.published?.size).toBe(1);
   });
 

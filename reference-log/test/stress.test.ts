@@ -5,8 +5,10 @@
  * find, plus the memory rule and the command line.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runToExit, tempDir } from './log-helpers.js';
 import { memoryTrend, parseStressArgs, quantile, runStress, DEFAULT_STRESS_OPTIONS, UsageError } from '../../bench/stress.js';
 
 const STRESS = fileURLToPath(new URL('../../bench/stress.ts', import.meta.url));
@@ -121,8 +123,22 @@ describe('stress: a bounded run against the real stack', () => {
     expect(lines.some((l) => l.startsWith('load: 12 s'))).toBe(true);
   });
 
-  it('stops at --count submissions and passes without a planted failure', { timeout: 120_000 }, async () => {
-    const r = await runStress({ durationSec: 120, count: 40, concurrency: 4, readers: 1, seed: 9, intervalMs: 300, sampleMs: 500 });
+  it('stops at --count submissions and passes without a planted failure; `sigsum-log check` passes on both databases', { timeout: 120_000 }, async () => {
+    const kept = tempDir('sigsum-stress-check-');
+    let r;
+    try {
+      r = await runStress({ durationSec: 120, count: 40, concurrency: 4, readers: 1, seed: 9, intervalMs: 300, sampleMs: 500, keepDir: kept.dir });
+      // The integrity check, as a real process, on the primary's and the secondary's databases the run left.
+      const primary = runToExit(['check', '-c', join(kept.dir, 'log', 'config.json')]);
+      expect(primary.stderr).toBe('');
+      expect(primary.stdout).toMatch(new RegExp(`^tree_size=${r.final.treeSize}\nleaves_checked=${r.final.treeSize}\n(.*\n)*published_tree_head_file_size=${r.final.treeSize}\nresult=ok\n$`));
+      expect(primary.status).toBe(0);
+      const secondary = runToExit(['check', '--database', join(kept.dir, 'secondary', 'data', 'log.sqlite')]);
+      expect(secondary.stdout).toMatch(/\nresult=ok\n$/);
+      expect(secondary.status).toBe(0);
+    } finally {
+      kept.cleanup();
+    }
     expect(r.failures).toEqual({});
     expect(r.passed).toBe(true);
     expect(r.planted).toBeUndefined();

@@ -65,6 +65,14 @@ export interface LogConfig {
    * newer than what it published or cannot be read. `[]` = no check.
    */
   publishedTreeHeadSources: string[];
+  /**
+   * The published-tree-head file: the last head this log published, kept
+   * outside `dataDir` and checked against the database at start-up
+   * (docs/operations.md). Relative to the config file's directory.
+   */
+  publishedTreeHeadFile: string;
+  /** Newest leaves the start-up check re-hashes from the leaves (the rest is trusted; `sigsum-log check` reads all). */
+  startupVerifyLeaves: number;
 }
 
 /** Defaults of every optional key. */
@@ -93,6 +101,8 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   replicationToken: '',
   replicationIntervalMs: 250,
   publishedTreeHeadSources: [],
+  publishedTreeHeadFile: 'published-tree-head',
+  startupVerifyLeaves: 1_000_000,
 };
 
 /** A configuration problem, naming the key. */
@@ -198,6 +208,10 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
     }
     c.publishedTreeHeadSources = (v as string[]).map((x) => (/^https?:\/\//.test(x) ? x : resolve(baseDir, x)));
   }
+  if (o.publishedTreeHeadFile !== undefined) c.publishedTreeHeadFile = str(o.publishedTreeHeadFile, 'publishedTreeHeadFile');
+  if (c.publishedTreeHeadFile === '') throw new ConfigError('publishedTreeHeadFile: must not be empty');
+  c.publishedTreeHeadFile = resolve(baseDir, c.publishedTreeHeadFile);
+  if (o.startupVerifyLeaves !== undefined) c.startupVerifyLeaves = intIn(o.startupVerifyLeaves, 'startupVerifyLeaves', 0, Number.MAX_SAFE_INTEGER);
   return c;
 }
 

@@ -5,6 +5,7 @@
  *   sigsum-log init --dir DIR        key (OpenSSH, 0600, or in a PKCS#11 token) + config.json + empty database
  *   sigsum-log primary --config FILE run the log until SIGTERM/SIGINT
  *   sigsum-log status --config FILE  print the stored state
+ *   sigsum-log check / backup        integrity check, online backup (integrity.ts)
  *   sigsum-log witness ...           run a reference witness
  */
 import { Command } from 'commander';
@@ -15,27 +16,22 @@ import { DEFAULT_KEY_COMMENT, formatOpenSshPublicKey, keyHash, toHex } from '@si
 import { atomicWriteFile, generateKeyFiles, generatePkcs11Key, isPkcs11Uri } from '@sigsum-kit/sdk/node';
 import { openSigningKey } from './signing-key.js';
 import { registerWitnessCommand } from './witness.js';
-import { ConfigError, defaultConfigText, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { ConfigError, defaultConfigText, loadConfig, parseHostPort } from './config.js';
 import { cosignerFromPolicyFile } from './cosigning.js';
-import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
+import { openSqliteStorage, readGuardFile } from '../storage/index.js';
+import { DATABASE_FILE, openConfiguredStorage, openExistingDatabase } from './database.js';
+import { registerIntegrityCommands } from './integrity.js';
 import { startLog } from '../log.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
 
-/** File name of the SQLite database inside the data directory. */
-export const DATABASE_FILE = 'log.sqlite';
+export { DATABASE_FILE } from './database.js';
 
 function fail(message: string): never {
   process.stderr.write(`sigsum-log: ${message}\n`);
   process.exit(1);
-}
-
-async function openStorage(config: LogConfig): Promise<Storage> {
-  if (config.storage === 'memory') return openMemoryStorage();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
 }
 
 async function runInit(opts: { dir: string; storage: string; secondaryOf?: string; pkcs11?: string }): Promise<void> {
@@ -45,7 +41,7 @@ async function runInit(opts: { dir: string; storage: string; secondaryOf?: strin
   const publicKeyPath = `${keyPath}.pub`;
   if (opts.storage !== 'sqlite' && opts.storage !== 'memory') fail(`--storage must be sqlite or memory`);
   if (opts.pkcs11 !== undefined && !isPkcs11Uri(opts.pkcs11)) fail('--pkcs11 expects a pkcs11: URI (RFC 7512)');
-  for (const p of [configPath, keyPath, publicKeyPath, join(dir, 'data', DATABASE_FILE)]) {
+  for (const p of [configPath, keyPath, publicKeyPath, join(dir, 'data', DATABASE_FILE), join(dir, 'published-tree-head')]) {
     if (existsSync(p)) fail(`${p} already exists; refusing to overwrite`);
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -72,7 +68,9 @@ async function runInit(opts: { dir: string; storage: string; secondaryOf?: strin
   writeFileSync(configPath, JSON.stringify(raw, null, 2) + '\n', { mode: 0o644, flag: 'wx' });
   const config = loadConfig(configPath);
   if (config.storage === 'sqlite') {
-    const storage = await openStorage(config);
+    // The one place a database is created.
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE), { create: true });
     // Hot standby: a secondary's database belongs to the log's key, not to the node's own key.
     storage.setLogPublicKey(opts.secondaryOf === undefined ? publicKey : await readPublicKeyOption(opts.secondaryOf, '--secondary-of'));
     storage.setStartupMode('empty');
@@ -97,6 +95,7 @@ async function runPrimary(opts: {
   rateLimitConfig?: string;
   dnsResolver?: string;
   publishedTreeHead?: string;
+  trustDatabase?: boolean;
 }): Promise<void> {
   const config = loadConfig(opts.config);
   if (opts.rateLimitConfig !== undefined) config.rateLimitFile = resolve(opts.rateLimitConfig);
@@ -112,7 +111,7 @@ async function runPrimary(opts: {
   const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
   // Metrics and rate limits (docs/metrics.md, docs/rate-limits.md).
   const metrics = createMetrics('primary');
-  const storage = instrumentStorage(await openStorage(config), metrics);
+  const storage = instrumentStorage(await openConfiguredStorage(config), metrics);
   storage.setLogPublicKey(signer.publicKey);
   // Hot standby (docs/operations.md): never run beside a newer primary; publish only what the secondary has.
   const sources = [...config.publishedTreeHeadSources, ...(opts.publishedTreeHead === undefined ? [] : [opts.publishedTreeHead])];
@@ -163,6 +162,10 @@ async function runPrimary(opts: {
     admitLeaf,
     gate: replication.gate,
     replication: replication.options,
+    // A memory log starts empty by design: nothing outside it to check.
+    guardFile: config.storage === 'sqlite' ? config.publishedTreeHeadFile : undefined,
+    trustDatabase: opts.trustDatabase,
+    startupVerifyLeaves: config.startupVerifyLeaves,
   });
   late.sequencer = log.sequencer;
   late.log = log.log;
@@ -181,9 +184,15 @@ async function runPrimary(opts: {
 async function runStatus(opts: { config: string }): Promise<void> {
   const config = loadConfig(opts.config);
   if (config.storage === 'memory') fail('status needs sqlite storage (memory storage has no state on disk)');
-  const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+  const storage = openExistingDatabase(join(config.dataDir, DATABASE_FILE), { readonly: true, config });
   try {
     const head = storage.latestTreeHead();
+    let guard: string;
+    try {
+      guard = String(readGuardFile(config.publishedTreeHeadFile)?.size ?? '');
+    } catch (err) {
+      guard = `unreadable (${(err as Error).message})`;
+    }
     const key = storage.logPublicKey();
     const lines = [
       `log_key_hash=${key === undefined ? '' : toHex(keyHash(key))}`,
@@ -193,6 +202,7 @@ async function runStatus(opts: { config: string }): Promise<void> {
       `published_root_hash=${head === undefined ? '' : toHex(head.rootHash)}`,
       `published_at=${head === undefined ? '' : new Date(head.publishedAt).toISOString()}`,
       `cosignatures=${head?.cosignatures.length ?? 0}`,
+      `published_tree_head_file_size=${guard}`,
       `database_bytes=${storage.sizeBytes()}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
@@ -225,12 +235,14 @@ export function buildProgram(): Command {
     .option('--rate-limit-config <file>', 'override the rate-limit config file (docs/rate-limits.md)')
     .option('--dns-resolver <ip[:port]>', 'override the DNS resolver used to verify submit tokens')
     .option('--published-tree-head <file|url>', 'refuse to start if this published tree head (public URL or get-tree-head file) is newer than ours; adds to publishedTreeHeadSources (docs/operations.md)')
+    .option('--trust-database', 'the published-tree-head file is missing: write it from the database\'s newest head (only after checking that head is the log\'s latest; docs/operations.md)')
     .action(runPrimary);
   program
     .command('status')
     .description('print the stored state of a log (tree size, published head)')
     .requiredOption('-c, --config <file>', 'configuration file')
     .action(runStatus);
+  registerIntegrityCommands(program);
   registerWitnessCommand(program);
   registerReplicationCommands(program);
   return program;

@@ -8,20 +8,18 @@
  * the start-up check against a newer published tree head.
  */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LogClient, formatOpenSshPublicKey, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
 import { atomicWriteFile, isPkcs11Uri, loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
 import { openSigningKey } from './signing-key.js';
 import { ConfigError, loadConfig, parseHostPort, type LogConfig } from './config.js';
-import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
+import { readGuardFile, writeGuardFile, type Storage } from '../storage/index.js';
+import { DATABASE_FILE, openConfiguredStorage, openExistingDatabase } from './database.js';
 import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type GateLogger, type SecondaryGate } from '../replication/index.js';
 import type { ReplicationGate } from '../sequencer/cosigner.js';
 import { createMetrics, instrumentStorage } from '../metrics/index.js';
 import { closeOnSignals } from './shutdown.js';
-
-/** File name of the SQLite database inside the data directory (as the primary's). */
-const DATABASE_FILE = 'log.sqlite';
 
 /** A public key given as 64 hex digits or as an OpenSSH public key file. */
 export async function readPublicKeyOption(value: string, what: string): Promise<Uint8Array> {
@@ -119,12 +117,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function openStorage(config: LogConfig): Promise<Storage> {
-  if (config.storage === 'memory') return openMemoryStorage();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
-}
-
 async function runSecondary(opts: { config: string; internalListen?: string; primaryUrl?: string }): Promise<void> {
   const config = loadConfig(opts.config);
   if (opts.internalListen !== undefined) config.internalListen = opts.internalListen;
@@ -134,7 +126,7 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   const listen = parseHostPort(config.internalListen, 'internalListen');
   const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
   const metrics = createMetrics('secondary'); // docs/metrics.md
-  const storage = instrumentStorage(await openStorage(config), metrics);
+  const storage = instrumentStorage(await openConfiguredStorage(config), metrics);
   const logKey = storage.logPublicKey();
   if (logKey !== undefined && toHex(logKey) === toHex(signer.publicKey)) {
     storage.close();
@@ -179,10 +171,18 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
   const logKey = isPkcs11Uri(opts.logKey) ? opts.logKey : resolve(opts.logKey);
   const signer = await loadSigner(logKey);
   const head = await loadTreeHead(opts.treeHead);
-  const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+  const storage = openExistingDatabase(join(config.dataDir, DATABASE_FILE), { config });
   let result;
   try {
     result = await promoteStorage(storage, signer.publicKey, head);
+    // The new primary's published-tree-head file: the head checked here (or a newer one the file already holds).
+    const existing = readGuardFile(config.publishedTreeHeadFile);
+    const size = Number(head.size);
+    if (existing !== undefined) await checkNotSuperseded(storage, signer.publicKey, { size: BigInt(existing.size), rootHash: existing.rootHash });
+    if (existing === undefined || existing.size < size) {
+      const stored = storage.latestTreeHead();
+      writeGuardFile(config.publishedTreeHeadFile, stored !== undefined && stored.size >= size ? stored : { size, rootHash: head.rootHash, cosignatures: [] });
+    }
   } finally {
     storage.close();
   }
@@ -198,6 +198,7 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
     await atomicWriteFile(raw.publicKeyFile as string, formatOpenSshPublicKey(signer.publicKey), 0o644);
   }
   raw.dataDir = config.dataDir;
+  raw.publishedTreeHeadFile = config.publishedTreeHeadFile;
   for (const k of ['policyFile', 'rateLimitFile']) if (typeof raw[k] === 'string' && raw[k] !== '') raw[k] = resolve(dirname(resolve(opts.config)), raw[k]);
   raw.$comment = `primary promoted from secondary ${resolve(opts.config)} at ${new Date().toISOString()}`;
   writeFileSync(out, JSON.stringify(raw, null, 2) + '\n', { flag: 'wx', mode: 0o644 });

@@ -18,6 +18,8 @@ import {
   type Signer,
 } from '@sigsum-kit/sdk';
 import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
+import { readGuardFile, writeGuardFile, type GuardHead } from '../storage/guard.js';
+import { verifyTree } from '../storage/verify.js';
 import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
 import { silentLogger, type NodeLogger } from '../logger.js';
 
@@ -46,6 +48,20 @@ export interface SequencerOptions {
   logger?: SequencerLogger;
   /** Clock (ms), for tests. */
   now?: () => number;
+  /**
+   * The published-tree-head file (see storage/guard.ts): checked against the
+   * database at start-up, rewritten after every published head is stored and
+   * before it is served. Undefined: no such guard (memory storage, tests).
+   */
+  guardFile?: string;
+  /** Write the published-tree-head file from the database when it is missing (operator's explicit choice). */
+  trustDatabase?: boolean;
+  /**
+   * How many of the newest leaves the start-up check re-hashes, with the
+   * interior nodes they complete, up to the published head (default 1,000,000;
+   * `Infinity` = all). Older nodes are trusted; `sigsum-log check` reads all.
+   */
+  startupVerifyLeaves?: number;
 }
 
 /**
@@ -105,6 +121,9 @@ export class Sequencer {
   #published: PublishedTreeHead | undefined;
   /** Largest size the gate allowed at the last check; the next head covers at most this many leaves. */
   #gatedSize = 0;
+  /** Size of the newest head ever published (database or published-tree-head file): never publish below it. */
+  #floor = 0;
+  readonly #guardFile: string | undefined;
   #integrateTimer: ReturnType<typeof setTimeout> | undefined;
   #publishTimer: ReturnType<typeof setTimeout> | undefined;
   #publishing: Promise<void> | undefined;
@@ -121,36 +140,116 @@ export class Sequencer {
     this.#maxPending = opts.maxPending ?? 100_000;
     this.#log = opts.logger ?? silentLogger;
     this.#now = opts.now ?? Date.now;
+    this.#guardFile = opts.guardFile;
     this.#published = this.#storage.latestTreeHead();
     // Check before reading the tree's nodes, so a truncated database is reported as a rollback.
-    this.#checkStartup();
+    this.#checkStartup(opts.trustDatabase === true, opts.startupVerifyLeaves ?? 1_000_000);
     this.#frontier = CompactRange.restore(this.#storage.treeSize(), this.#storage);
     // A published head was gated (replicated) before it was signed.
-    this.#gatedSize = this.#published?.size ?? 0;
+    this.#gatedSize = this.#floor;
   }
 
   /** Refuse stored state that would roll back or fork the published history. */
-  #checkStartup(): void {
-    const mode = this.#storage.startupMode() ?? (this.#published === undefined ? 'empty' : 'saved');
+  #checkStartup(trustDatabase: boolean, verifyLeaves: number): void {
+    const mode = this.#storage.startupMode();
     const head = this.#published;
     const size = this.#storage.treeSize();
+    if (mode === undefined) {
+      throw new StartupError(
+        'startup.no-mode',
+        'the database records no start-up mode, so it was not created by `sigsum-log init`; refusing to start a tree under the log key ' +
+          '(is the data volume mounted, is dataDir right, was the database replaced?)',
+      );
+    }
     if (mode === 'saved' && head === undefined) {
       throw new StartupError('startup.no-head', 'start-up mode "saved" but no published tree head is stored');
     }
-    if (head !== undefined) {
-      if (size < head.size) {
-        throw new StartupError('startup.rollback', `stored tree has ${size} leaves but tree head of size ${head.size} was published`);
+    const guard = this.#checkGuard(mode, head, trustDatabase);
+    if (head !== undefined && size < head.size) {
+      throw new StartupError('startup.rollback', `stored tree has ${size} leaves but tree head of size ${head.size} was published`);
+    }
+    if (guard !== undefined && size < guard.size) {
+      throw new StartupError('startup.rollback', `stored tree has ${size} leaves but the published-tree-head file ${this.#guardFile} says size ${guard.size} was published`);
+    }
+    this.#verifyStored(head, guard, verifyLeaves);
+    this.#floor = Math.max(head?.size ?? 0, guard?.size ?? 0);
+    // Stored but never recorded outside (stopped between the two writes), or adopted by the operator.
+    if (this.#guardFile !== undefined && head !== undefined && (guard === undefined || head.size > guard.size)) writeGuardFile(this.#guardFile, head);
+    this.startupState = { mode, treeSize: size, publishedSize: head?.size ?? null, guardSize: guard?.size ?? null };
+  }
+
+  /** The published-tree-head file, if it may be served beside this database. */
+  #checkGuard(mode: string, head: PublishedTreeHead | undefined, trustDatabase: boolean): GuardHead | undefined {
+    if (this.#guardFile === undefined) return undefined;
+    const guard = readGuardFile(this.#guardFile);
+    if (guard === undefined) {
+      if (head !== undefined && !trustDatabase) {
+        throw new StartupError(
+          'startup.guard-missing',
+          `the database holds published tree heads (newest: size ${head.size}) but the published-tree-head file ${this.#guardFile} is missing, ` +
+            'so nothing confirms that this database is the log\'s latest state; restore that file, or, after checking the log\'s latest head ' +
+            '(witnesses, monitors) against `sigsum-log status`, start once with --trust-database to write it from the database (docs/operations.md)',
+        );
       }
-      const root = treeRoot(head.size, this.#storage);
-      if (toHex(root) !== toHex(head.rootHash)) {
-        throw new StartupError('startup.inconsistent', `stored tree of size ${head.size} has root ${toHex(root)}, published root is ${toHex(head.rootHash)}`);
+      return undefined;
+    }
+    // A promotion from an unsigned head (a witness's state) stores no head in the database: the file alone records it.
+    if (head === undefined ? mode !== 'local-tree' : head.size < guard.size) {
+      throw new StartupError(
+        'startup.guard-ahead',
+        `the published-tree-head file ${this.#guardFile} says a tree head of size ${guard.size} was published, but the database's newest tree head is ` +
+          `${head === undefined ? 'none' : `of size ${head.size}`}: this database is not the log's latest state ` +
+          '(restored from an older backup? re-initialised? wrong dataDir or an unmounted volume?); serving it would fork the log (docs/operations.md)',
+      );
+    }
+    return guard;
+  }
+
+  /** Recompute the newest leaves, their nodes and the published roots from the leaves. */
+  #verifyStored(head: PublishedTreeHead | undefined, guard: GuardHead | undefined, verifyLeaves: number): void {
+    const roots = new Map<number, Uint8Array>();
+    const expect = (size: number, root: Uint8Array, what: string, code: string): void => {
+      const other = roots.get(size);
+      if (other !== undefined && toHex(other) !== toHex(root)) {
+        throw new StartupError(code, `${what} has root ${toHex(root)} at size ${size}, the database's published head has ${toHex(other)}`);
+      }
+      roots.set(size, root);
+    };
+    if (head !== undefined) expect(head.size, head.rootHash, 'the published tree head', 'startup.inconsistent');
+    if (guard !== undefined) expect(guard.size, guard.rootHash, `the published-tree-head file ${this.#guardFile}`, 'startup.guard-inconsistent');
+    const size = this.#storage.treeSize();
+    const start = Number.isFinite(verifyLeaves) ? Math.max(0, size - verifyLeaves) : 0;
+    const result = this.#storage.snapshot(() => verifyTree(this.#storage, start, size, roots));
+    if (result.damage !== undefined) {
+      const d = result.damage;
+      if (d.code === 'root') {
+        const fromGuard = guard !== undefined && d.index === guard.size && (head === undefined || head.size !== guard.size);
+        const want = toHex(roots.get(d.index)!);
+        if (!fromGuard) throw new StartupError('startup.inconsistent', `stored tree of size ${d.index} has root ${toHex(d.root!)}, published root is ${want}`);
+        throw new StartupError('startup.guard-inconsistent', `stored tree of size ${d.index} has root ${toHex(d.root!)}, the published-tree-head file ${this.#guardFile} says ${want}`);
+      }
+      throw new StartupError(
+        'startup.damaged',
+        `the database is damaged: ${d.message}; refusing to serve it (run \`sigsum-log check\`, then restore, docs/operations.md)`,
+      );
+    }
+    // Heads older than the re-hashed range: compare with the root from the stored nodes.
+    for (const [s, root] of roots) {
+      if (start === 0 || s > start) continue;
+      const stored = treeRoot(s, this.#storage);
+      if (toHex(stored) !== toHex(root)) {
+        throw new StartupError('startup.inconsistent', `stored tree of size ${s} has root ${toHex(stored)}, published root is ${toHex(root)}`);
       }
     }
-    this.startupState = { mode, treeSize: size, publishedSize: head?.size ?? null };
   }
 
   /** What the start-up check found (for the start-up log line). */
-  startupState: { mode: string; treeSize: number; publishedSize: number | null } = { mode: 'empty', treeSize: 0, publishedSize: null };
+  startupState: { mode: string; treeSize: number; publishedSize: number | null; guardSize: number | null } = {
+    mode: 'empty',
+    treeSize: 0,
+    publishedSize: null,
+    guardSize: null,
+  };
 
   /** The origin line of this log's checkpoints. */
   get origin(): string {
@@ -325,6 +424,7 @@ export class Sequencer {
       const size = this.#gatedSize;
       const prev = this.#published;
       if (prev !== undefined && size < prev.size) return; // never publish a smaller tree
+      if (size < this.#floor) return; // nor one smaller than a head published before a promotion
       const rootHash = size === this.#frontier.size ? this.#frontier.root() : treeRoot(size, this.#storage);
       const sth = await signTreeHead(this.#signer, { size: BigInt(size), rootHash });
       const signature = sth.signature;
@@ -335,6 +435,8 @@ export class Sequencer {
       }
       const head: PublishedTreeHead = { size, rootHash, signature, cosignatures: result.cosignatures, publishedAt: this.#now() };
       this.#storage.saveTreeHead(head); // durable before it is served
+      // Outside the database too, so a lost or replaced database is noticed at start-up; not served if this fails.
+      if (this.#guardFile !== undefined) writeGuardFile(this.#guardFile, head);
       this.#published = head;
       this.#wakeWaiters();
       if (prev === undefined || prev.size !== size) {

@@ -27,7 +27,7 @@ import {
 } from '@sigsum-kit/sdk';
 import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
 import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
-import type { PublishedTreeHead, Storage } from '../storage/types.js';
+import { StorageError, type PublishedTreeHead, type Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
@@ -107,6 +107,8 @@ function errorResponse(err: unknown): { status: number; message: string } {
   // A well-formed request whose leaf signature does not verify is forbidden, not malformed.
   if (err instanceof VerificationError) return { status: 403, message: err.message };
   if (err instanceof SigsumError) return { status: 400, message: err.message };
+  // Damaged or unavailable storage: the request was fine, the log cannot answer it now.
+  if (err instanceof StorageError) return { status: 503, message: `storage error (${err.code}): ${err.message}; the log's operator must check its database` };
   const e = err as { statusCode?: number; code?: string; message?: string };
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'request body too large' };
@@ -119,6 +121,7 @@ function installErrorHandling(app: FastifyInstance, known: Map<string, string>):
   app.setErrorHandler((err, req, reply) => {
     const { status, message } = errorResponse(err);
     if (status === 500) req.log.error({ err }, 'internal error');
+    if (err instanceof StorageError) req.log.error({ code: err.code, err: err.message, url: req.url }, 'storage error');
     void sendText(reply, status, oneLine(message));
   });
   app.setNotFoundHandler((req, reply) => {

@@ -2,7 +2,7 @@
  * The schema-level logic shared by both backends, written against a minimal
  * synchronous SQL driver so SQLite-on-disk and sql.js behave identically.
  */
-import { fromHex, toHex, type Cosignature, type PerfectNode } from '@sigsum-kit/sdk';
+import { fromHex, hashLeaf, toHex, type Cosignature, type PerfectNode } from '@sigsum-kit/sdk';
 import { META, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import {
   StorageError,
@@ -10,6 +10,7 @@ import {
   type PublishedTreeHead,
   type StartupMode,
   type Storage,
+  type StoredLeaf,
 } from './types.js';
 
 /** A SQL parameter. */
@@ -90,6 +91,23 @@ function insertRows(db: SqlDriver, table: string, count: number, row: (i: number
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** How {@link SqlStorage} treats a database without the log's schema. */
+export interface SqlStorageOptions {
+  /**
+   * Create the schema (start-up mode `empty`) in a database that has none.
+   * Without it (every command but `init`), a database without the schema is
+   * refused: it is not a log's database, and a new tree must never be
+   * started under a log's key by accident.
+   */
+  create: boolean;
+}
+
 /** {@link Storage} over an {@link SqlDriver}. */
 export class SqlStorage implements Storage {
   readonly backend: 'sqlite' | 'memory';
@@ -97,13 +115,22 @@ export class SqlStorage implements Storage {
   #size: number;
   #closed = false;
 
-  constructor(db: SqlDriver, backend: 'sqlite' | 'memory') {
+  constructor(db: SqlDriver, backend: 'sqlite' | 'memory', opts: SqlStorageOptions = { create: true }) {
     this.#db = db;
     this.backend = backend;
-    db.exec(SCHEMA_SQL);
+    const hasSchema = db.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'", []) !== undefined;
+    if (!hasSchema && !opts.create) {
+      throw new StorageError('storage.not-a-log', 'the database has no sigsum-log schema (not created by `sigsum-log init`)');
+    }
+    if (!hasSchema) db.exec(SCHEMA_SQL);
     const version = this.#meta(META.schemaVersion);
     if (version === undefined) {
-      this.#setMeta(META.schemaVersion, String(SCHEMA_VERSION));
+      if (!opts.create) throw new StorageError('storage.not-a-log', 'the database has no schema version (not created by `sigsum-log init`)');
+      // A database created here is a new log: say so explicitly, as log-go's sth file does.
+      db.transaction(() => {
+        this.#setMeta(META.schemaVersion, String(SCHEMA_VERSION));
+        this.#setMeta(META.startupMode, 'empty');
+      });
     } else if (version !== String(SCHEMA_VERSION)) {
       throw new StorageError('storage.schema', `unsupported schema version ${version} (expected ${SCHEMA_VERSION})`);
     }
@@ -139,19 +166,58 @@ export class SqlStorage implements Storage {
 
   getNode(level: number, index: number): Uint8Array {
     this.#check();
-    const row =
-      level === 0
-        ? this.#db.get('SELECT leaf_hash FROM leaves WHERE idx = ?', [index])
-        : this.#db.get('SELECT hash FROM nodes WHERE level = ? AND idx = ?', [level, index]);
+    if (level === 0) {
+      // Presence only: proofs read level 0 as a node store; leaf content is checked where leaves are served.
+      const row = this.#db.get('SELECT leaf_hash FROM leaves WHERE idx = ?', [index]);
+      if (row === undefined) throw new StorageError('storage.missing-leaf', `leaf ${index} is missing from the database`);
+      return asBytes(row[0], 'leaf_hash');
+    }
+    const row = this.#db.get('SELECT hash FROM nodes WHERE level = ? AND idx = ?', [level, index]);
     if (row === undefined) throw new StorageError('storage.missing-node', `no stored node at level ${level}, index ${index}`);
     return asBytes(row[0], 'node hash');
+  }
+
+  #leafRow(r: SqlValue[]): StoredLeaf {
+    return { index: asNumber(r[0], 'leaf index'), leafHash: asBytes(r[1], 'leaf_hash'), leaf: asBytes(r[2], 'leaf') };
+  }
+
+  #checkedLeaf(row: StoredLeaf): StoredLeaf {
+    if (!sameBytes(hashLeaf(row.leaf), row.leafHash)) {
+      throw new StorageError('storage.leaf-hash', `leaf ${row.index} does not hash to its stored leaf hash`);
+    }
+    return row;
   }
 
   getLeaves(start: number, end: number): Uint8Array[] {
     this.#check();
     const stop = Math.min(end, this.#size);
     if (start >= stop) return [];
-    return this.#db.all('SELECT leaf FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx', [start, stop]).map((r) => asBytes(r[0], 'leaf'));
+    const rows = this.leafRows(start, stop);
+    for (let i = start; i < stop; i++) {
+      const row = rows[i - start];
+      if (row === undefined || row.index !== i) throw new StorageError('storage.missing-leaf', `leaf ${i} is missing from the database`);
+      this.#checkedLeaf(row);
+    }
+    return rows.map((r) => r.leaf);
+  }
+
+  leafRows(start: number, end: number): StoredLeaf[] {
+    this.#check();
+    return this.#db.all('SELECT idx, leaf_hash, leaf FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx', [start, end]).map((r) => this.#leafRow(r));
+  }
+
+  treeHeads(): PublishedTreeHead[] {
+    this.#check();
+    return this.#db.all('SELECT size, root_hash, signature, cosignatures, published_at FROM tree_heads ORDER BY id', []).map((r) => this.#headRow(r));
+  }
+
+  snapshot<T>(fn: () => T): T {
+    this.#check();
+    let result: T | undefined;
+    this.#db.transaction(() => {
+      result = fn();
+    });
+    return result as T;
   }
 
   leafIndex(leafHash: Uint8Array): number | undefined {
@@ -176,7 +242,10 @@ export class SqlStorage implements Storage {
   latestTreeHead(): PublishedTreeHead | undefined {
     this.#check();
     const row = this.#db.get('SELECT size, root_hash, signature, cosignatures, published_at FROM tree_heads ORDER BY id DESC LIMIT 1', []);
-    if (row === undefined) return undefined;
+    return row === undefined ? undefined : this.#headRow(row);
+  }
+
+  #headRow(row: SqlValue[]): PublishedTreeHead {
     return {
       size: asNumber(row[0], 'size'),
       rootHash: asBytes(row[1], 'root_hash'),

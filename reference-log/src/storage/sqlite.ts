@@ -12,13 +12,21 @@ class BetterSqliteDriver implements SqlDriver {
   readonly #stmts = new Map<string, Database.Statement>();
   readonly #rowStmts = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
+  constructor(path: string, opts: SqliteOpenOptions) {
     this.#path = path;
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    this.#db = new Database(path, { fileMustExist: opts.create === false, readonly: opts.readonly === true });
+    if (opts.readonly !== true) {
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = FULL');
+    }
     this.#db.pragma('foreign_keys = ON');
     this.#db.defaultSafeIntegers(false);
+  }
+
+  /** SQLite's online backup of this database into the new file `dest`, in one step (one consistent read). */
+  async backup(dest: string): Promise<void> {
+    // All remaining pages per step: a step-by-step copy restarts whenever the running log writes.
+    await this.#db.backup(dest, { progress: () => 0x7fffffff });
   }
 
   #stmt(sql: string): Database.Statement {
@@ -70,7 +78,38 @@ class BetterSqliteDriver implements SqlDriver {
   }
 }
 
-/** Open (creating if needed) the log database at `path`. */
-export function openSqliteStorage(path: string): SqlStorage {
-  return new SqlStorage(new BetterSqliteDriver(path), 'sqlite');
+/** How to open a log database file. */
+export interface SqliteOpenOptions {
+  /**
+   * Create the file and schema if missing (default true for programmatic
+   * use). The CLI sets it only in `init`: every other command refuses a
+   * missing or schema-less database rather than start a new tree.
+   */
+  create?: boolean;
+  /** Open read-only (status, check): never writes, never blocks the running log. */
+  readonly?: boolean;
+}
+
+/** An open SQLite log database: the storage plus SQLite's online backup. */
+export class SqliteStorage extends SqlStorage {
+  readonly #driver: BetterSqliteDriver;
+  constructor(driver: BetterSqliteDriver, create: boolean) {
+    super(driver, 'sqlite', { create });
+    this.#driver = driver;
+  }
+  /** Copy a consistent snapshot of the database into the new file `dest` (SQLite's backup API). */
+  backup(dest: string): Promise<void> {
+    return this.#driver.backup(dest);
+  }
+}
+
+/** Open the log database at `path` (see {@link SqliteOpenOptions}). */
+export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): SqliteStorage {
+  const driver = new BetterSqliteDriver(path, opts);
+  try {
+    return new SqliteStorage(driver, opts.create !== false && opts.readonly !== true);
+  } catch (err) {
+    driver.close();
+    throw err;
+  }
 }

@@ -24,6 +24,16 @@ export interface PublishedTreeHead {
   publishedAt: number;
 }
 
+/** A stored leaf row as it is on disk (unchecked; for integrity checks). */
+export interface StoredLeaf {
+  /** The row's index. */
+  index: number;
+  /** The stored leaf hash. */
+  leafHash: Uint8Array;
+  /** The stored 128-byte leaf. */
+  leaf: Uint8Array;
+}
+
 /** One leaf to append: the 128-byte leaf and its leaf hash. */
 export interface LeafRecord {
   /** RFC 6962 leaf hash H(0x00 || leaf). */
@@ -40,8 +50,18 @@ export interface Storage {
   treeSize(): number;
   /** Hash of the perfect subtree (level, index); level 0 is a leaf hash. Throws `StorageError` if absent. */
   getNode(level: number, index: number): Uint8Array;
-  /** Leaves `[start, end)` (end clipped to the tree size), in order. */
+  /**
+   * Leaves `[start, end)` (end clipped to the tree size), in order. Throws
+   * `StorageError` if a leaf in the range is missing or does not hash to its
+   * stored leaf hash: never fewer leaves than asked for.
+   */
   getLeaves(start: number, end: number): Uint8Array[];
+  /** Stored leaf rows with index in `[start, end)`, in order, unchecked (integrity checks read them). */
+  leafRows(start: number, end: number): StoredLeaf[];
+  /** Every stored tree head, oldest first. */
+  treeHeads(): PublishedTreeHead[];
+  /** Run `fn` in one read transaction: a consistent view while the log keeps writing (WAL). */
+  snapshot<T>(fn: () => T): T;
   /** Index of the leaf with this leaf hash, or `undefined`. */
   leafIndex(leafHash: Uint8Array): number | undefined;
   /**
@@ -67,7 +87,10 @@ export interface Storage {
   close(): void;
 }
 
-/** A storage failure that is not the caller's fault (missing node, corrupt row, closed DB). */
+/**
+ * A storage failure that is not the caller's fault (missing or damaged leaf or
+ * node, corrupt row, closed DB). The public API answers it with 503.
+ */
 export class StorageError extends Error {
   /** Stable identifier, e.g. `storage.missing-node`. */
   readonly code: string;
