@@ -8,21 +8,21 @@
  *   sigsum-log witness ...           run a reference witness
  */
 import { Command } from 'commander';
-import type { FastifyBaseLogger } from 'fastify';
-import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { keyHash, toHex } from '@sigsum-kit/sdk';
+import { consistencyProof, keyHash, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles, loadSigner } from '@sigsum-kit/sdk/node';
 import { registerWitnessCommand } from './witness.js';
-import { ConfigError, defaultConfigText, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { ConfigError, defaultConfigText, internalListenerLimits, loadConfig, parseHostPort, publicListenerLimits, type LogConfig } from './config.js';
 import { cosignerFromPolicyFile } from './cosigning.js';
 import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
 import { startLog } from '../log.js';
-import type { Sequencer } from '../sequencer/sequencer.js';
+import { createLogger } from '../logger.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
+import { refuseExposedKeyFile, refuseExposedSecret, writeSecretFile } from './secrets.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'log.sqlite';
@@ -49,7 +49,8 @@ async function runInit(opts: { dir: string; storage: string; secondaryOf?: strin
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = await generateKeyFiles(keyPath);
   const text = defaultConfigText().replace('"storage": "sqlite"', `"storage": "${opts.storage}"`);
-  writeFileSync(configPath, text, { mode: 0o644, flag: 'wx' });
+  // Owner-only: the file is where the replication token goes.
+  writeSecretFile(configPath, text);
   const config = loadConfig(configPath);
   if (config.storage === 'sqlite') {
     const storage = await openStorage(config);
@@ -87,6 +88,9 @@ async function runPrimary(opts: {
   }
   const pub = parseHostPort(config.listen, 'listen');
   const internal = config.internalListen === '' ? undefined : parseHostPort(config.internalListen, 'internalListen');
+  if (config.replicationToken !== '') refuseExposedSecret(resolve(opts.config), 'the replication token');
+  refuseExposedKeyFile(config.keyFile);
+  const log = createLogger(config.logLevel);
   const signer = await loadSigner(config.keyFile);
   // Metrics and rate limits (docs/metrics.md, docs/rate-limits.md).
   const metrics = createMetrics('primary');
@@ -95,8 +99,7 @@ async function runPrimary(opts: {
   // Hot standby (docs/operations.md): never run beside a newer primary; publish only what the secondary has.
   const sources = [...config.publishedTreeHeadSources, ...(opts.publishedTreeHead === undefined ? [] : [opts.publishedTreeHead])];
   for (const source of sources) await checkPublishedTreeHead(source, storage, signer.publicKey);
-  const replicationLog: { log?: FastifyBaseLogger } = {};
-  const replication = await primaryReplication(config, storage, () => replicationLog.log);
+  const replication = await primaryReplication(config, storage, log);
   let admitLeaf;
   if (config.rateLimitFile !== '') {
     const rateLimits = await readRateLimitConfig(config.rateLimitFile);
@@ -109,17 +112,16 @@ async function runPrimary(opts: {
     });
     admitLeaf = rateLimitAdmission(limiter, { isKnownLeaf: (leafHash) => storage.leafIndex(leafHash) !== undefined });
   }
-  // The cosigner needs the sequencer (consistency proofs) and the log's logger, both created by startLog.
-  const late: { sequencer?: Sequencer; log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void } } = {};
   const cosigner = cosignerFromPolicyFile({
     policyFile: config.policyFile,
     logSigner: signer,
-    sequencer: () => late.sequencer!,
+    // Witnesses are only asked about integrated sizes, whose nodes are in storage.
+    consistencyProof: (oldSize, newSize) => consistencyProof(oldSize, newSize, storage),
     timeoutMs: config.witnessTimeoutMs,
-    logger: { info: (o, m) => late.log?.info(o, m), warn: (o, m) => late.log?.warn(o, m) },
+    logger: log,
     metrics,
   });
-  const log = await startLog({
+  const running = await startLog({
     storage,
     signer,
     host: pub.host,
@@ -134,24 +136,23 @@ async function runPrimary(opts: {
     maxPending: config.maxPending,
     corsOrigins: config.corsOrigins,
     cosigner,
-    logger: { level: config.logLevel },
+    logger: log,
+    publicLimits: publicListenerLimits(config),
+    internalLimits: internal === undefined ? undefined : internalListenerLimits(config),
     metrics,
     admitLeaf,
     gate: replication.gate,
     replication: replication.options,
   });
-  late.sequencer = log.sequencer;
-  late.log = log.log;
-  replicationLog.log = log.log;
   // Replication metrics (docs/metrics.md): the gate's observations, read at every scrape.
   const secondary = replication.secondary;
   if (secondary !== undefined) {
     observeReplication(
       metrics,
-      replicationLag({ localSize: () => log.sequencer.treeSize, peerSize: () => secondary.replicatedSize(), reachable: () => secondary.lastError() === undefined }),
+      replicationLag({ localSize: () => running.sequencer.treeSize, peerSize: () => secondary.replicatedSize(), reachable: () => secondary.lastError() === undefined }),
     );
   }
-  closeOnSignals(log);
+  closeOnSignals(running);
 }
 
 async function runStatus(opts: { config: string }): Promise<void> {

@@ -18,10 +18,11 @@ import {
 } from '@sigsum-kit/sdk';
 import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
 import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
-import { silentLogger, type NodeLogger } from '../logger.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { FailureLog } from './failures.js';
 
-/** The sequencer's logger (pino-compatible subset). */
-export type SequencerLogger = NodeLogger;
+/** Longest pause between integration attempts while they fail (the first pause is twice the interval). */
+export const MAX_INTEGRATE_BACKOFF_MS = 1000;
 
 /** Sequencer settings. */
 export interface SequencerOptions {
@@ -42,7 +43,7 @@ export interface SequencerOptions {
   /** Most leaves waiting for integration before add-leaf is refused (default 100000). */
   maxPending?: number;
   /** Where to log. */
-  logger?: SequencerLogger;
+  logger?: Logger;
   /** Clock (ms), for tests. */
   now?: () => number;
 }
@@ -83,7 +84,7 @@ export class Sequencer {
   readonly #integrateMs: number;
   readonly #batchSize: number;
   readonly #maxPending: number;
-  readonly #log: SequencerLogger;
+  readonly #log: Logger;
   readonly #now: () => number;
   readonly #pending = new Map<string, LeafRecord>();
   /** add-leaf requests waiting for their leaf to be sequenced (hex leaf hash → index once integrated, callbacks). */
@@ -96,6 +97,12 @@ export class Sequencer {
   #publishTimer: ReturnType<typeof setTimeout> | undefined;
   #publishing: Promise<void> | undefined;
   #running = false;
+  /** Integration failures (a full disk): one line per change of state. */
+  readonly #integrateFailures: FailureLog;
+  /** Publication failures: one line per change of state. */
+  readonly #publishFailures: FailureLog;
+  /** Pause before the next integration attempt while they fail, ms (doubles up to MAX_INTEGRATE_BACKOFF_MS). */
+  #integrateBackoffMs = 0;
 
   constructor(opts: SequencerOptions) {
     this.#storage = opts.storage;
@@ -108,6 +115,8 @@ export class Sequencer {
     this.#maxPending = opts.maxPending ?? 100_000;
     this.#log = opts.logger ?? silentLogger;
     this.#now = opts.now ?? Date.now;
+    this.#integrateFailures = new FailureLog(this.#log, 'integrating leaves', this.#now);
+    this.#publishFailures = new FailureLog(this.#log, 'publishing a tree head', this.#now);
     this.#published = this.#storage.latestTreeHead();
     // Check before reading the tree's nodes, so a truncated database is reported as a rollback.
     this.#checkStartup();
@@ -186,12 +195,13 @@ export class Sequencer {
 
   #scheduleIntegrate(): void {
     if (!this.#running || this.#integrateTimer !== undefined) return;
+    const delay = this.#integrateFailures.failing ? this.#integrateBackoffMs : this.#integrateMs;
     this.#integrateTimer = setTimeout(() => {
       this.#integrateTimer = undefined;
       this.integrateNow();
       void this.#refreshGate();
       if (this.#pending.size > 0) this.#scheduleIntegrate();
-    }, this.#integrateMs);
+    }, delay);
   }
 
   #schedulePublish(): void {
@@ -262,10 +272,13 @@ export class Sequencer {
     try {
       this.#storage.appendLeaves(batch, nodes);
     } catch (err) {
-      // Nothing changed: the leaves stay pending and are retried next round.
-      this.#log.error({ err: String(err), batch: batch.length }, 'integrating leaves failed');
+      // Nothing changed: the leaves stay pending and are retried, less and less often.
+      this.#integrateFailures.failed(err, { batch: batch.length });
+      this.#integrateBackoffMs = Math.min(MAX_INTEGRATE_BACKOFF_MS, Math.max(2 * this.#integrateMs, 2 * this.#integrateBackoffMs));
       return 0;
     }
+    this.#integrateFailures.succeeded();
+    this.#integrateBackoffMs = 0;
     const start = this.#frontier.size;
     this.#frontier = next;
     for (let i = 0; i < batch.length; i++) {
@@ -302,12 +315,13 @@ export class Sequencer {
       }
       const head: PublishedTreeHead = { size, rootHash, signature, cosignatures: result.cosignatures, publishedAt: this.#now() };
       this.#storage.saveTreeHead(head); // durable before it is served
+      this.#publishFailures.succeeded();
       this.#published = head;
       if (prev === undefined || prev.size !== size) {
         this.#log.info({ size, root: toHex(rootHash), cosignatures: result.cosignatures.length }, 'published tree head');
       }
     } catch (err) {
-      this.#log.error({ err: String(err) }, 'publishing a tree head failed');
+      this.#publishFailures.failed(err);
     }
   }
 
