@@ -69,7 +69,11 @@ describe('full disk under a running log (real tmpfs)', () => {
       // Space back: every leaf is sequenced, and one line reports the recovery.
       disk.free();
       for (const s of during) await submitUntilSequenced(log.url, s.body, 50);
-      const recovered = lines(log.output().slice(mark)).filter((l) => l.msg === 'integrating leaves works again');
+      let recovered: Line[] = [];
+      for (let i = 0; i < 100 && recovered.length === 0; i++) {
+        recovered = lines(log.output().slice(mark)).filter((l) => l.msg === 'integrating leaves works again');
+        if (recovered.length === 0) await new Promise((r) => setTimeout(r, 50));
+      }
       expect(recovered).toHaveLength(1);
       expect(recovered[0]!.failures).toBeGreaterThanOrEqual(3);
       expect(recovered[0]!.suppressed).toBe(recovered[0]!.failures! - 1);
