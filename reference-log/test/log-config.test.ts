@@ -36,7 +36,7 @@ describe('log configuration', () => {
     [{ keyFile: 'k', publishedTreeHeadSources: [''] }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],
     [{ keyFile: 'k', headersTimeoutMs: 6000 }, 'headersTimeoutMs: must not exceed requestTimeoutMs (the whole request includes its headers)'],
-    [{ keyFile: 'k', idleTimeoutMs: 100 }, 'idleTimeoutMs: must exceed addLeafWaitMs (100)'],
+    [{ keyFile: 'k', addLeafWaitMs: 2000, idleTimeoutMs: 1000 }, 'idleTimeoutMs: must exceed addLeafWaitMs (2000)'],
     [{ keyFile: 'k', maxConnections: -1 }, 'maxConnections: expected an integer in 0..10000000, got -1'],
     [{ keyFile: 'k', internalMaxConnections: 0 }, 'internalMaxConnections: expected an integer in 1..10000000, got 0'],
   ])('rejects %j', (json, message) => {

@@ -19,7 +19,6 @@ import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/i
 import { startLog } from '../log.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
-import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
 import { refuseExposedKeyFile, refuseExposedSecret, writeSecretFile } from './secrets.js';
@@ -102,6 +101,8 @@ async function runPrimary(opts: {
   const replication = await primaryReplication(config, storage, log);
   let admitLeaf;
   if (config.rateLimitFile !== '') {
+    // Loaded only when configured: the DNS and public-suffix modules cost memory at start.
+    const { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } = await import('../ratelimit/index.js');
     const rateLimits = await readRateLimitConfig(config.rateLimitFile);
     for (const w of rateLimits.warnings) process.stderr.write(`sigsum-log: ${config.rateLimitFile}: ${w}\n`);
     const limiter = createRateLimiter(rateLimits, {
