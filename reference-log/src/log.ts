@@ -2,10 +2,12 @@
  * `startLog`: the programmatic way to run a log (tests, the `npm start`
  * stack, the CLI): storage + sequencer + public and internal listeners.
  */
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Signer } from '@sigsum-kit/sdk';
 import { buildInternalApp, buildPublicApp, type PublicAppOptions } from './server/app.js';
-import { Sequencer, type SequencerLogger } from './sequencer/sequencer.js';
+import { descriptorWarning, internalLimits, publicLimits, type ListenerLimits } from './server/limits.js';
+import { Sequencer } from './sequencer/sequencer.js';
+import { silentLogger } from './logger.js';
 import type { Cosigner, ReplicationGate } from './sequencer/cosigner.js';
 import type { Storage } from './storage/types.js';
 import { verifyingSigner } from './signing.js';
@@ -45,8 +47,12 @@ export interface LogOptions {
   gate?: ReplicationGate;
   /** Admission hook for add-leaf (rate limits). */
   admitLeaf?: PublicAppOptions['admitLeaf'];
-  /** Fastify/pino logger option (default: off). */
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger, created first ({@link createLogger}) and used by every part (default: silent). */
+  logger?: FastifyBaseLogger;
+  /** Timeouts and connection cap of the public listener (default {@link publicLimits}). */
+  publicLimits?: ListenerLimits;
+  /** Timeouts and connection cap of the internal listener (default {@link internalLimits}). */
+  internalLimits?: ListenerLimits;
   /**
    * Prometheus metrics (docs/metrics.md): HTTP metrics of both listeners,
    * sequencer gauges, and `/metrics` on the internal listener.
@@ -91,13 +97,11 @@ function listenUrl(address: string | { address: string; port: number } | null, h
 export async function startLog(opts: LogOptions): Promise<RunningLog> {
   const host = opts.host ?? '127.0.0.1';
   const internalHost = opts.internalHost ?? '127.0.0.1';
-  // The sequencer logs through the public app's pino instance, created just below.
-  const late: { log?: FastifyBaseLogger } = {};
-  const seqLog: SequencerLogger = {
-    info: (o, m) => late.log?.info(o, m),
-    warn: (o, m) => late.log?.warn(o, m),
-    error: (o, m) => late.log?.error(o, m),
-  };
+  const log = opts.logger ?? silentLogger;
+  const pubLimits = opts.publicLimits ?? publicLimits();
+  const intLimits = opts.internalLimits ?? internalLimits();
+  const capWarning = descriptorWarning(opts.internalPort === null ? [pubLimits.maxConnections] : [pubLimits.maxConnections, intLimits.maxConnections]);
+  if (capWarning !== undefined) log.warn({ publicMaxConnections: pubLimits.maxConnections, internalMaxConnections: intLimits.maxConnections }, capWarning);
   const sequencer = new Sequencer({
     storage: opts.storage,
     // Every tree head signature is checked before it is published; a failing signer (e.g. a
@@ -108,7 +112,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     intervalMs: opts.intervalMs,
     integrateIntervalMs: opts.integrateIntervalMs,
     maxPending: opts.maxPending,
-    logger: seqLog,
+    logger: log,
     guardFile: opts.guardFile,
     trustDatabase: opts.trustDatabase,
     startupVerifyLeaves: opts.startupVerifyLeaves,
@@ -120,13 +124,15 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     maxRange: opts.maxRange,
     addLeafWaitMs: opts.addLeafWaitMs,
     corsOrigins: opts.corsOrigins,
-    logger: opts.logger,
+    logger: log,
+    limits: pubLimits,
     admitLeaf: opts.admitLeaf,
   });
-  late.log = publicApp.log;
-  late.log.info(sequencer.startupState, 'start-up state checked');
+  log.info(sequencer.startupState, 'start-up state checked');
   const internalApp =
-    opts.internalPort === null ? undefined : await buildInternalApp({ sequencer, storage: opts.storage, logger: opts.logger, replication: { ...opts.replication, maxRange: opts.maxRange } });
+    opts.internalPort === null
+      ? undefined
+      : await buildInternalApp({ sequencer, storage: opts.storage, logger: log, limits: intLimits, replication: { ...opts.replication, maxRange: opts.maxRange } });
 
   // Metrics (docs/metrics.md): hooks on both apps, /metrics on the internal one only.
   if (opts.metrics !== undefined) {
@@ -166,6 +172,9 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     })();
     return closing;
   };
-  publicApp.log.info({ url, internalUrl, backend: opts.storage.backend, origin: sequencer.origin }, 'log started');
-  return { url, internalUrl, sequencer, storage: opts.storage, log: publicApp.log, close };
+  log.info(
+    { url, internalUrl, backend: opts.storage.backend, origin: sequencer.origin, maxConnections: pubLimits.maxConnections, internalMaxConnections: internalApp === undefined ? undefined : intLimits.maxConnections },
+    'log started',
+  );
+  return { url, internalUrl, sequencer, storage: opts.storage, log, close };
 }

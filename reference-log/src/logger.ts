@@ -1,9 +1,33 @@
-/** The structured-logger subset the log's components need (Fastify's pino satisfies it). */
-export interface NodeLogger {
+/**
+ * The log's structured logger. A process creates one pino logger first
+ * ({@link createLogger}) and passes it to Fastify (`loggerInstance`) and to
+ * every component, so every line, from start-up checks on, is JSON on stdout.
+ */
+import { pino, type DestinationStream } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+
+/**
+ * What a component needs from a logger (pino satisfies it; tests may pass
+ * any object with these methods). Never log secrets through it.
+ */
+export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
 }
 
-/** A logger that drops everything (components whose caller gave none). */
-export const silentLogger: NodeLogger = { info() {}, warn() {}, error() {} };
+/** pino levels accepted in configuration files. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * The process's logger: pino JSON lines at `level` to `destination`
+ * (default stdout). The result is Fastify's logger type, so the same
+ * instance is handed to Fastify as `loggerInstance`.
+ */
+export function createLogger(level: LogLevel, destination?: DestinationStream): FastifyBaseLogger {
+  return destination === undefined ? pino({ level }) : pino({ level }, destination);
+}
+
+/** A logger that drops everything (components and apps whose caller gave none). */
+export const silentLogger: FastifyBaseLogger = pino({ level: 'silent' });

@@ -154,7 +154,7 @@ describe('cosigning edge cases', () => {
         throw new Error('tree not available');
       },
       timeoutMs: 3000,
-      logger: { info: () => undefined, warn: (o) => warnings.push(o) },
+      logger: { info: () => undefined, warn: (o) => warnings.push(o), error: () => undefined },
     });
     // First round from the empty witness needs no proof.
     expect(await c.cosign(await log.sth(4))).toMatchObject({ quorumMet: true, failures: [] });

@@ -37,6 +37,10 @@ describe('log configuration', () => {
     [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],
     [{ keyFile: 'k', publicKeyFile: 7 }, 'publicKeyFile: expected a string, got 7'],
     [{ keyFile: 'pkcs11:object=k?module-path=/lib/p.so' }, 'publicKeyFile: required when keyFile is a pkcs11: URI (the public key the token must hold)'],
+    [{ keyFile: 'k', headersTimeoutMs: 6000 }, 'headersTimeoutMs: must not exceed requestTimeoutMs (the whole request includes its headers)'],
+    [{ keyFile: 'k', addLeafWaitMs: 2000, idleTimeoutMs: 1000 }, 'idleTimeoutMs: must exceed addLeafWaitMs (2000)'],
+    [{ keyFile: 'k', maxConnections: -1 }, 'maxConnections: expected an integer in 0..10000000, got -1'],
+    [{ keyFile: 'k', internalMaxConnections: 0 }, 'internalMaxConnections: expected an integer in 1..10000000, got 0'],
   ])('rejects %j', (json, message) => {
     expect(() => parseConfig(json, '/tmp')).toThrow(new ConfigError(message));
   });

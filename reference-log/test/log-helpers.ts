@@ -52,9 +52,16 @@ export interface LogProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Start `sigsum-log primary -c <configPath>` and wait for its "log started" line. */
-export function startLogProcess(configPath: string, extraArgs: string[] = []): Promise<LogProcess> {
-  const proc = spawn(process.execPath, [CLI, 'primary', '-c', configPath, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Start `sigsum-log primary -c <configPath>` and wait for its "log started" line.
+ * `openFileLimit` runs it under `ulimit -n` (a real descriptor limit).
+ */
+export function startLogProcess(configPath: string, extraArgs: string[] = [], opts: { openFileLimit?: number } = {}): Promise<LogProcess> {
+  const args = [CLI, 'primary', '-c', configPath, ...extraArgs];
+  const proc =
+    opts.openFileLimit === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${opts.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.on('exit', (code, signal) => res({ code, signal })));
   return new Promise((resolveStart, reject) => {

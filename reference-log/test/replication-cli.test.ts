@@ -5,7 +5,7 @@
  * --published-tree-head` refusing to run beside a newer head.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -75,6 +75,8 @@ describe('sigsum-log secondary / promote / primary --published-tree-head', () =>
     expect(r.stdout).toContain('promoted: tree_size=0 published_size=0 startup_mode=local-tree\n');
     const promotedConfig = join(sdir, 'primary.json');
     expect(existsSync(promotedConfig)).toBe(true);
+    // It carries the replication token: owner-only.
+    expect(statSync(promotedConfig).mode & 0o777).toBe(0o600);
     const cfg = JSON.parse(readFileSync(promotedConfig, 'utf8')) as Record<string, unknown>;
     expect([cfg.keyFile, cfg.primaryUrl]).toEqual([join(pdir, 'log.key'), undefined]);
     // The new primary's published-tree-head file holds the head promotion checked, and primary.json names it.

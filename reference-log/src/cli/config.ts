@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPkcs11Uri } from '@sigsum-kit/sdk/node';
+import { DEFAULT_INTERNAL_MAX_CONNECTIONS, DEFAULT_TIMEOUTS, internalLimits, publicLimits, type ListenerLimits } from '../server/limits.js';
 
 /** The parsed, defaulted configuration. */
 export interface LogConfig {
@@ -73,6 +74,21 @@ export interface LogConfig {
   publishedTreeHeadFile: string;
   /** Newest leaves the start-up check re-hashes from the leaves (the rest is trusted; `sigsum-log check` reads all). */
   startupVerifyLeaves: number;
+  // Connection limits of every listener (docs/operations.md, "Connection limits").
+  /** Time allowed to receive a request's headers, ms. */
+  headersTimeoutMs: number;
+  /** Time allowed to receive a whole request (headers and body), ms. */
+  requestTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed, ms. */
+  idleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long, ms. */
+  keepAliveTimeoutMs: number;
+  /** Requests served on one connection before it is closed (0 = no limit). */
+  maxRequestsPerSocket: number;
+  /** Most connections on the public listener; 0 = half the process's open-file limit. */
+  maxConnections: number;
+  /** Most connections on the internal listener (the primary's and the secondary's). */
+  internalMaxConnections: number;
 }
 
 /** Defaults of every optional key. */
@@ -103,6 +119,13 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   publishedTreeHeadSources: [],
   publishedTreeHeadFile: 'published-tree-head',
   startupVerifyLeaves: 1_000_000,
+  headersTimeoutMs: DEFAULT_TIMEOUTS.headersTimeoutMs,
+  requestTimeoutMs: DEFAULT_TIMEOUTS.requestTimeoutMs,
+  idleTimeoutMs: DEFAULT_TIMEOUTS.idleTimeoutMs,
+  keepAliveTimeoutMs: DEFAULT_TIMEOUTS.keepAliveTimeoutMs,
+  maxRequestsPerSocket: DEFAULT_TIMEOUTS.maxRequestsPerSocket,
+  maxConnections: 0,
+  internalMaxConnections: DEFAULT_INTERNAL_MAX_CONNECTIONS,
 };
 
 /** A configuration problem, naming the key. */
@@ -212,7 +235,33 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (c.publishedTreeHeadFile === '') throw new ConfigError('publishedTreeHeadFile: must not be empty');
   c.publishedTreeHeadFile = resolve(baseDir, c.publishedTreeHeadFile);
   if (o.startupVerifyLeaves !== undefined) c.startupVerifyLeaves = intIn(o.startupVerifyLeaves, 'startupVerifyLeaves', 0, Number.MAX_SAFE_INTEGER);
+  if (o.headersTimeoutMs !== undefined) c.headersTimeoutMs = intIn(o.headersTimeoutMs, 'headersTimeoutMs', 100, 600_000);
+  if (o.requestTimeoutMs !== undefined) c.requestTimeoutMs = intIn(o.requestTimeoutMs, 'requestTimeoutMs', 100, 600_000);
+  if (c.headersTimeoutMs > c.requestTimeoutMs) throw new ConfigError('headersTimeoutMs: must not exceed requestTimeoutMs (the whole request includes its headers)');
+  if (o.idleTimeoutMs !== undefined) c.idleTimeoutMs = intIn(o.idleTimeoutMs, 'idleTimeoutMs', 100, 3_600_000);
+  // add-leaf may hold a quiet connection for addLeafWaitMs before answering.
+  if (c.idleTimeoutMs <= c.addLeafWaitMs) throw new ConfigError(`idleTimeoutMs: must exceed addLeafWaitMs (${c.addLeafWaitMs})`);
+  if (o.keepAliveTimeoutMs !== undefined) c.keepAliveTimeoutMs = intIn(o.keepAliveTimeoutMs, 'keepAliveTimeoutMs', 100, 3_600_000);
+  if (o.maxRequestsPerSocket !== undefined) c.maxRequestsPerSocket = intIn(o.maxRequestsPerSocket, 'maxRequestsPerSocket', 0, 1_000_000_000);
+  if (o.maxConnections !== undefined) c.maxConnections = intIn(o.maxConnections, 'maxConnections', 0, 10_000_000);
+  if (o.internalMaxConnections !== undefined) c.internalMaxConnections = intIn(o.internalMaxConnections, 'internalMaxConnections', 1, 10_000_000);
   return c;
+}
+
+/** The timeouts every listener of a node gets from `config`. */
+function timeoutsOf(config: LogConfig): Omit<ListenerLimits, 'maxConnections'> {
+  const { headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, keepAliveTimeoutMs, maxRequestsPerSocket } = config;
+  return { headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, keepAliveTimeoutMs, maxRequestsPerSocket };
+}
+
+/** Limits of the public listener from `config` (cap 0 = derived from the open-file limit). */
+export function publicListenerLimits(config: LogConfig): ListenerLimits {
+  return publicLimits({ ...timeoutsOf(config), ...(config.maxConnections === 0 ? {} : { maxConnections: config.maxConnections }) });
+}
+
+/** Limits of an internal listener (primary or secondary) from `config`. */
+export function internalListenerLimits(config: LogConfig): ListenerLimits {
+  return internalLimits({ ...timeoutsOf(config), maxConnections: config.internalMaxConnections });
 }
 
 /** Read and validate a configuration file. */

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parsePolicy, type Signer } from '@sigsum-kit/sdk';
-import { createCosigner, type CosignerLogger, type CosignerMetrics } from '../cosigning/index.js';
+import { createCosigner, type CosignerMetrics } from '../cosigning/index.js';
 import { noWitnesses, type Cosigner } from '../sequencer/cosigner.js';
-import type { Sequencer } from '../sequencer/sequencer.js';
+import type { Logger } from '../logger.js';
 
 /** Options for {@link cosignerFromPolicyFile}. */
 export interface CosignerFromPolicyOptions {
@@ -15,12 +15,12 @@ export interface CosignerFromPolicyOptions {
   policyFile: string;
   /** The log key. */
   logSigner: Signer;
-  /** Where consistency proofs for witnesses come from (called after the sequencer exists). */
-  sequencer: () => Sequencer;
+  /** Consistency proof of the log's integrated tree between two sizes (for witnesses). */
+  consistencyProof: (oldSize: number, newSize: number) => Uint8Array[];
   /** Per-round witness timeout, ms. */
   timeoutMs: number;
-  /** Logger. */
-  logger: CosignerLogger;
+  /** Where to report witness failures. */
+  logger: Logger;
   /** Witness request and quorum metrics (the log's `LogMetrics`). */
   metrics?: CosignerMetrics;
 }
@@ -32,7 +32,7 @@ export function cosignerFromPolicyFile(opts: CosignerFromPolicyOptions): Cosigne
   const inner = createCosigner({
     policy,
     logSigner: opts.logSigner,
-    consistencyProof: (oldSize, newSize) => opts.sequencer().consistencyProof(oldSize, newSize),
+    consistencyProof: opts.consistencyProof,
     timeoutMs: opts.timeoutMs,
     logger: opts.logger,
     metricsHook: opts.metrics,

@@ -9,23 +9,23 @@
  *   sigsum-log witness ...           run a reference witness
  */
 import { Command } from 'commander';
-import type { FastifyBaseLogger } from 'fastify';
-import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_KEY_COMMENT, formatOpenSshPublicKey, keyHash, toHex } from '@sigsum-kit/sdk';
+import { DEFAULT_KEY_COMMENT, consistencyProof, formatOpenSshPublicKey, keyHash, toHex } from '@sigsum-kit/sdk';
 import { atomicWriteFile, generateKeyFiles, generatePkcs11Key, isPkcs11Uri } from '@sigsum-kit/sdk/node';
 import { openSigningKey } from './signing-key.js';
 import { registerWitnessCommand } from './witness.js';
-import { ConfigError, defaultConfigText, loadConfig, parseHostPort } from './config.js';
+import { ConfigError, defaultConfigText, internalListenerLimits, loadConfig, parseHostPort, publicListenerLimits } from './config.js';
 import { cosignerFromPolicyFile } from './cosigning.js';
 import { openSqliteStorage, readGuardFile } from '../storage/index.js';
 import { DATABASE_FILE, openConfiguredStorage, openExistingDatabase } from './database.js';
 import { registerIntegrityCommands } from './integrity.js';
 import { startLog } from '../log.js';
-import type { Sequencer } from '../sequencer/sequencer.js';
+import { createLogger } from '../logger.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
+import { refuseExposedKeyFile, refuseExposedSecret, writeSecretFile } from './secrets.js';
 
 export { DATABASE_FILE } from './database.js';
 
@@ -65,7 +65,8 @@ async function runInit(opts: { dir: string; storage: string; secondaryOf?: strin
   Object.assign(raw, { keyFile, storage: opts.storage });
   // A token key is checked against its public key file at every start (a file key is its own proof).
   if (opts.pkcs11 !== undefined) raw.publicKeyFile = 'log.key.pub';
-  writeFileSync(configPath, JSON.stringify(raw, null, 2) + '\n', { mode: 0o644, flag: 'wx' });
+  // Owner-only: the file is where the replication token goes.
+  writeSecretFile(configPath, JSON.stringify(raw, null, 2) + '\n');
   const config = loadConfig(configPath);
   if (config.storage === 'sqlite') {
     // The one place a database is created.
@@ -108,6 +109,9 @@ async function runPrimary(opts: {
   }
   const pub = parseHostPort(config.listen, 'listen');
   const internal = config.internalListen === '' ? undefined : parseHostPort(config.internalListen, 'internalListen');
+  if (config.replicationToken !== '') refuseExposedSecret(resolve(opts.config), 'the replication token');
+  refuseExposedKeyFile(config.keyFile);
+  const log = createLogger(config.logLevel);
   const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
   // Metrics and rate limits (docs/metrics.md, docs/rate-limits.md).
   const metrics = createMetrics('primary');
@@ -116,8 +120,7 @@ async function runPrimary(opts: {
   // Hot standby (docs/operations.md): never run beside a newer primary; publish only what the secondary has.
   const sources = [...config.publishedTreeHeadSources, ...(opts.publishedTreeHead === undefined ? [] : [opts.publishedTreeHead])];
   for (const source of sources) await checkPublishedTreeHead(source, storage, signer.publicKey);
-  const replicationLog: { log?: FastifyBaseLogger } = {};
-  const replication = await primaryReplication(config, storage, () => replicationLog.log);
+  const replication = await primaryReplication(config, storage, log);
   let admitLeaf;
   if (config.rateLimitFile !== '') {
     // Loaded only when configured: the DNS and public-suffix modules cost memory at start.
@@ -132,17 +135,16 @@ async function runPrimary(opts: {
     });
     admitLeaf = rateLimitAdmission(limiter, { isKnownLeaf: (leafHash) => storage.leafIndex(leafHash) !== undefined });
   }
-  // The cosigner needs the sequencer (consistency proofs) and the log's logger, both created by startLog.
-  const late: { sequencer?: Sequencer; log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void } } = {};
   const cosigner = cosignerFromPolicyFile({
     policyFile: config.policyFile,
     logSigner: signer,
-    sequencer: () => late.sequencer!,
+    // Witnesses are only asked about integrated sizes, whose nodes are in storage.
+    consistencyProof: (oldSize, newSize) => consistencyProof(oldSize, newSize, storage),
     timeoutMs: config.witnessTimeoutMs,
-    logger: { info: (o, m) => late.log?.info(o, m), warn: (o, m) => late.log?.warn(o, m) },
+    logger: log,
     metrics,
   });
-  const log = await startLog({
+  const running = await startLog({
     storage,
     signer,
     host: pub.host,
@@ -157,7 +159,9 @@ async function runPrimary(opts: {
     maxPending: config.maxPending,
     corsOrigins: config.corsOrigins,
     cosigner,
-    logger: { level: config.logLevel },
+    logger: log,
+    publicLimits: publicListenerLimits(config),
+    internalLimits: internal === undefined ? undefined : internalListenerLimits(config),
     metrics,
     admitLeaf,
     gate: replication.gate,
@@ -167,18 +171,15 @@ async function runPrimary(opts: {
     trustDatabase: opts.trustDatabase,
     startupVerifyLeaves: config.startupVerifyLeaves,
   });
-  late.sequencer = log.sequencer;
-  late.log = log.log;
-  replicationLog.log = log.log;
   // Replication metrics (docs/metrics.md): the gate's observations, read at every scrape.
   const secondary = replication.secondary;
   if (secondary !== undefined) {
     observeReplication(
       metrics,
-      replicationLag({ localSize: () => log.sequencer.treeSize, peerSize: () => secondary.replicatedSize(), reachable: () => secondary.lastError() === undefined }),
+      replicationLag({ localSize: () => running.sequencer.treeSize, peerSize: () => secondary.replicatedSize(), reachable: () => secondary.lastError() === undefined }),
     );
   }
-  closeOnSignals(log);
+  closeOnSignals(running);
 }
 
 async function runStatus(opts: { config: string }): Promise<void> {

@@ -8,18 +8,20 @@
  * the start-up check against a newer published tree head.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LogClient, formatOpenSshPublicKey, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
 import { atomicWriteFile, isPkcs11Uri, loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
 import { openSigningKey } from './signing-key.js';
-import { ConfigError, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { ConfigError, internalListenerLimits, loadConfig, parseHostPort, type LogConfig } from './config.js';
 import { readGuardFile, writeGuardFile, type Storage } from '../storage/index.js';
 import { DATABASE_FILE, openConfiguredStorage, openExistingDatabase } from './database.js';
-import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type GateLogger, type SecondaryGate } from '../replication/index.js';
+import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type SecondaryGate } from '../replication/index.js';
 import type { ReplicationGate } from '../sequencer/cosigner.js';
 import { createMetrics, instrumentStorage } from '../metrics/index.js';
 import { closeOnSignals } from './shutdown.js';
+import { createLogger, type Logger } from '../logger.js';
+import { refuseExposedKeyFile, refuseExposedSecret, writeSecretFile } from './secrets.js';
 
 /** A public key given as 64 hex digits or as an OpenSSH public key file. */
 export async function readPublicKeyOption(value: string, what: string): Promise<Uint8Array> {
@@ -62,32 +64,11 @@ export interface PrimaryReplication {
 }
 
 /** Build the primary's gate and `/health` lines from its config. */
-export async function primaryReplication(config: LogConfig, storage: Storage, logger: () => GateLogger | undefined): Promise<PrimaryReplication> {
+export async function primaryReplication(config: LogConfig, storage: Storage, logger: Logger): Promise<PrimaryReplication> {
   const token = config.replicationToken === '' ? undefined : config.replicationToken;
   if (config.secondaryUrl === '') return { gate: undefined, options: { token, health: () => 'replication=none\n' } };
   const secondaryPublicKey = await readPublicKeyOption(config.secondaryPublicKey, 'secondaryPublicKey');
-  // The gate runs once before the log's logger exists (first publish): keep those lines until it does.
-  const early: [keyof GateLogger, object, string | undefined][] = [];
-  const emit = (level: keyof GateLogger, o: object, m?: string): void => {
-    const l = logger();
-    if (l === undefined) {
-      if (early.length < 100) early.push([level, o, m]);
-      return;
-    }
-    for (const [lv, eo, em] of early.splice(0)) l[lv](eo, em);
-    l[level](o, m);
-  };
-  const g: SecondaryGate = secondaryGate({
-    url: config.secondaryUrl,
-    secondaryPublicKey,
-    storage,
-    token,
-    logger: {
-      info: (o, m) => emit('info', o, m),
-      warn: (o, m) => emit('warn', o, m),
-      error: (o, m) => emit('error', o, m),
-    },
-  });
+  const g: SecondaryGate = secondaryGate({ url: config.secondaryUrl, secondaryPublicKey, storage, token, logger });
   const health = (): string => {
     const err = g.lastError();
     return `replication=${err === undefined ? 'ok' : 'failing'}\nreplicated_size=${g.replicatedSize() ?? ''}\n` + (err === undefined ? '' : `replication_error=${err.replace(/\n/g, ' ')}\n`);
@@ -124,6 +105,9 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   if (config.primaryUrl === '') throw new ConfigError('primaryUrl: required for a secondary');
   if (config.internalListen === '') throw new ConfigError('internalListen: a secondary needs its internal listener');
   const listen = parseHostPort(config.internalListen, 'internalListen');
+  if (config.replicationToken !== '') refuseExposedSecret(resolve(opts.config), 'the replication token');
+  refuseExposedKeyFile(config.keyFile);
+  const log = createLogger(config.logLevel);
   const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
   const metrics = createMetrics('secondary'); // docs/metrics.md
   const storage = instrumentStorage(await openConfiguredStorage(config), metrics);
@@ -150,7 +134,8 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
     port: listen.port,
     intervalMs: config.replicationIntervalMs,
     batchSize: config.maxRange,
-    logger: { level: config.logLevel },
+    logger: log,
+    limits: internalListenerLimits(config),
     metrics,
   });
   closeOnSignals(secondary);
@@ -168,7 +153,9 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
       throw new Error(`something still answers on ${config.internalListen} (the secondary?); stop it before promoting`);
     }
   }
+  if (config.replicationToken !== '') refuseExposedSecret(resolve(opts.config), 'the replication token');
   const logKey = isPkcs11Uri(opts.logKey) ? opts.logKey : resolve(opts.logKey);
+  refuseExposedKeyFile(logKey);
   const signer = await loadSigner(logKey);
   const head = await loadTreeHead(opts.treeHead);
   const storage = openExistingDatabase(join(config.dataDir, DATABASE_FILE), { config });
@@ -201,7 +188,8 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
   raw.publishedTreeHeadFile = config.publishedTreeHeadFile;
   for (const k of ['policyFile', 'rateLimitFile']) if (typeof raw[k] === 'string' && raw[k] !== '') raw[k] = resolve(dirname(resolve(opts.config)), raw[k]);
   raw.$comment = `primary promoted from secondary ${resolve(opts.config)} at ${new Date().toISOString()}`;
-  writeFileSync(out, JSON.stringify(raw, null, 2) + '\n', { flag: 'wx', mode: 0o644 });
+  // Owner-only: it carries the replication token.
+  writeSecretFile(out, JSON.stringify(raw, null, 2) + '\n');
   process.stdout.write(
     `promoted: tree_size=${result.treeSize} published_size=${result.publishedSize} startup_mode=local-tree\n` +
       `  log key hash: ${toHex(keyHash(signer.publicKey))}\n` +

@@ -5,6 +5,16 @@
 import type { Command } from 'commander';
 import { startWitness } from '../witness/server.js';
 import { witnessConfigFromOptions } from '../witness/config.js';
+import { createLogger, type LogLevel } from '../logger.js';
+import { publicLimits } from '../server/limits.js';
+import { refuseExposedKeyFile } from './secrets.js';
+
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function positiveInt(v: string, option: string): number {
+  if (!/^[0-9]{1,9}$/.test(v) || Number(v) === 0) throw new Error(`${option}: expected a positive integer, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
 
 /** Register the `witness` subcommand on `program` (called by the `sigsum-log` main). */
 export function registerWitnessCommand(program: Command): Command {
@@ -18,9 +28,21 @@ export function registerWitnessCommand(program: Command): Command {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5001')
     .option('--url-prefix <prefix>', 'path before /add-checkpoint, e.g. /witness')
     .option('--metrics-listen <host:port>', 'serve Prometheus metrics at /metrics on this separate address')
-    .action(async (opts: { keyFile: string; publicKey?: string; stateDb: string; logKey: string[]; listen: string; urlPrefix?: string; metricsListen?: string }) => {
+    .option('--log-level <level>', `pino log level (${LEVELS.join(', ')})`, 'info')
+    .option('--max-connections <n>', 'most open connections (default: half the open-file limit)')
+    .option('--request-timeout <ms>', 'time allowed to receive a whole request (default 5000)')
+    .action(async (opts: { keyFile: string; publicKey?: string; stateDb: string; logKey: string[]; listen: string; urlPrefix?: string; metricsListen?: string; logLevel: string; maxConnections?: string; requestTimeout?: string }) => {
+      if (!(LEVELS as readonly string[]).includes(opts.logLevel)) throw new Error(`--log-level: expected one of ${LEVELS.join(', ')}`);
+      const requestTimeoutMs = opts.requestTimeout === undefined ? undefined : positiveInt(opts.requestTimeout, '--request-timeout');
+      const limits = publicLimits({
+        maxConnections: opts.maxConnections === undefined ? undefined : positiveInt(opts.maxConnections, '--max-connections'),
+        requestTimeoutMs,
+        headersTimeoutMs: requestTimeoutMs === undefined ? undefined : Math.min(requestTimeoutMs, 5000),
+      });
+      refuseExposedKeyFile(opts.keyFile);
+      const logger = createLogger(opts.logLevel as LogLevel);
       const config = await witnessConfigFromOptions(opts);
-      const w = await startWitness(config);
+      const w = await startWitness({ ...config, logger, limits });
       process.stdout.write(`witness listening on ${w.url} (add-checkpoint at ${w.url}/add-checkpoint)\n`);
       if (w.metricsUrl !== undefined) process.stdout.write(`witness metrics at ${w.metricsUrl}\n`);
       await new Promise<void>((resolve) => {

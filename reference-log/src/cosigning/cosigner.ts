@@ -24,13 +24,8 @@ import {
   type SignedTreeHead,
   type Signer,
 } from '@sigsum-kit/sdk';
+import type { Logger } from '../logger.js';
 
-/** Pino-compatible logger subset. */
-export interface CosignerLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  debug?(obj: object, msg?: string): void;
-}
 
 /** Optional metrics sink; the log's `LogMetrics` has exactly these methods. */
 export interface CosignerMetrics {
@@ -54,8 +49,8 @@ export interface CosignerOptions {
   consistencyProof: (oldSize: number, newSize: number) => Uint8Array[] | Promise<Uint8Array[]>;
   /** Time allowed for one whole round (both attempts of every witness), ms. */
   timeoutMs: number;
-  /** Logger (pino subset). */
-  logger?: CosignerLogger;
+  /** Where to report witness failures. */
+  logger?: Logger;
   /** Metrics sink. */
   metricsHook?: CosignerMetrics;
   /** fetch implementation (tests). */

@@ -11,11 +11,8 @@
 import { parseSignedTreeHeadBody, toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature } from '@sigsum-kit/sdk';
 import type { ReplicationGate } from '../sequencer/cosigner.js';
 import type { Storage } from '../storage/types.js';
-import { silentLogger, type NodeLogger } from '../logger.js';
+import { silentLogger, type Logger } from '../logger.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet } from './protocol.js';
-
-/** The gate's logger (pino-compatible subset). */
-export type GateLogger = NodeLogger;
 
 /** Options of {@link secondaryGate}. */
 export interface SecondaryGateOptions {
@@ -32,7 +29,7 @@ export interface SecondaryGateOptions {
   /** Shortest time between two requests, ms (default 20): the sequencer asks after every integration. */
   minIntervalMs?: number;
   /** Where to report problems (when the problem changes, and again every `repeatLogMs` while it lasts). */
-  logger?: GateLogger;
+  logger?: Logger;
   /** Repeat the report of a lasting problem this often, ms (default 60000). */
   repeatLogMs?: number;
   /** Called with each verified secondary size (metrics, health). */

@@ -10,7 +10,7 @@
  * `status=fork` with 503 on `/health`. It keeps serving what it has, which
  * can only hold the (correct) primary back, never help a fork publish.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   CompactRange,
   leafHashOf,
@@ -29,6 +29,8 @@ import { HttpError } from '../server/app.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches } from './protocol.js';
 import { metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
+import { silentLogger } from '../logger.js';
+import { applyConnectionCap, internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
 
 /** Replication state reported on `/health`. */
 export type SecondaryStatus = 'ok' | 'unreachable' | 'fork';
@@ -53,8 +55,10 @@ export interface SecondaryOptions {
   batchSize?: number;
   /** Time allowed for one request to the primary, ms (default 5000). */
   timeoutMs?: number;
-  /** Fastify/pino logger option (default off). */
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger (default: silent). */
+  logger?: FastifyBaseLogger;
+  /** Timeouts and connection cap of the internal listener (default {@link internalLimits}). */
+  limits?: ListenerLimits;
   /** Prometheus metrics (`createMetrics('secondary')`): served at `/metrics` on the internal listener (docs/metrics.md). */
   metrics?: LogMetrics;
 }
@@ -101,8 +105,10 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pulling: Promise<void> | undefined;
 
-  const app: FastifyInstance = Fastify({ logger: opts.logger ?? false, logController: new LogController({ disableRequestLogging: true }) });
-  const log = app.log;
+  const limits = opts.limits ?? internalLimits();
+  const log = opts.logger ?? silentLogger;
+  const app: FastifyInstance = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), ...listenerOptions(limits) });
+  applyConnectionCap(app, limits);
 
   const primaryRoot = async (size: number): Promise<Uint8Array> => {
     const res = await internalGet(`${primary}${REPLICATION_ENDPOINTS.treeHeadUnsigned}/${size}`, opts.token, timeoutMs);

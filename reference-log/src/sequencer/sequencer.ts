@@ -21,10 +21,11 @@ import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js
 import { readGuardFile, writeGuardFile, type GuardHead } from '../storage/guard.js';
 import { verifyTree } from '../storage/verify.js';
 import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
-import { silentLogger, type NodeLogger } from '../logger.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { FailureLog } from './failures.js';
 
-/** The sequencer's logger (pino-compatible subset). */
-export type SequencerLogger = NodeLogger;
+/** Longest pause between integration attempts while they fail (the first pause is twice the interval). */
+export const MAX_INTEGRATE_BACKOFF_MS = 1000;
 
 /** Sequencer settings. */
 export interface SequencerOptions {
@@ -45,7 +46,7 @@ export interface SequencerOptions {
   /** Most leaves waiting for integration before add-leaf is refused (default 100000). */
   maxPending?: number;
   /** Where to log. */
-  logger?: SequencerLogger;
+  logger?: Logger;
   /** Clock (ms), for tests. */
   now?: () => number;
   /**
@@ -112,7 +113,7 @@ export class Sequencer {
   readonly #integrateMs: number;
   readonly #batchSize: number;
   readonly #maxPending: number;
-  readonly #log: SequencerLogger;
+  readonly #log: Logger;
   readonly #now: () => number;
   readonly #pending = new Map<string, LeafRecord>();
   /** add-leaf requests waiting for their leaf to be published (hex leaf hash → index once integrated, callbacks). */
@@ -128,6 +129,12 @@ export class Sequencer {
   #publishTimer: ReturnType<typeof setTimeout> | undefined;
   #publishing: Promise<void> | undefined;
   #running = false;
+  /** Integration failures (a full disk): one line per change of state. */
+  readonly #integrateFailures: FailureLog;
+  /** Publication failures: one line per change of state. */
+  readonly #publishFailures: FailureLog;
+  /** Pause before the next integration attempt while they fail, ms (doubles up to MAX_INTEGRATE_BACKOFF_MS). */
+  #integrateBackoffMs = 0;
 
   constructor(opts: SequencerOptions) {
     this.#storage = opts.storage;
@@ -141,6 +148,8 @@ export class Sequencer {
     this.#log = opts.logger ?? silentLogger;
     this.#now = opts.now ?? Date.now;
     this.#guardFile = opts.guardFile;
+    this.#integrateFailures = new FailureLog(this.#log, 'integrating leaves', this.#now);
+    this.#publishFailures = new FailureLog(this.#log, 'publishing a tree head', this.#now);
     this.#published = this.#storage.latestTreeHead();
     // Check before reading the tree's nodes, so a truncated database is reported as a rollback.
     this.#checkStartup(opts.trustDatabase === true, opts.startupVerifyLeaves ?? 1_000_000);
@@ -315,12 +324,13 @@ export class Sequencer {
 
   #scheduleIntegrate(): void {
     if (!this.#running || this.#integrateTimer !== undefined) return;
+    const delay = this.#integrateFailures.failing ? this.#integrateBackoffMs : this.#integrateMs;
     this.#integrateTimer = setTimeout(() => {
       this.#integrateTimer = undefined;
       this.integrateNow();
       void this.#refreshGate();
       if (this.#pending.size > 0) this.#scheduleIntegrate();
-    }, this.#integrateMs);
+    }, delay);
   }
 
   #schedulePublish(): void {
@@ -394,10 +404,13 @@ export class Sequencer {
     try {
       this.#storage.appendLeaves(batch, nodes);
     } catch (err) {
-      // Nothing changed: the leaves stay pending and are retried next round.
-      this.#log.error({ err: String(err), batch: batch.length }, 'integrating leaves failed');
+      // Nothing changed: the leaves stay pending and are retried, less and less often.
+      this.#integrateFailures.failed(err, { batch: batch.length });
+      this.#integrateBackoffMs = Math.min(MAX_INTEGRATE_BACKOFF_MS, Math.max(2 * this.#integrateMs, 2 * this.#integrateBackoffMs));
       return 0;
     }
+    this.#integrateFailures.succeeded();
+    this.#integrateBackoffMs = 0;
     const start = this.#frontier.size;
     this.#frontier = next;
     for (let i = 0; i < batch.length; i++) {
@@ -435,6 +448,7 @@ export class Sequencer {
       }
       const head: PublishedTreeHead = { size, rootHash, signature, cosignatures: result.cosignatures, publishedAt: this.#now() };
       this.#storage.saveTreeHead(head); // durable before it is served
+      this.#publishFailures.succeeded();
       // Outside the database too, so a lost or replaced database is noticed at start-up; not served if this fails.
       if (this.#guardFile !== undefined) writeGuardFile(this.#guardFile, head);
       this.#published = head;
@@ -443,7 +457,7 @@ export class Sequencer {
         this.#log.info({ size, root: toHex(rootHash), cosignatures: result.cosignatures.length }, 'published tree head');
       }
     } catch (err) {
-      this.#log.error({ err: String(err) }, 'publishing a tree head failed');
+      this.#publishFailures.failed(err);
     }
   }
 

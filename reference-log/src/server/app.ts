@@ -5,7 +5,7 @@
  * Every response that is not a 2xx carries a plain-text, human-readable
  * message; every input error is a 4xx; only our own bugs can give a 500.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import {
   SigsumError,
@@ -29,6 +29,8 @@ import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
 import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import { StorageError, type PublishedTreeHead, type Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
+import { silentLogger } from '../logger.js';
+import { applyConnectionCap, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
@@ -53,8 +55,10 @@ export interface PublicAppOptions {
   maxRange?: number;
   /** Allowed CORS origins (`['*']` for any); none → CORS off. */
   corsOrigins?: string[];
-  /** Fastify logger option (pino). */
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger (default: silent). */
+  logger?: FastifyBaseLogger;
+  /** Timeouts and connection cap (default {@link publicLimits}). */
+  limits?: ListenerLimits;
   /**
    * How long add-leaf waits for a new leaf to be covered by a published tree
    * head before answering 202 (ms; default 0 = answer at once). Each waiting
@@ -149,13 +153,16 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   const maxRange = opts.maxRange ?? 512;
   const waitMs = opts.addLeafWaitMs ?? 0;
   const { storage, sequencer } = opts;
+  const limits = opts.limits ?? publicLimits();
   const app = Fastify({
-    logger: opts.logger ?? false,
+    loggerInstance: opts.logger ?? silentLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ADD_LEAF_BODY_LIMIT,
     // Paths are case-sensitive and exact; no trailing-slash folding.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
+    ...listenerOptions(limits),
   });
+  applyConnectionCap(app, limits);
   if (opts.corsOrigins !== undefined && opts.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: opts.corsOrigins.includes('*') ? '*' : opts.corsOrigins,
@@ -258,8 +265,10 @@ export interface InternalAppOptions {
   sequencer: Sequencer;
   /** Storage, for health figures. */
   storage: Storage;
-  /** Fastify logger option. */
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger (default: silent). */
+  logger?: FastifyBaseLogger;
+  /** Timeouts and connection cap (default {@link internalLimits}). */
+  limits?: ListenerLimits;
   /** Hot standby (reference-log/src/replication): endpoint options and extra `/health` lines. */
   replication?: ReplicationRoutesOptions & { health?: () => string };
 }
@@ -270,7 +279,14 @@ export interface InternalAppOptions {
  * endpoints are added here by the hot-standby work.
  */
 export async function buildInternalApp(opts: InternalAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, logController: new LogController({ disableRequestLogging: true }), bodyLimit: ADD_LEAF_BODY_LIMIT });
+  const limits = opts.limits ?? internalLimits();
+  const app = Fastify({
+    loggerInstance: opts.logger ?? silentLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ADD_LEAF_BODY_LIMIT,
+    ...listenerOptions(limits),
+  });
+  applyConnectionCap(app, limits);
   installErrorHandling(app, new Map([['/health', 'GET']]));
   app.get('/health', async (_req, reply) => {
     const head = opts.sequencer.published;

@@ -3,12 +3,14 @@
  * `POST <prefix>/add-checkpoint` for a configured set of Sigsum logs, with
  * state in SQLite. Every answer is plain text; 409 is `text/x.tlog.size`.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { Signer } from '@sigsum-kit/sdk';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { keyHash, toHex, type Signer } from '@sigsum-kit/sdk';
 import { MAX_ADD_CHECKPOINT_BYTES, checkAddCheckpoint, cosignatureLine, refusalResponse, witnessIdentity, witnessLogs, type WitnessResponse } from './core.js';
 import { WitnessStateStore } from './state.js';
 import { verifyingSigner } from '../signing.js';
 import { createMetrics, instrumentSigner, metricsPlugin, type LogMetrics } from '../metrics/index.js';
+import { silentLogger } from '../logger.js';
+import { applyConnectionCap, descriptorWarning, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from '../server/limits.js';
 
 /** Largest request body accepted (63 proof lines and 16 signature lines fit in well under 16 KiB). */
 export const MAX_REQUEST_BYTES = MAX_ADD_CHECKPOINT_BYTES;
@@ -29,8 +31,13 @@ export interface WitnessConfig {
   urlPrefix?: string;
   /** Unix time in seconds used for cosignatures (default: the system clock). */
   now?: () => bigint;
-  /** Log requests with Fastify's logger (default false). */
-  logger?: boolean;
+  /**
+   * The process's logger (default: silent): start-up, refusals (4xx) at
+   * warn with the reason, state database failures at error.
+   */
+  logger?: FastifyBaseLogger;
+  /** Timeouts and connection cap of the add-checkpoint listener (default {@link publicLimits}). */
+  limits?: ListenerLimits;
   /**
    * Serve Prometheus metrics (`role="witness"`, HTTP metric set) at
    * `GET /metrics` on this separate listener, e.g. `{ host: '127.0.0.1', port: 0 }`.
@@ -61,6 +68,23 @@ function systemClock(): bigint {
   return BigInt(Math.floor(Date.now() / 1000));
 }
 
+/** The state database failed (full disk, I/O error, locked for too long): answered 500 and logged at error. */
+class WitnessStorageError extends Error {
+  constructor(cause: unknown) {
+    super('witness state database failed', { cause });
+    this.name = 'WitnessStorageError';
+  }
+}
+
+/** Run a state-database operation, marking any failure as a storage failure. */
+function storage<T>(op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    throw new WitnessStorageError(err);
+  }
+}
+
 /**
  * Build the Fastify app of a witness (not listening). The caller owns `store`.
  * With `metrics`, every request is counted (the registry is served elsewhere).
@@ -70,7 +94,15 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
   const logs = witnessLogs(config.logKeys);
   const now = config.now ?? systemClock;
   const prefix = normalizePrefix(config.urlPrefix);
-  const app = Fastify({ logger: config.logger ?? false, bodyLimit: MAX_REQUEST_BYTES, exposeHeadRoutes: false });
+  const limits = config.limits ?? publicLimits();
+  const app = Fastify({
+    loggerInstance: config.logger ?? silentLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_REQUEST_BYTES,
+    exposeHeadRoutes: false,
+    ...listenerOptions(limits),
+  });
+  applyConnectionCap(app, limits);
 
   // The body is a text format of its own: take raw bytes whatever the
   // Content-Type, and let the witness parser judge them.
@@ -92,14 +124,18 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
 
     r.post(`${prefix}/add-checkpoint`, async (req, reply) => {
       const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0);
-      const checked = await checkAddCheckpoint(body, logs, (origin) => store.get(origin));
-      if (!checked.ok) return send(reply, refusalResponse(checked));
+      const checked = await checkAddCheckpoint(body, logs, (origin) => storage(() => store.get(origin)));
+      if (!checked.ok) {
+        req.log.warn({ status: checked.status, reason: checked.message, ...(checked.size === undefined ? {} : { size: String(checked.size) }) }, 'add-checkpoint refused');
+        return send(reply, refusalResponse(checked));
+      }
       const timestamp = now();
       // Sign before storing: state never advances without a cosignature to hand out.
       const line = await cosignatureLine(identity, checked.log, checked.next, timestamp);
-      const stored = store.compareAndSet(checked.log.origin, checked.expected, checked.next, timestamp);
+      const stored = storage(() => store.compareAndSet(checked.log.origin, checked.expected, checked.next, timestamp));
       if (!stored.ok) {
         // A concurrent request moved the state after our check: the caller must retry from the new size.
+        req.log.warn({ status: 409, reason: 'state changed concurrently', origin: checked.log.origin, size: String(stored.current.size) }, 'add-checkpoint refused');
         return send(reply, refusalResponse({ ok: false, status: 409, message: 'state changed concurrently', size: stored.current.size }));
       }
       return send(reply, { status: 200, contentType: 'text/plain; charset=utf-8', body: line });
@@ -110,14 +146,19 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
   void app.register(async (child) => routes(child));
 
   app.setNotFoundHandler((req, reply) => text(reply, 404, `not found: ${req.method} ${req.url.slice(0, 200)}`));
-  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
-    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status === 413) return text(reply, 413, `request body larger than ${MAX_REQUEST_BYTES} bytes`);
-    if (status >= 500) {
-      app.log.error(err);
+  app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+    if (err instanceof WitnessStorageError) {
+      req.log.error({ err: err.cause instanceof Error ? err.cause.message : String(err.cause) }, 'witness state database failed');
       return text(reply, 500, 'internal error');
     }
-    return text(reply, status, err.message);
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'internal error');
+      return text(reply, 500, 'internal error');
+    }
+    const message = status === 413 ? `request body larger than ${MAX_REQUEST_BYTES} bytes` : err.message;
+    req.log.warn({ status, reason: message }, 'add-checkpoint refused');
+    return text(reply, status, message);
   });
   return app;
 }
@@ -128,18 +169,24 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
  */
 export async function startWitness(config: WitnessConfig): Promise<RunningWitness> {
   if (config.logKeys.length === 0) throw new Error('witness: at least one log key is required');
+  const log = config.logger ?? silentLogger;
+  const limits = config.limits ?? publicLimits();
+  const capWarning = descriptorWarning([limits.maxConnections]);
+  if (capWarning !== undefined) log.warn({ maxConnections: limits.maxConnections }, capWarning);
   const store = new WitnessStateStore(config.statePath);
   const metrics = config.metricsListen === undefined ? undefined : createMetrics('witness');
   // Cosignatures are checked before they are sent; failures show in the signer metrics.
   const signer = verifyingSigner(config.signer);
-  const app = buildWitnessApp({ ...config, signer: metrics === undefined ? signer : instrumentSigner(signer, metrics) }, store, metrics);
+  const app = buildWitnessApp({ ...config, limits, signer: metrics === undefined ? signer : instrumentSigner(signer, metrics) }, store, metrics);
   app.addHook('onClose', async () => store.close());
   let metricsApp: FastifyInstance | undefined;
   let metricsUrl: string | undefined;
   try {
     await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 });
     if (metrics !== undefined) {
-      const m = Fastify({ logger: false });
+      const metricsLimits = internalLimits({ maxConnections: 16 });
+      const m = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), ...listenerOptions(metricsLimits) });
+      applyConnectionCap(m, metricsLimits);
       metricsApp = m;
       m.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
       await m.listen({ host: config.metricsListen?.host ?? '127.0.0.1', port: config.metricsListen?.port ?? 0 });
@@ -150,8 +197,19 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
     await app.close();
     throw e;
   }
+  const url = `${baseUrl(app)}${normalizePrefix(config.urlPrefix)}`;
+  log.info(
+    {
+      url,
+      metricsUrl,
+      keyHash: toHex(keyHash(config.signer.publicKey)),
+      origins: [...witnessLogs(config.logKeys).keys()],
+      maxConnections: limits.maxConnections,
+    },
+    'witness started',
+  );
   return {
-    url: `${baseUrl(app)}${normalizePrefix(config.urlPrefix)}`,
+    url,
     app,
     ...(metricsUrl === undefined ? {} : { metricsUrl }),
     close: async () => {
