@@ -35,8 +35,25 @@ describe('log configuration', () => {
     [{ keyFile: 'k', publishedTreeHeadSources: 'https://log.example.org/' }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', publishedTreeHeadSources: [''] }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],
+    [{ keyFile: 'k', witnessRequestsPerDay: 0 }, 'witnessRequestsPerDay: expected an integer in 1..8640000, got 0'],
+    // The promised witness rate: the production default (10 s, 8640 a day) holds; a shorter interval needs a higher promise.
+    [
+      { keyFile: 'k', policyFile: 'p', intervalMs: 1000 },
+      'intervalMs: 1000 ms means up to 86400 add-checkpoint requests per witness per day, more than witnessRequestsPerDay (8640); set intervalMs to at least 10000 or promise witnesses a higher rate',
+    ],
+    [
+      { keyFile: 'k', policyFile: 'p', intervalMs: 60_000, witnessRequestsPerDay: 1000 },
+      'intervalMs: 60000 ms means up to 1440 add-checkpoint requests per witness per day, more than witnessRequestsPerDay (1000); set intervalMs to at least 86400 or promise witnesses a higher rate',
+    ],
   ])('rejects %j', (json, message) => {
     expect(() => parseConfig(json, '/tmp')).toThrow(new ConfigError(message));
+  });
+
+  it('production default: 10 s between tree heads, 8640 requests a day promised to each witness', () => {
+    expect(CONFIG_DEFAULTS).toMatchObject({ intervalMs: 10_000, witnessRequestsPerDay: 8640 });
+    expect(parseConfig({ keyFile: 'k', policyFile: 'p', intervalMs: 1000, witnessRequestsPerDay: 86_400 }, '/tmp').intervalMs).toBe(1000);
+    // No witnesses configured: nothing is promised, any interval goes.
+    expect(parseConfig({ keyFile: 'k', intervalMs: 100 }, '/tmp').intervalMs).toBe(100);
   });
 
   it('parses host:port including IPv6', () => {

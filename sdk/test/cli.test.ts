@@ -47,7 +47,7 @@ async function startLog(logDir: string, overrides: Record<string, unknown> = {},
   if (init) execFileSync(process.execPath, [LOG_CLI, 'init', '--dir', logDir], { stdio: 'ignore' });
   const cfgPath = join(logDir, 'config.json');
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
-  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '', intervalMs: 200 }, overrides);
+  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '', intervalMs: 200, witnessRequestsPerDay: 432_000 }, overrides);
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const proc = spawn(process.execPath, [LOG_CLI, 'primary', '--config', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

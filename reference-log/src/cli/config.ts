@@ -21,7 +21,10 @@ export interface LogConfig {
   internalListen: string;
   /** URL prefix of the endpoints. */
   prefix: string;
-  /** Tree-head publish interval, ms. */
+  /**
+   * Tree-head publish interval, ms; each witness gets at most one
+   * add-checkpoint request per interval. Default 10 s, as log-go.
+   */
   intervalMs: number;
   /** Pending-leaf integration interval, ms. */
   integrateIntervalMs: number;
@@ -35,6 +38,12 @@ export interface LogConfig {
   policyFile: string;
   /** How long to wait for witnesses per tree head, ms. */
   witnessTimeoutMs: number;
+  /**
+   * The add-checkpoint request rate promised to each witness, per day (what
+   * the witness network lists for the log). With a `policyFile`, a
+   * configuration whose `intervalMs` would exceed it is refused.
+   */
+  witnessRequestsPerDay: number;
   /** Allowed CORS origins (`["*"]` = any, `[]` = CORS off). */
   corsOrigins: string[];
   /** pino log level. */
@@ -71,13 +80,14 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   listen: '127.0.0.1:6965',
   internalListen: '127.0.0.1:6966',
   prefix: '/',
-  intervalMs: 1000,
+  intervalMs: 10_000,
   integrateIntervalMs: 10,
   maxRange: 512,
   addLeafWaitMs: 100,
   maxPending: 100_000,
   policyFile: '',
   witnessTimeoutMs: 5000,
+  witnessRequestsPerDay: 8640,
   corsOrigins: [],
   logLevel: 'info',
   rateLimitFile: '',
@@ -111,6 +121,22 @@ function intIn(v: unknown, key: string, min: number, max: number): number {
 function str(v: unknown, key: string): string {
   if (typeof v !== 'string') throw new ConfigError(`${key}: expected a string, got ${JSON.stringify(v)}`);
   return v;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Refuse an interval that would send each witness more add-checkpoint
+ * requests per day than the configuration promises.
+ */
+export function checkWitnessRate(intervalMs: number, requestsPerDay: number): void {
+  const perDay = Math.ceil(MS_PER_DAY / intervalMs);
+  if (perDay > requestsPerDay) {
+    throw new ConfigError(
+      `intervalMs: ${intervalMs} ms means up to ${perDay} add-checkpoint requests per witness per day, more than ` +
+        `witnessRequestsPerDay (${requestsPerDay}); set intervalMs to at least ${Math.ceil(MS_PER_DAY / requestsPerDay)} or promise witnesses a higher rate`,
+    );
+  }
 }
 
 /** Split `host:port` (IPv6 as `[::1]:port`). */
@@ -151,6 +177,8 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (o.policyFile !== undefined) c.policyFile = str(o.policyFile, 'policyFile');
   if (c.policyFile !== '') c.policyFile = resolve(baseDir, c.policyFile);
   if (o.witnessTimeoutMs !== undefined) c.witnessTimeoutMs = intIn(o.witnessTimeoutMs, 'witnessTimeoutMs', 1, 600_000);
+  if (o.witnessRequestsPerDay !== undefined) c.witnessRequestsPerDay = intIn(o.witnessRequestsPerDay, 'witnessRequestsPerDay', 1, MS_PER_DAY / 10);
+  if (c.policyFile !== '') checkWitnessRate(c.intervalMs, c.witnessRequestsPerDay);
   if (o.corsOrigins !== undefined) {
     if (!Array.isArray(o.corsOrigins) || !o.corsOrigins.every((x) => typeof x === 'string')) {
       throw new ConfigError('corsOrigins: expected an array of strings');

@@ -22,6 +22,7 @@ import type { Sequencer } from '../sequencer/sequencer.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
+import { registerWitnessInfoCommand } from './witness-info.js';
 import { closeOnSignals } from './shutdown.js';
 
 /** File name of the SQLite database inside the data directory. */
@@ -208,6 +209,7 @@ export function buildProgram(): Command {
     .action(runStatus);
   registerWitnessCommand(program);
   registerReplicationCommands(program);
+  registerWitnessInfoCommand(program);
   return program;
 }
 
