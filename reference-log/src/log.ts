@@ -55,7 +55,7 @@ export interface LogOptions {
    * Hot standby (docs/operations.md): bearer token required on the internal
    * replication endpoints, and extra `/health` lines (the secondary's state).
    */
-  replication?: { token?: string; health?: () => string };
+  replication?: { token?: string; health?: () => string; api?: 'sigsum-kit' | 'log-go' };
 }
 
 /** A running log. */

@@ -59,8 +59,19 @@ export interface LogConfig {
   secondaryUrl: string;
   /** Primary: the secondary's public key (64 hex digits, or an OpenSSH public key file); required with `secondaryUrl`. */
   secondaryPublicKey: string;
-  /** Secondary: base URL of the primary's internal listener. */
+  /** Secondary: base URL of the primary's internal listener (log-go: including its URL prefix). */
   primaryUrl: string;
+  /**
+   * Secondary: the primary's internal API. `sigsum-kit` (default) has
+   * `get-tree-head-unsigned`; `log-go` has only `get-leaves`, and the
+   * secondary then replicates only what the log's public signed tree head
+   * at `primaryPublicUrl` covers.
+   */
+  primaryApi: 'sigsum-kit' | 'log-go';
+  /** Secondary with `primaryApi: "log-go"`: the log's public base URL. */
+  primaryPublicUrl: string;
+  /** Primary: the internal API served: `sigsum-kit` (default) or `log-go` (only get-leaves, as log-go; for tests and drills). */
+  internalApi: 'sigsum-kit' | 'log-go';
   /** Shared bearer token of the internal replication endpoints; `""` = none. */
   replicationToken: string;
   /** Secondary: pause between pulls when up to date, ms. */
@@ -96,6 +107,9 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   secondaryUrl: '',
   secondaryPublicKey: '',
   primaryUrl: '',
+  primaryApi: 'sigsum-kit',
+  primaryPublicUrl: '',
+  internalApi: 'sigsum-kit',
   replicationToken: '',
   replicationIntervalMs: 250,
   publishedTreeHeadSources: [],
@@ -198,9 +212,17 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
     c.enableTestDomain = o.enableTestDomain;
   }
   // Hot standby (docs/operations.md).
-  for (const k of ['secondaryUrl', 'primaryUrl'] as const) {
+  for (const k of ['primaryApi', 'internalApi'] as const) {
+    if (o[k] === undefined) continue;
+    if (o[k] !== 'sigsum-kit' && o[k] !== 'log-go') throw new ConfigError(`${k}: expected "sigsum-kit" or "log-go", got ${JSON.stringify(o[k])}`);
+    c[k] = o[k];
+  }
+  for (const k of ['secondaryUrl', 'primaryUrl', 'primaryPublicUrl'] as const) {
     if (o[k] !== undefined) c[k] = str(o[k], k);
     if (c[k] !== '' && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(c[k])) throw new ConfigError(`${k}: expected an http(s) URL, got ${JSON.stringify(c[k])}`);
+  }
+  if (c.primaryApi === 'log-go' && c.primaryUrl !== '' && c.primaryPublicUrl === '') {
+    throw new ConfigError('primaryPublicUrl: required with primaryApi "log-go" (the log\'s public URL, whose signed tree head bounds replication)');
   }
   if (o.secondaryPublicKey !== undefined) c.secondaryPublicKey = str(o.secondaryPublicKey, 'secondaryPublicKey');
   if (c.secondaryPublicKey !== '' && !/^[0-9a-fA-F]{64}$/.test(c.secondaryPublicKey)) c.secondaryPublicKey = resolve(baseDir, c.secondaryPublicKey);
