@@ -35,6 +35,13 @@ describe('log configuration', () => {
     [{ keyFile: 'k', publishedTreeHeadSources: 'https://log.example.org/' }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', publishedTreeHeadSources: [''] }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],
+    [{ keyFile: 'k', primaryApi: 'loggo' }, 'primaryApi: expected "sigsum-kit" or "log-go", got "loggo"'],
+    [{ keyFile: 'k', internalApi: 1 }, 'internalApi: expected "sigsum-kit" or "log-go", got 1'],
+    [{ keyFile: 'k', primaryPublicUrl: 'log.example.org' }, 'primaryPublicUrl: expected an http(s) URL, got "log.example.org"'],
+    [
+      { keyFile: 'k', primaryApi: 'log-go', primaryUrl: 'http://10.0.0.1:6967/' },
+      'primaryPublicUrl: required with primaryApi "log-go" (the log\'s public URL, whose signed tree head bounds replication)',
+    ],
     [{ keyFile: 'k', witnessRequestsPerDay: 0 }, 'witnessRequestsPerDay: expected an integer in 1..8640000, got 0'],
     // The promised witness rate: the production default (10 s, 8640 a day) holds; a shorter interval needs a higher promise.
     [
