@@ -197,7 +197,7 @@ describe('migrating from a log-go primary', () => {
     expect(unexpected).toEqual([]);
 
     phase('served');
-    // add-leaf's 200 may precede publication (docs/reference-log.md): wait until the head covers the integrated tree.
+    // The final head: once it covers everything integrated (leaves still in flight when the load stopped).
     const client = new LogClient({ url: publicUrl, retries: 2 });
     let final = await client.getTreeHead();
     expect(
