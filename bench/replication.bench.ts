@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       writeFileSync(path, [`log ${keyHex(log)}`, ...witnesses.map((w, i) => `witness W${i} ${w.key} ${w.url}`), 'group all-w all W0 W1', 'quorum all-w', ''].join('\n'));
       return path;
     };
-    const common = { intervalMs: INTERVAL_MS, witnessTimeoutMs: 2000, logLevel: 'info' };
+    const common = { intervalMs: INTERVAL_MS, witnessRequestsPerDay: Math.ceil(86_400_000 / INTERVAL_MS), witnessTimeoutMs: 2000, logLevel: 'info' };
     const [sp, si, pp, pi, ss] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     patch(join(dir, 'single', 'config.json'), { ...common, policyFile: policy('single'), listen: `127.0.0.1:${sp}`, internalListen: `127.0.0.1:${si}` });
     patch(join(dir, 'primary', 'config.json'), {

@@ -22,7 +22,8 @@ async function startLog(dir: string): Promise<{ url: string; stop: () => void; p
   execFileSync(process.execPath, [LOG_CLI, 'init', '--dir', dir], { stdio: 'ignore' });
   const cfgPath = join(dir, 'config.json');
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
-  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '' });
+  // 1 s between tree heads, as before the production default became log-go's 10 s.
+  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '', intervalMs: 1000 });
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const proc = spawn(process.execPath, [LOG_CLI, 'primary', '--config', cfgPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

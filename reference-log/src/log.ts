@@ -62,7 +62,7 @@ export interface LogOptions {
    * Hot standby (docs/operations.md): bearer token required on the internal
    * replication endpoints, and extra `/health` lines (the secondary's state).
    */
-  replication?: { token?: string; health?: () => string };
+  replication?: { token?: string; health?: () => string; api?: 'sigsum-kit' | 'log-go' };
   /** The published-tree-head file (docs/operations.md), checked at start-up and written before each head is served. */
   guardFile?: string;
   /** Write a missing published-tree-head file from the database (`--trust-database`). */

@@ -6,11 +6,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseOpenSshPublicKey, parsePrivateKeyFile, toHex } from '@sigsum-kit/sdk';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { keyHash, parseOpenSshPublicKey, parsePrivateKeyFile, toHex } from '@sigsum-kit/sdk';
 import { get, initLog, makeSubmissions, runToExit, startLogProcess, submitUntilSequenced, tempDir } from './log-helpers.js';
 
 const tmp = tempDir('sigsum-log-cli-');
+const SIGSUM_CLI = resolve(import.meta.dirname, '../../sdk/dist/cli/main.js');
 afterAll(() => tmp.cleanup());
 
 describe('sigsum-log CLI', () => {
@@ -23,7 +25,7 @@ describe('sigsum-log CLI', () => {
     const key = parsePrivateKeyFile(readFileSync(join(dir, 'log.key'), 'utf8'));
     expect(key.kind).toBe('private');
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ keyFile: 'log.key', storage: 'sqlite', maxRange: 512, intervalMs: 1000, addLeafWaitMs: 0 });
+    expect(config).toMatchObject({ keyFile: 'log.key', storage: 'sqlite', maxRange: 512, intervalMs: 10_000, witnessRequestsPerDay: 8640, addLeafWaitMs: 0 });
     const again = runToExit(['init', '--dir', dir]);
     expect(again.status).toBe(1);
     expect(again.stderr).toBe(`sigsum-log: ${join(dir, 'config.json')} already exists; refusing to overwrite\n`);
@@ -32,10 +34,33 @@ describe('sigsum-log CLI', () => {
     expect(status.stdout).toContain('startup_mode=empty\ntree_size=0\npublished_size=\n');
   });
 
+  it('witness-info prints the origin, vkey, key hash and request rate witnesses expect; a too-fast interval is refused', () => {
+    const dir = join(tmp.dir, 'witness-info');
+    const config = initLog(dir, { intervalMs: 10_000, witnessRequestsPerDay: 8640 });
+    const pub = parseOpenSshPublicKey(readFileSync(join(dir, 'log.key.pub'), 'utf8').trim()).publicKey;
+    const hash = toHex(keyHash(pub));
+    const r = runToExit(['witness-info', '-c', config]);
+    expect(r.status).toBe(0);
+    const vkey = execFileSync(process.execPath, [SIGSUM_CLI, 'key', 'to-vkey', '-k', join(dir, 'log.key.pub')], { encoding: 'utf8' }).trim();
+    expect(vkey.startsWith(`sigsum.org/v1/tree/${hash}+`)).toBe(true);
+    expect(r.stdout).toBe(
+      `origin=sigsum.org/v1/tree/${hash}\nvkey=${vkey}\nlog_key_hash=${hash}\ninterval_ms=10000\nrequests_per_day=8640\npromised_requests_per_day=8640\n`,
+    );
+    // The same log with witnesses and a 1 s interval breaks the 8640-a-day promise: it does not start.
+    writeFileSync(join(dir, 'policy'), `log ${toHex(pub)}\nquorum none\n`);
+    const c = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+    writeFileSync(config, JSON.stringify({ ...c, policyFile: 'policy', intervalMs: 1000 }));
+    const refused = runToExit(['primary', '-c', config]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe(
+      'sigsum-log: intervalMs: 1000 ms means up to 86400 add-checkpoint requests per witness per day, more than witnessRequestsPerDay (8640); set intervalMs to at least 10000 or promise witnesses a higher rate\n',
+    );
+  });
+
   it('--help lists every command', () => {
     const r = runToExit(['--help']);
     expect(r.status).toBe(0);
-    for (const c of ['init', 'primary', 'status', 'witness']) expect(r.stdout).toContain(`  ${c}`);
+    for (const c of ['init', 'primary', 'status', 'witness', 'witness-info']) expect(r.stdout).toContain(`  ${c}`);
   });
 
   it('rejects a bad configuration with a message naming the key', () => {

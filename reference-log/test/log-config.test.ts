@@ -41,6 +41,23 @@ describe('log configuration', () => {
     [{ keyFile: 'k', addLeafWaitMs: 2000, idleTimeoutMs: 1000 }, 'idleTimeoutMs: must exceed addLeafWaitMs (2000)'],
     [{ keyFile: 'k', maxConnections: -1 }, 'maxConnections: expected an integer in 0..10000000, got -1'],
     [{ keyFile: 'k', internalMaxConnections: 0 }, 'internalMaxConnections: expected an integer in 1..10000000, got 0'],
+    [{ keyFile: 'k', primaryApi: 'loggo' }, 'primaryApi: expected "sigsum-kit" or "log-go", got "loggo"'],
+    [{ keyFile: 'k', internalApi: 1 }, 'internalApi: expected "sigsum-kit" or "log-go", got 1'],
+    [{ keyFile: 'k', primaryPublicUrl: 'log.example.org' }, 'primaryPublicUrl: expected an http(s) URL, got "log.example.org"'],
+    [
+      { keyFile: 'k', primaryApi: 'log-go', primaryUrl: 'http://10.0.0.1:6967/' },
+      'primaryPublicUrl: required with primaryApi "log-go" (the log\'s public URL, whose signed tree head bounds replication)',
+    ],
+    [{ keyFile: 'k', witnessRequestsPerDay: 0 }, 'witnessRequestsPerDay: expected an integer in 1..8640000, got 0'],
+    // The promised witness rate: the production default (10 s, 8640 a day) holds; a shorter interval needs a higher promise.
+    [
+      { keyFile: 'k', policyFile: 'p', intervalMs: 1000 },
+      'intervalMs: 1000 ms means up to 86400 add-checkpoint requests per witness per day, more than witnessRequestsPerDay (8640); set intervalMs to at least 10000 or promise witnesses a higher rate',
+    ],
+    [
+      { keyFile: 'k', policyFile: 'p', intervalMs: 60_000, witnessRequestsPerDay: 1000 },
+      'intervalMs: 60000 ms means up to 1440 add-checkpoint requests per witness per day, more than witnessRequestsPerDay (1000); set intervalMs to at least 86400 or promise witnesses a higher rate',
+    ],
   ])('rejects %j', (json, message) => {
     expect(() => parseConfig(json, '/tmp')).toThrow(new ConfigError(message));
   });
@@ -51,6 +68,13 @@ describe('log configuration', () => {
     expect(c.keyFile).toBe(uri);
     expect(c.publicKeyFile).toBe('/etc/sigsum/log.key.pub');
     expect(parseConfig({ keyFile: 'log.key' }, '/etc/sigsum').publicKeyFile).toBe('');
+  });
+
+  it('production default: 10 s between tree heads, 8640 requests a day promised to each witness', () => {
+    expect(CONFIG_DEFAULTS).toMatchObject({ intervalMs: 10_000, witnessRequestsPerDay: 8640 });
+    expect(parseConfig({ keyFile: 'k', policyFile: 'p', intervalMs: 1000, witnessRequestsPerDay: 86_400 }, '/tmp').intervalMs).toBe(1000);
+    // No witnesses configured: nothing is promised, any interval goes.
+    expect(parseConfig({ keyFile: 'k', intervalMs: 100 }, '/tmp').intervalMs).toBe(100);
   });
 
   it('parses host:port including IPv6', () => {

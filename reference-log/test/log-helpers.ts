@@ -33,7 +33,8 @@ export function initLog(dir: string, overrides: Record<string, unknown> = {}): s
   if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
   const configPath = join(dir, 'config.json');
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  Object.assign(config, { listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', logLevel: 'info' }, overrides);
+  // Tests publish every second (production default: 10 s), which needs a higher promised witness rate.
+  Object.assign(config, { listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', logLevel: 'info', intervalMs: 1000, witnessRequestsPerDay: 864_000 }, overrides);
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   return configPath;
 }

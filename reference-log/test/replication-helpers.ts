@@ -43,7 +43,8 @@ export function initNode(dir: string, overrides: Record<string, unknown>, second
   const r = runCli(['init', '--dir', dir, ...(secondaryOf === undefined ? [] : ['--secondary-of', secondaryOf])]);
   if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
   const path = join(dir, 'config.json');
-  patchConfig(path, { logLevel: 'info', ...overrides });
+  // Tests publish every second (production default: 10 s), which needs a higher promised witness rate.
+  patchConfig(path, { logLevel: 'info', intervalMs: 1000, witnessRequestsPerDay: 864_000, ...overrides });
   return path;
 }
 

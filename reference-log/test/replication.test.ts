@@ -87,7 +87,9 @@ describe("primary's internal replication endpoints", () => {
       ['get-leaves', auth, 400, 'get-leaves: missing path arguments\n'],
       ['get-leaves/2/1', auth, 400, 'start_index: start_index(2) must be less than end_index(1)\n'],
       ['get-leaves/x/1', auth, 400, 'start_index: invalid decimal integer "x"\n'],
-      ['get-leaves/3/9', auth, 400, 'start 3 is beyond the integrated tree (size 3)\n'],
+      // As log-go's internal get-leaves: at the end of the tree 404 (its secondary's "up to date"), beyond it 400.
+      ['get-leaves/3/9', auth, 404, 'at end of tree (size 3)\n'],
+      ['get-leaves/4/9', auth, 400, 'start 4 is beyond the integrated tree (size 3)\n'],
       ['get-secondary-tree-head', auth, 404, 'unknown endpoint\n'],
     ];
     for (const [path, headers, status, text] of cases) {
@@ -101,10 +103,17 @@ describe("primary's internal replication endpoints", () => {
     expect(leaves.map((l) => toHex(leafHashOf(l)))).toEqual(log.storage.getLeaves(0, 2).map((b) => toHex(leafHashOf(leafFromBytes(b)))));
   });
 
-  it('answer 400 on an empty tree and need no token when none is configured', async () => {
+  it('answer 404 at the end of an empty tree and need no token when none is configured', async () => {
     const log = await primaryWith(await openMemoryStorage(), { replication: {} });
-    expect(await getText(log.internalUrl! + 'get-leaves/0/1')).toEqual({ status: 400, text: 'the tree is empty\n' });
+    expect(await getText(log.internalUrl! + 'get-leaves/0/1')).toEqual({ status: 404, text: 'at end of tree (size 0)\n' });
     expect((await getText(log.internalUrl! + 'get-tree-head-unsigned')).status).toBe(200);
+  });
+
+  it('serve only get-leaves with api "log-go", as log-go\'s primary', async () => {
+    const log = await primaryWith(await openMemoryStorage(), { replication: { api: 'log-go' } });
+    expect(await getText(log.internalUrl! + 'get-tree-head-unsigned')).toEqual({ status: 404, text: 'unknown endpoint\n' });
+    expect(await getText(log.internalUrl! + 'get-tree-head-unsigned/0')).toEqual({ status: 404, text: 'unknown endpoint\n' });
+    expect(await getText(log.internalUrl! + 'get-leaves/0/1')).toEqual({ status: 404, text: 'at end of tree (size 0)\n' });
   });
 });
 
@@ -127,7 +136,7 @@ describe('secondary and gate', () => {
     expect(await verifyTreeHeadSignature(sth, sKey.publicKey)).toBe(true);
     expect(await verifyTreeHeadSignature(sth, logKey.publicKey)).toBe(false);
     const health = await getText(s.internalUrl + 'health');
-    expect(health).toEqual({ status: 200, text: 'status=ok\nrole=secondary\ntree_size=5\nprimary_size=5\n' });
+    expect(health).toEqual({ status: 200, text: 'status=ok\nrole=secondary\nprimary_api=sigsum-kit\ntree_size=5\nprimary_size=5\n' });
   });
 
   it('rejects a secondary signed by another key, one with another root, and one ahead of the primary', async () => {

@@ -10,12 +10,32 @@ export class SigsumError extends Error {
   readonly code: string;
   /** Where the problem is: a field name, `"line 3"`, `"index 5"`, ... (also prefixed to `message`). */
   readonly where: string | undefined;
+  /** The message without the `where: ` prefix. */
+  readonly detail: string;
 
   constructor(code: string, message: string, where?: string) {
     super(where === undefined ? message : `${where}: ${message}`);
     this.name = new.target.name;
     this.code = code;
     this.where = where;
+    this.detail = message;
+  }
+
+  /**
+   * The same error (same class, code and detail) located inside `outer`:
+   * `where` becomes `outer: where`, so a caller adding context (a file name,
+   * a request index) never repeats the inner location in the message.
+   */
+  within(outer: string): this {
+    const where = this.where === undefined ? outer : `${outer}: ${this.where}`;
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    Object.assign(copy, this);
+    Object.defineProperties(copy, {
+      where: { value: where, enumerable: true },
+      message: { value: `${where}: ${this.detail}`, writable: true, configurable: true },
+      stack: { value: this.stack, writable: true, configurable: true },
+    });
+    return copy;
   }
 }
 

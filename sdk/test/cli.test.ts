@@ -4,10 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { keyHash, parsePolicy, parseProof, parseOpenSshPublicKey, toHex, verifyProof, type Policy } from '@sigsum-kit/sdk';
+import { builtinPolicyNames, keyHash, parsePolicy, parseProof, parseOpenSshPublicKey, toHex, verifyProof, type Policy } from '@sigsum-kit/sdk';
+import { DEFAULT_MAX_FILE_BYTES } from '@sigsum-kit/sdk/node';
 import { startTestDnsServer, type TestDnsServer } from '../../reference-log/test/ratelimit-dns-server.js';
 
 // Real processes on a shared 2-core machine: allow for slow starts under load.
@@ -47,7 +48,7 @@ async function startLog(logDir: string, overrides: Record<string, unknown> = {},
   if (init) execFileSync(process.execPath, [LOG_CLI, 'init', '--dir', logDir], { stdio: 'ignore' });
   const cfgPath = join(logDir, 'config.json');
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
-  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '', intervalMs: 200 }, overrides);
+  Object.assign(cfg, { listen: '127.0.0.1:0', internalListen: '', intervalMs: 200, witnessRequestsPerDay: 432_000 }, overrides);
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const proc = spawn(process.execPath, [LOG_CLI, 'primary', '--config', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -287,7 +288,7 @@ describe('sigsum submit and verify against the reference log', () => {
       code: 1,
       stderr: expect.stringContaining('step 4 (log) failed'),
     });
-    expect((await sigsum(['policy', 'list'], { env: { SIGSUM_POLICY_DIR: policyDir } })).stdout).toContain('local-test (installed)\n');
+    expect((await sigsum(['policy', 'list'], { env: { SIGSUM_POLICY_DIR: policyDir } })).stdout).toContain('local-test\n');
     expect(await sigsum(['policy', 'show', 'local-test'], { env: { SIGSUM_POLICY_DIR: policyDir } })).toMatchObject({ code: 0, stdout: readFileSync(policyFile, 'utf8') });
     expect(await sigsum(['policy', 'show', policyFile])).toMatchObject({ code: 0, stdout: readFileSync(policyFile, 'utf8') });
   });
@@ -384,6 +385,65 @@ describe('sigsum monitor, token, policy', () => {
     writeFileSync(join(dir, 'broken.policy'), 'log zz\n');
     expect(await sigsum(['policy', 'check', 'broken.policy'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^sigsum: broken\.policy: line 1/) });
     expect(await sigsum(['policy', 'show', 'no-such-policy'])).toMatchObject({ code: 1, stderr: 'sigsum: no policy named "no-such-policy" (see: sigsum policy list)\n' });
+  });
+});
+
+describe('output that scripts compare with the Go tools', () => {
+  it('policy list prints bare names, sorted, as sigsum-policy list (installed: regular files or links to them)', async () => {
+    const pdir = join(dir, 'listed-policies');
+    mkdirSync(pdir);
+    const policyText = readFileSync(policyFile);
+    writeFileSync(join(pdir, 'zz-local.sigsum-policy'), policyText);
+    writeFileSync(join(pdir, 'aa-local.sigsum-policy'), policyText);
+    // A builtin's name installed again is listed once.
+    writeFileSync(join(pdir, `${builtinPolicyNames[0]}.sigsum-policy`), policyText);
+    symlinkSync(join(pdir, 'aa-local.sigsum-policy'), join(pdir, 'linked.sigsum-policy'));
+    // Not listed: a dangling link, a directory, a bad name, another suffix.
+    symlinkSync(join(pdir, 'missing'), join(pdir, 'dangling.sigsum-policy'));
+    mkdirSync(join(pdir, 'adir.sigsum-policy'));
+    writeFileSync(join(pdir, 'bad name.sigsum-policy'), policyText);
+    writeFileSync(join(pdir, 'other.policy'), policyText);
+    const expected = [...new Set([...builtinPolicyNames, 'aa-local', 'linked', 'zz-local'])].sort();
+    expect(await sigsum(['policy', 'list'], { env: { SIGSUM_POLICY_DIR: pdir } })).toEqual({ code: 0, stdout: expected.map((n) => n + '\n').join(''), stderr: '' });
+    expect(await sigsum(['policy', 'list'], { env: { SIGSUM_POLICY_DIR: join(dir, 'no-such-dir') } })).toEqual({ code: 0, stdout: builtinPolicyNames.map((n) => n + '\n').join(''), stderr: '' });
+  });
+
+  it('error messages name their location once', async () => {
+    const hex = 'ab'.repeat(32);
+    writeFileSync(join(dir, 'line3.policy'), `log ${hex}\nquorum none\nwitness\n`);
+    const line3 = 'line3.policy: line 3: witness line: want <name> <key> [url] [policy.arguments]';
+    expect(await sigsum(['policy', 'check', 'line3.policy'])).toEqual({ code: 1, stdout: '', stderr: `sigsum: ${line3}\n` });
+    expect(await sigsum(['policy', 'show', 'line3.policy'])).toEqual({ code: 1, stdout: '', stderr: `sigsum: ${line3}\n` });
+    expect(await sigsum(['monitor', '--once', '-p', 'line3.policy', 'submitter.key.pub'])).toMatchObject({ code: 1, stderr: `sigsum: ${line3}\n` });
+    // An installed named policy: the message names its path, then the line.
+    const pdir = join(dir, 'broken-policies');
+    mkdirSync(pdir);
+    writeFileSync(join(pdir, 'broken.sigsum-policy'), `log ${hex}\nlog zz\n`);
+    expect(await sigsum(['monitor', '--once', '-P', 'broken', 'submitter.key.pub'], { env: { SIGSUM_POLICY_DIR: pdir } })).toMatchObject({
+      code: 1,
+      stderr: `sigsum: ${join(pdir, 'broken.sigsum-policy')}: line 2 (log key): expected 32 bytes (64 hex digits), got 2 characters [hex.length]\n`,
+    });
+    expect(await sigsum(['key', 'to-hex', '-k', 'no-such.pub'])).toEqual({ code: 1, stdout: '', stderr: 'sigsum: no-such.pub: no such file [file.read]\n' });
+  });
+
+  it('reads key files that are pipes to end of file, with a size bound', async () => {
+    const pubText = readFileSync(join(dir, 'submitter.key.pub'), 'utf8');
+    const hex = toHex(parseOpenSshPublicKey(pubText.trim()).publicKey);
+    // Process substitution, as a user types it (the key file is /dev/fd/N, a pipe).
+    const viaBash = execFileSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} key to-hex -k <(cat submitter.key.pub)`], { cwd: dir, encoding: 'utf8' });
+    expect(viaBash).toBe(hex + '\n');
+    // A named FIFO, written slowly in two parts.
+    const fifo = join(dir, 'key.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('bash', ['-c', `{ printf %s "$A"; sleep 0.2; printf %s "$B"; } > ${JSON.stringify(fifo)}`], { env: { ...process.env, A: pubText.slice(0, 20), B: pubText.slice(20) } });
+    const written = new Promise((r) => writer.on('close', r));
+    expect(await sigsum(['key', 'to-hash', '-k', fifo])).toEqual({ code: 0, stdout: toHex(keyHash(parseOpenSshPublicKey(pubText.trim()).publicKey)) + '\n', stderr: '' });
+    await written;
+    // Past the bound the read stops with a typed error, whatever the pipe holds.
+    const big = spawn('bash', ['-c', `head -c ${DEFAULT_MAX_FILE_BYTES + 4096} /dev/zero > ${fifo}`]);
+    const bigDone = new Promise((r) => big.on('close', r));
+    expect(await sigsum(['key', 'to-hex', '-k', fifo])).toEqual({ code: 1, stdout: '', stderr: `sigsum: ${fifo}: file exceeds the limit of ${DEFAULT_MAX_FILE_BYTES} bytes [file.size]\n` });
+    await bigDone; // the writer ends on SIGPIPE once the reader gave up
   });
 });
 

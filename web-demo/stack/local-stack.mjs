@@ -129,6 +129,8 @@ export async function startLocalStack({ dir, witnesses = 2, secondary = true, po
       // The web demo is served from another origin and talks to the log directly.
       corsOrigins: ['*'],
       intervalMs,
+      // A local stack publishes far more often than a production log promises witnesses.
+      witnessRequestsPerDay: Math.ceil(86_400_000 / intervalMs),
       logLevel: 'warn',
       ...(secondary ? { secondaryUrl, secondaryPublicKey: keyHex(join(secondaryDir, 'log.key.pub')) } : { secondaryUrl: '', secondaryPublicKey: '' }),
     });

@@ -25,7 +25,10 @@ export interface LogConfig {
   internalListen: string;
   /** URL prefix of the endpoints. */
   prefix: string;
-  /** Tree-head publish interval, ms. */
+  /**
+   * Tree-head publish interval, ms; each witness gets at most one
+   * add-checkpoint request per interval. Default 10 s, as log-go.
+   */
   intervalMs: number;
   /** Pending-leaf integration interval, ms. */
   integrateIntervalMs: number;
@@ -39,6 +42,12 @@ export interface LogConfig {
   policyFile: string;
   /** How long to wait for witnesses per tree head, ms. */
   witnessTimeoutMs: number;
+  /**
+   * The add-checkpoint request rate promised to each witness, per day (what
+   * the witness network lists for the log). With a `policyFile`, a
+   * configuration whose `intervalMs` would exceed it is refused.
+   */
+  witnessRequestsPerDay: number;
   /** Allowed CORS origins (`["*"]` = any, `[]` = CORS off). */
   corsOrigins: string[];
   /** pino log level. */
@@ -54,8 +63,19 @@ export interface LogConfig {
   secondaryUrl: string;
   /** Primary: the secondary's public key (64 hex digits, or an OpenSSH public key file); required with `secondaryUrl`. */
   secondaryPublicKey: string;
-  /** Secondary: base URL of the primary's internal listener. */
+  /** Secondary: base URL of the primary's internal listener (log-go: including its URL prefix). */
   primaryUrl: string;
+  /**
+   * Secondary: the primary's internal API. `sigsum-kit` (default) has
+   * `get-tree-head-unsigned`; `log-go` has only `get-leaves`, and the
+   * secondary then replicates only what the log's public signed tree head
+   * at `primaryPublicUrl` covers.
+   */
+  primaryApi: 'sigsum-kit' | 'log-go';
+  /** Secondary with `primaryApi: "log-go"`: the log's public base URL. */
+  primaryPublicUrl: string;
+  /** Primary: the internal API served: `sigsum-kit` (default) or `log-go` (only get-leaves, as log-go; for tests and drills). */
+  internalApi: 'sigsum-kit' | 'log-go';
   /** Shared bearer token of the internal replication endpoints; `""` = none. */
   replicationToken: string;
   /** Secondary: pause between pulls when up to date, ms. */
@@ -99,13 +119,14 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   listen: '127.0.0.1:6965',
   internalListen: '127.0.0.1:6966',
   prefix: '/',
-  intervalMs: 1000,
+  intervalMs: 10_000,
   integrateIntervalMs: 10,
   maxRange: 512,
   addLeafWaitMs: 0,
   maxPending: 100_000,
   policyFile: '',
   witnessTimeoutMs: 5000,
+  witnessRequestsPerDay: 8640,
   corsOrigins: [],
   logLevel: 'info',
   rateLimitFile: '',
@@ -114,6 +135,9 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   secondaryUrl: '',
   secondaryPublicKey: '',
   primaryUrl: '',
+  primaryApi: 'sigsum-kit',
+  primaryPublicUrl: '',
+  internalApi: 'sigsum-kit',
   replicationToken: '',
   replicationIntervalMs: 250,
   publishedTreeHeadSources: [],
@@ -148,6 +172,22 @@ function intIn(v: unknown, key: string, min: number, max: number): number {
 function str(v: unknown, key: string): string {
   if (typeof v !== 'string') throw new ConfigError(`${key}: expected a string, got ${JSON.stringify(v)}`);
   return v;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Refuse an interval that would send each witness more add-checkpoint
+ * requests per day than the configuration promises.
+ */
+export function checkWitnessRate(intervalMs: number, requestsPerDay: number): void {
+  const perDay = Math.ceil(MS_PER_DAY / intervalMs);
+  if (perDay > requestsPerDay) {
+    throw new ConfigError(
+      `intervalMs: ${intervalMs} ms means up to ${perDay} add-checkpoint requests per witness per day, more than ` +
+        `witnessRequestsPerDay (${requestsPerDay}); set intervalMs to at least ${Math.ceil(MS_PER_DAY / requestsPerDay)} or promise witnesses a higher rate`,
+    );
+  }
 }
 
 /** Split `host:port` (IPv6 as `[::1]:port`). */
@@ -195,6 +235,8 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (o.policyFile !== undefined) c.policyFile = str(o.policyFile, 'policyFile');
   if (c.policyFile !== '') c.policyFile = resolve(baseDir, c.policyFile);
   if (o.witnessTimeoutMs !== undefined) c.witnessTimeoutMs = intIn(o.witnessTimeoutMs, 'witnessTimeoutMs', 1, 600_000);
+  if (o.witnessRequestsPerDay !== undefined) c.witnessRequestsPerDay = intIn(o.witnessRequestsPerDay, 'witnessRequestsPerDay', 1, MS_PER_DAY / 10);
+  if (c.policyFile !== '') checkWitnessRate(c.intervalMs, c.witnessRequestsPerDay);
   if (o.corsOrigins !== undefined) {
     if (!Array.isArray(o.corsOrigins) || !o.corsOrigins.every((x) => typeof x === 'string')) {
       throw new ConfigError('corsOrigins: expected an array of strings');
@@ -214,9 +256,17 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
     c.enableTestDomain = o.enableTestDomain;
   }
   // Hot standby (docs/operations.md).
-  for (const k of ['secondaryUrl', 'primaryUrl'] as const) {
+  for (const k of ['primaryApi', 'internalApi'] as const) {
+    if (o[k] === undefined) continue;
+    if (o[k] !== 'sigsum-kit' && o[k] !== 'log-go') throw new ConfigError(`${k}: expected "sigsum-kit" or "log-go", got ${JSON.stringify(o[k])}`);
+    c[k] = o[k];
+  }
+  for (const k of ['secondaryUrl', 'primaryUrl', 'primaryPublicUrl'] as const) {
     if (o[k] !== undefined) c[k] = str(o[k], k);
     if (c[k] !== '' && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(c[k])) throw new ConfigError(`${k}: expected an http(s) URL, got ${JSON.stringify(c[k])}`);
+  }
+  if (c.primaryApi === 'log-go' && c.primaryUrl !== '' && c.primaryPublicUrl === '') {
+    throw new ConfigError('primaryPublicUrl: required with primaryApi "log-go" (the log\'s public URL, whose signed tree head bounds replication)');
   }
   if (o.secondaryPublicKey !== undefined) c.secondaryPublicKey = str(o.secondaryPublicKey, 'secondaryPublicKey');
   if (c.secondaryPublicKey !== '' && !/^[0-9a-fA-F]{64}$/.test(c.secondaryPublicKey)) c.secondaryPublicKey = resolve(baseDir, c.secondaryPublicKey);

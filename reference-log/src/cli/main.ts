@@ -24,6 +24,7 @@ import { startLog } from '../log.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
+import { registerWitnessInfoCommand } from './witness-info.js';
 import { closeOnSignals } from './shutdown.js';
 import { refuseExposedKeyFile, refuseExposedSecret, writeSecretFile } from './secrets.js';
 
@@ -246,6 +247,7 @@ export function buildProgram(): Command {
   registerIntegrityCommands(program);
   registerWitnessCommand(program);
   registerReplicationCommands(program);
+  registerWitnessInfoCommand(program);
   return program;
 }
 

@@ -58,7 +58,7 @@ export interface PrimaryReplication {
   /** The gate for `startLog`, or undefined when no secondary is configured. */
   gate: ReplicationGate | undefined;
   /** Internal API options for `startLog`. */
-  options: { token?: string; health?: () => string };
+  options: { token?: string; health?: () => string; api?: 'sigsum-kit' | 'log-go' };
   /** The secondary's last observations (metrics), or undefined when no secondary is configured. */
   secondary?: SecondaryGate;
 }
@@ -66,14 +66,15 @@ export interface PrimaryReplication {
 /** Build the primary's gate and `/health` lines from its config. */
 export async function primaryReplication(config: LogConfig, storage: Storage, logger: Logger): Promise<PrimaryReplication> {
   const token = config.replicationToken === '' ? undefined : config.replicationToken;
-  if (config.secondaryUrl === '') return { gate: undefined, options: { token, health: () => 'replication=none\n' } };
+  const api = config.internalApi;
+  if (config.secondaryUrl === '') return { gate: undefined, options: { token, api, health: () => 'replication=none\n' } };
   const secondaryPublicKey = await readPublicKeyOption(config.secondaryPublicKey, 'secondaryPublicKey');
   const g: SecondaryGate = secondaryGate({ url: config.secondaryUrl, secondaryPublicKey, storage, token, logger });
   const health = (): string => {
     const err = g.lastError();
     return `replication=${err === undefined ? 'ok' : 'failing'}\nreplicated_size=${g.replicatedSize() ?? ''}\n` + (err === undefined ? '' : `replication_error=${err.replace(/\n/g, ' ')}\n`);
   };
-  return { gate: g.gate, options: { token, health }, secondary: g };
+  return { gate: g.gate, options: { token, api, health }, secondary: g };
 }
 
 /** Refuse to start a primary if `source` shows a newer or contradicting published head. */
@@ -103,6 +104,7 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   if (opts.internalListen !== undefined) config.internalListen = opts.internalListen;
   if (opts.primaryUrl !== undefined) config.primaryUrl = opts.primaryUrl;
   if (config.primaryUrl === '') throw new ConfigError('primaryUrl: required for a secondary');
+  if (config.primaryApi === 'log-go' && config.primaryPublicUrl === '') throw new ConfigError('primaryPublicUrl: required with primaryApi "log-go"');
   if (config.internalListen === '') throw new ConfigError('internalListen: a secondary needs its internal listener');
   const listen = parseHostPort(config.internalListen, 'internalListen');
   if (config.replicationToken !== '') refuseExposedSecret(resolve(opts.config), 'the replication token');
@@ -129,6 +131,8 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
     storage,
     signer,
     primaryUrl: config.primaryUrl,
+    primaryApi: config.primaryApi,
+    primaryPublicUrl: config.primaryPublicUrl,
     token: config.replicationToken === '' ? undefined : config.replicationToken,
     host: listen.host,
     port: listen.port,
@@ -176,6 +180,8 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
   // The primary's config: the secondary's, with the log key and without the secondary-only keys.
   const raw = JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>;
   delete raw.primaryUrl;
+  delete raw.primaryApi;
+  delete raw.primaryPublicUrl;
   delete raw.replicationIntervalMs;
   raw.keyFile = logKey;
   // publicKeyFile named the secondary's own key; a token log key gets its public key file next to the new config.

@@ -115,7 +115,7 @@ export async function readRateLimitConfig(path: string): Promise<RateLimitConfig
   try {
     return parseRateLimitConfig(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    if (e instanceof ParseError) throw new ParseError(e.code, e.message, path);
+    if (e instanceof ParseError) throw e.within(path);
     if (e instanceof TypeError) throw new ParseError('ratelimit.config.utf8', 'config is not valid UTF-8', path);
     throw e;
   }

@@ -114,7 +114,7 @@ const NOOP = (): void => {};
 
 /** The message of an error without its `where: ` prefix (when the caller's message already names the place). */
 function withoutWhere(e: SigsumError): string {
-  return e.where !== undefined && e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
+  return e.detail;
 }
 
 /**

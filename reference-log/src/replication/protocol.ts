@@ -6,7 +6,11 @@
  * Primary's internal listener:
  * - `get-tree-head-unsigned`          size and root of the primary's durable (integrated) tree
  * - `get-tree-head-unsigned/<size>`   its root at an earlier size
- * - `get-leaves/<start>/<end>`        integrated leaves, published or not
+ * - `get-leaves/<start>/<end>`        integrated leaves, published or not; 404 at the end of the tree
+ *
+ * log-go's primary serves only `get-leaves` (and `/metrics`) there, under
+ * its URL prefix: a secondary following it checks leaves against the
+ * primary's public, log-signed tree head instead (secondary.ts).
  *
  * Secondary's internal listener:
  * - `get-secondary-tree-head`         the secondary's tree head, signed with the secondary's own key
@@ -20,6 +24,9 @@ export const REPLICATION_ENDPOINTS = {
   leaves: 'get-leaves',
   secondaryTreeHead: 'get-secondary-tree-head',
 } as const;
+
+/** Which internal API a primary offers: ours (with `get-tree-head-unsigned`) or log-go's (`get-leaves` only). */
+export type ReplicationApi = 'sigsum-kit' | 'log-go';
 
 /** Largest internal answer read (512 leaves are ~170 KiB; generous headroom). */
 export const MAX_INTERNAL_BODY = 8 << 20;

@@ -28,7 +28,7 @@ export async function readPolicyFile(path: string): Promise<Policy> {
   try {
     return parsePolicy(bytes);
   } catch (e) {
-    if (e instanceof ParseError) throw new ParseError(e.code, e.message, `${path}: ${e.where ?? ''}`.replace(/: $/, ''));
+    if (e instanceof ParseError) throw e.within(path);
     throw e;
   }
 }
@@ -41,17 +41,26 @@ export async function namedPolicy(name: string): Promise<Policy> {
   return getBuiltinPolicy(name);
 }
 
-/** Names of installed and builtin policies, sorted, without duplicates. */
+/**
+ * Names of installed and builtin policies, sorted, without duplicates. As
+ * sigsum-go, an installed policy counts only when it is (or links to) a
+ * regular file.
+ */
 export async function listPolicyNames(): Promise<{ name: string; source: 'installed' | 'builtin' }[]> {
   const out = new Map<string, 'installed' | 'builtin'>();
   for (const n of Object.keys(builtinPolicies)) out.set(n, 'builtin');
+  const { readdir, stat } = await import('node:fs/promises');
+  let entries: string[] = [];
   try {
-    const { readdir } = await import('node:fs/promises');
-    for (const f of await readdir(policyDir())) {
-      if (f.endsWith(POLICY_SUFFIX) && POLICY_NAME.test(f.slice(0, -POLICY_SUFFIX.length))) out.set(f.slice(0, -POLICY_SUFFIX.length), 'installed');
-    }
+    entries = await readdir(policyDir());
   } catch {
     // No policy directory: only builtins.
+  }
+  for (const f of entries) {
+    const name = f.slice(0, -POLICY_SUFFIX.length);
+    if (!f.endsWith(POLICY_SUFFIX) || !POLICY_NAME.test(name)) continue;
+    const st = await stat(join(policyDir(), f)).catch(() => undefined);
+    if (st?.isFile() === true) out.set(name, 'installed');
   }
   return [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, source]) => ({ name, source }));
 }

@@ -14,9 +14,9 @@ export function addPolicyCommands(program: Command): void {
 
   policy
     .command('list')
-    .description('list the named policies: installed (in $SIGSUM_POLICY_DIR) and builtin')
+    .description('list the named policies, installed (in $SIGSUM_POLICY_DIR) and builtin, one name a line (as sigsum-policy)')
     .action(async () => {
-      for (const p of await listPolicyNames()) process.stdout.write(`${p.name}${p.source === 'installed' ? ' (installed)' : ''}\n`);
+      for (const p of await listPolicyNames()) process.stdout.write(`${p.name}\n`);
     });
 
   policy

@@ -237,7 +237,7 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
     try {
       leaves.push(await verifyAddLeafRequest(requests[i]!));
     } catch (e) {
-      if (e instanceof VerificationError) throw new VerificationError(e.code, e.message, `request ${i}`);
+      if (e instanceof VerificationError) throw e.within(`request ${i}`);
       throw e;
     }
   }

@@ -42,7 +42,9 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
 }
 
 /**
- * Read a whole file of at most `maxBytes` bytes.
+ * Read a whole file of at most `maxBytes` bytes, to end of file: a pipe or
+ * FIFO (`<(cat key.pub)`) reports size 0, so the reported size only rejects
+ * regular files that are too large up front.
  * @throws FileError `file.read` when it cannot be read, ParseError `file.size` when it is larger.
  */
 export async function readBoundedFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Uint8Array> {
@@ -55,19 +57,24 @@ export async function readBoundedFile(path: string, maxBytes = DEFAULT_MAX_FILE_
   try {
     const st = await fh.stat();
     if (st.size > maxBytes) throw new ParseError('file.size', `file of ${st.size} bytes exceeds the limit of ${maxBytes}`, path);
-    // Read up to one byte past the limit: a file that grows meanwhile is still caught.
-    const buf = new Uint8Array(Math.min(maxBytes + 1, Math.max(st.size + 1, 1)));
+    // Read until end of file, at most one byte past the limit (a file that grows meanwhile, or a long pipe, is caught).
+    const parts: Uint8Array[] = [];
     let n = 0;
+    const buf = new Uint8Array(Math.min(maxBytes + 1, Math.max(st.size + 1, 64 * 1024)));
     for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, maxBytes + 1 - n), null);
       if (bytesRead === 0) break;
+      parts.push(buf.slice(0, bytesRead));
       n += bytesRead;
-      if (n === buf.length) {
-        if (n > maxBytes) throw new ParseError('file.size', `file exceeds the limit of ${maxBytes} bytes`, path);
-        break;
-      }
+      if (n > maxBytes) throw new ParseError('file.size', `file exceeds the limit of ${maxBytes} bytes`, path);
     }
-    return buf.slice(0, n);
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   } catch (e) {
     if (e instanceof SigsumError) throw e;
     throw new FileError('file.read', (e as Error).message, path);
