@@ -3,12 +3,14 @@
 #   chromium   - browser tests of the web demo (Playwright drives Debian's Chromium)
 #   prometheus - promtool, which checks and unit-tests docs/alerts.yml
 #   openssh-client - ssh-keygen / ssh-agent / ssh-add for key interop tests
+#   nginx      - serves the static tlog-tiles export in tests and benchmarks
 # Native addons (better-sqlite3) build with the machine's python3, make and g++.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 if [ ${#missing[@]} -gt 0 ]; then

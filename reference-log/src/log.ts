@@ -44,6 +44,8 @@ export interface LogOptions {
   gate?: ReplicationGate;
   /** Admission hook for add-leaf (rate limits). */
   admitLeaf?: PublicAppOptions['admitLeaf'];
+  /** Witness public keys for the tiles checkpoint's cosignature lines (docs/tiles.md). */
+  witnessKeys?: readonly Uint8Array[];
   /** Fastify/pino logger option (default: off). */
   logger?: FastifyServerOptions['logger'];
   /**
@@ -110,6 +112,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     corsOrigins: opts.corsOrigins,
     logger: opts.logger,
     admitLeaf: opts.admitLeaf,
+    witnessKeys: opts.witnessKeys,
   });
   late.log = publicApp.log;
   late.log.info(sequencer.startupState, 'start-up state checked');

@@ -23,6 +23,7 @@ import { createMetrics, instrumentStorage, observeReplication, replicationLag } 
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
+import { registerTilesCommand, witnessKeysOfPolicyFile } from './tiles.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'log.sqlite';
@@ -139,6 +140,7 @@ async function runPrimary(opts: {
     admitLeaf,
     gate: replication.gate,
     replication: replication.options,
+    witnessKeys: witnessKeysOfPolicyFile(config.policyFile),
   });
   late.sequencer = log.sequencer;
   late.log = log.log;
@@ -208,6 +210,7 @@ export function buildProgram(): Command {
     .action(runStatus);
   registerWitnessCommand(program);
   registerReplicationCommands(program);
+  registerTilesCommand(program);
   return program;
 }
 

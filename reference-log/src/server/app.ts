@@ -31,6 +31,7 @@ import {
 import type { Sequencer } from '../sequencer/sequencer.js';
 import type { Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
+import { registerTileRoutes } from '../tiles/routes.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
@@ -64,6 +65,8 @@ export interface PublicAppOptions {
   addLeafWaitMs?: number;
   /** Optional admission check for add-leaf (rate limits); runs after the signature check. */
   admitLeaf?: (req: FastifyRequest, leaf: { leaf: Uint8Array; leafHash: Uint8Array }) => Promise<Refusal | undefined> | Refusal | undefined;
+  /** Witness public keys, so the tiles checkpoint can carry their cosignature lines (docs/tiles.md). */
+  witnessKeys?: readonly Uint8Array[];
 }
 
 /** Public endpoint names and their only method. */
@@ -167,6 +170,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   installErrorHandling(app, known);
 
   const publishedSize = (): bigint => BigInt(sequencer.published?.size ?? 0);
+  registerTileRoutes(app, { storage, published: () => sequencer.published, prefix, witnessKeys: opts.witnessKeys });
 
   app.get(prefix + 'get-tree-head', async (_req, reply) => {
     const head = sequencer.published;
