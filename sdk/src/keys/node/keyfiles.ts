@@ -4,7 +4,8 @@
  * I/O, 0600 permissions for private keys, and the ssh-agent fallback for a
  * signing key given as a public key file.
  */
-import { SeedSigner, type Signer } from '../../crypto/ed25519.js';
+import type { Signer } from '../../crypto/ed25519.js';
+import { SeedSigner } from '../../crypto/seed-signer.js';
 import {
   DEFAULT_KEY_COMMENT,
   MAX_KEY_FILE_SIZE,
