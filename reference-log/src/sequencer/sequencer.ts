@@ -139,6 +139,11 @@ export class Sequencer {
   /** What the start-up check found (for the start-up log line). */
   startupState: { mode: string; treeSize: number; publishedSize: number | null } = { mode: 'empty', treeSize: 0, publishedSize: null };
 
+  /** The public key of the log's signer. */
+  get publicKey(): Uint8Array {
+    return this.#signer.publicKey;
+  }
+
   /** The origin line of this log's checkpoints. */
   get origin(): string {
     return treeHeadOriginOfKey(this.#signer.publicKey);

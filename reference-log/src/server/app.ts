@@ -170,7 +170,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   installErrorHandling(app, known);
 
   const publishedSize = (): bigint => BigInt(sequencer.published?.size ?? 0);
-  registerTileRoutes(app, { storage, published: () => sequencer.published, prefix, witnessKeys: opts.witnessKeys });
+  registerTileRoutes(app, { storage, published: () => sequencer.published, logPublicKey: () => storage.logPublicKey() ?? sequencer.publicKey, prefix, witnessKeys: opts.witnessKeys });
 
   app.get(prefix + 'get-tree-head', async (_req, reply) => {
     const head = sequencer.published;

@@ -20,6 +20,8 @@ export interface TileRoutesOptions {
   storage: Storage;
   /** The published head (the sequencer's); nothing beyond it is served. */
   published: () => PublishedTreeHead | undefined;
+  /** The log's public key (the checkpoint's origin and key ID). */
+  logPublicKey: () => Uint8Array | undefined;
   /** Endpoint prefix, starting and ending with `/`. */
   prefix: string;
   /** Public keys of the witnesses whose cosignatures go into the checkpoint (their key IDs need them). */
@@ -68,7 +70,7 @@ export function registerTileRoutes(app: FastifyInstance, opts: TileRoutesOptions
   app.get(prefix + 'checkpoint', async (req, reply) => {
     const head = opts.published();
     if (head === undefined) return text(reply, 503, 'no tree head has been published yet');
-    const key = storage.logPublicKey();
+    const key = opts.logPublicKey();
     if (key === undefined) return text(reply, 503, 'the log key is not known yet');
     if (checkpoint?.head !== head) {
       const note = checkpointNote(head, key, witnessKeys);

@@ -9,3 +9,4 @@ export * from './encoding.js';
 export * from './checkpoint.js';
 export * from './tree.js';
 export * from './client.js';
+export * from './log-source.js';
