@@ -4,6 +4,7 @@
 #   prometheus - promtool, which checks and unit-tests docs/alerts.yml
 #   openssh-client - ssh-keygen / ssh-agent / ssh-add for key interop tests
 #   nginx      - serves the static tlog-tiles export in tests and benchmarks
+#   wrk        - HTTP load generator of `npm run bench` (bench/log-write.bench.ts); no test needs it
 # Native addons (better-sqlite3) build with the machine's python3, make and g++.
 set -euo pipefail
 missing=()
@@ -11,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -30,7 +30,7 @@ export interface LogOptions {
   intervalMs?: number;
   /** Integration interval in ms (default 10). */
   integrateIntervalMs?: number;
-  /** How long add-leaf waits for a new leaf to be sequenced before answering 202 (ms; default 0). */
+  /** How long add-leaf may wait for the publication that covers a new leaf before answering 202 (ms; default 0). */
   addLeafWaitMs?: number;
   /** get-leaves batch limit (default 512). */
   maxRange?: number;

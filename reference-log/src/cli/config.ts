@@ -27,7 +27,7 @@ export interface LogConfig {
   integrateIntervalMs: number;
   /** Most leaves per get-leaves answer. */
   maxRange: number;
-  /** How long add-leaf waits for a new leaf to be sequenced before answering 202, ms (0 = never wait). */
+  /** How long add-leaf may wait for the publication that covers a new leaf before answering 202, ms (0 = never wait). */
   addLeafWaitMs: number;
   /** Most leaves waiting for integration before add-leaf answers 503. */
   maxPending: number;
@@ -74,7 +74,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   intervalMs: 1000,
   integrateIntervalMs: 10,
   maxRange: 512,
-  addLeafWaitMs: 100,
+  addLeafWaitMs: 0,
   maxPending: 100_000,
   policyFile: '',
   witnessTimeoutMs: 5000,

@@ -20,7 +20,6 @@ import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/i
 import { startLog } from '../log.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
-import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
 import { registerTilesCommand, witnessKeysOfPolicyFile } from './tiles.js';
@@ -100,6 +99,8 @@ async function runPrimary(opts: {
   const replication = await primaryReplication(config, storage, () => replicationLog.log);
   let admitLeaf;
   if (config.rateLimitFile !== '') {
+    // Loaded only when configured: the DNS and public-suffix modules cost memory at start.
+    const { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } = await import('../ratelimit/index.js');
     const rateLimits = await readRateLimitConfig(config.rateLimitFile);
     for (const w of rateLimits.warnings) process.stderr.write(`sigsum-log: ${config.rateLimitFile}: ${w}\n`);
     const limiter = createRateLimiter(rateLimits, {
