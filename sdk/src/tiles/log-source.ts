@@ -6,16 +6,15 @@
  * check, as with get-tree-head); proofs and leaves come from tiles verified
  * against that checkpoint's root.
  */
+import { ParseError } from '../errors.js';
 import { toSafeNumber } from '../encoding/integer.js';
 import { leafFromBytes, type Leaf } from '../types/leaf.js';
 import type { CosignedTreeHead } from '../types/tree-head.js';
 import type { ConsistencyProof } from '../types/bodies.js';
-import type { RequestOptions } from '../client/http.js';
-import { httpRequest } from '../client/http.js';
+import { httpRequest, type RequestOptions } from '../client/http.js';
 import { parseCosignedCheckpoint } from './checkpoint.js';
 import { TilesClient } from './client.js';
 import type { TiledTree } from './tree.js';
-import { ParseError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 
 /** Options of {@link TilesLogSource}. */
