@@ -3,6 +3,7 @@
 #   chromium   - browser tests of the web demo (Playwright drives Debian's Chromium)
 #   prometheus - promtool, which checks and unit-tests docs/alerts.yml
 #   openssh-client - ssh-keygen / ssh-agent / ssh-add for key interop tests
+#   nginx      - serves the static tlog-tiles export in tests and benchmarks
 #   wrk        - HTTP load generator of `npm run bench` (bench/log-write.bench.ts); no test needs it
 #   softhsm2, opensc - a software PKCS#11 token (softhsm2-util, libsofthsm2.so) and pkcs11-tool for the HSM tests
 # Native addons (better-sqlite3, pkcs11js) build with the machine's python3, make and g++.
@@ -11,6 +12,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)

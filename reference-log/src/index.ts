@@ -10,3 +10,4 @@ export * from './log.js';
 export * from './cli/config.js';
 export * from './metrics/index.js';
 export * from './ratelimit/index.js';
+export * from './tiles/index.js';

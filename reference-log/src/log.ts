@@ -53,6 +53,8 @@ export interface LogOptions {
   publicLimits?: ListenerLimits;
   /** Timeouts and connection cap of the internal listener (default {@link internalLimits}). */
   internalLimits?: ListenerLimits;
+  /** Witness public keys for the tiles checkpoint's cosignature lines (docs/tiles.md). */
+  witnessKeys?: readonly Uint8Array[];
   /**
    * Prometheus metrics (docs/metrics.md): HTTP metrics of both listeners,
    * sequencer gauges, and `/metrics` on the internal listener.
@@ -127,6 +129,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     logger: log,
     limits: pubLimits,
     admitLeaf: opts.admitLeaf,
+    witnessKeys: opts.witnessKeys,
   });
   log.info(sequencer.startupState, 'start-up state checked');
   const internalApp =

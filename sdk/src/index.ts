@@ -14,3 +14,4 @@ export * from './policy/index.js';
 export * from './proof/index.js';
 export * from './keys/index.js';
 export * from './client/index.js';
+export * from './tiles/index.js';

@@ -27,6 +27,7 @@ import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, regist
 import { registerWitnessInfoCommand } from './witness-info.js';
 import { closeOnSignals } from './shutdown.js';
 import { refuseExposedKeyFile, refuseExposedSecret, writeSecretFile } from './secrets.js';
+import { registerTilesCommand, witnessKeysOfPolicyFile } from './tiles.js';
 
 export { DATABASE_FILE } from './database.js';
 
@@ -171,6 +172,7 @@ async function runPrimary(opts: {
     guardFile: config.storage === 'sqlite' ? config.publishedTreeHeadFile : undefined,
     trustDatabase: opts.trustDatabase,
     startupVerifyLeaves: config.startupVerifyLeaves,
+    witnessKeys: witnessKeysOfPolicyFile(config.policyFile),
   });
   // Replication metrics (docs/metrics.md): the gate's observations, read at every scrape.
   const secondary = replication.secondary;
@@ -248,6 +250,7 @@ export function buildProgram(): Command {
   registerWitnessCommand(program);
   registerReplicationCommands(program);
   registerWitnessInfoCommand(program);
+  registerTilesCommand(program);
   return program;
 }
 

@@ -260,6 +260,11 @@ export class Sequencer {
     guardSize: null,
   };
 
+  /** The public key of the log's signer. */
+  get publicKey(): Uint8Array {
+    return this.#signer.publicKey;
+  }
+
   /** The origin line of this log's checkpoints. */
   get origin(): string {
     return treeHeadOriginOfKey(this.#signer.publicKey);

@@ -31,6 +31,7 @@ import { StorageError, type PublishedTreeHead, type Storage } from '../storage/t
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
+import { registerTileRoutes } from '../tiles/routes.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
@@ -67,6 +68,8 @@ export interface PublicAppOptions {
   addLeafWaitMs?: number;
   /** Optional admission check for add-leaf (rate limits); runs after the signature check. */
   admitLeaf?: (req: FastifyRequest, leaf: { leaf: Uint8Array; leafHash: Uint8Array }) => Promise<Refusal | undefined> | Refusal | undefined;
+  /** Witness public keys, so the tiles checkpoint can carry their cosignature lines (docs/tiles.md). */
+  witnessKeys?: readonly Uint8Array[];
 }
 
 /** Public endpoint names and their only method. */
@@ -178,6 +181,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   installErrorHandling(app, known);
 
   const publishedSize = (): bigint => BigInt(sequencer.published?.size ?? 0);
+  registerTileRoutes(app, { storage, published: () => sequencer.published, logPublicKey: () => storage.logPublicKey() ?? sequencer.publicKey, prefix, witnessKeys: opts.witnessKeys });
 
   // The served head changes once per publication: its text is made once.
   let rendered: { head: PublishedTreeHead; text: Buffer } | undefined;

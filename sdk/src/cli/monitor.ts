@@ -16,6 +16,7 @@ interface MonitorFlags {
   maxAge?: string;
   once?: boolean;
   batchSize: string;
+  tiles?: string;
 }
 
 /** Human text for one event (sigsum-go's wording for tree heads and leaves). */
@@ -50,6 +51,7 @@ export function addMonitorCommand(program: Command): void {
     .option('--json', 'one JSON object per line instead of text')
     .option('--max-age <duration>', 'alert when the newest cosignature (or an unchanged tree head) is older than this')
     .option('--batch-size <n>', 'leaves per get-leaves request', '512')
+    .option('--tiles <url>', "follow the policy's only log through C2SP tlog-tiles at this URL (a CDN or static export) instead of its v1 API")
     .option('--once', 'check each log once and exit (1 if a critical alert was raised)')
     .addHelpText('after', '\nEvents go to standard output; in text mode, alerts go to standard error.\nExit status: 0, or 1 when a critical alert (inconsistency, rollback, bad signature) was raised.')
     .action(async (files: string[], o: MonitorFlags) => {
@@ -73,6 +75,7 @@ export function addMonitorCommand(program: Command): void {
         submitKeys: keys.map((k) => k.publicKey),
         onEvent,
         batchSize,
+        ...(o.tiles !== undefined ? { tilesUrl: o.tiles } : {}),
         ...(o.state !== undefined ? { stateFile: o.state } : {}),
         ...(o.maxAge !== undefined ? { maxTreeHeadAgeMs: parseDuration(o.maxAge, '--max-age') } : {}),
       });

@@ -20,6 +20,11 @@ import type { Policy, PolicyLog } from '../policy/policy.js';
 import { verifyCosignedTreeHead } from '../policy/verify.js';
 import { LogClient } from '../client/log.js';
 import { sleep } from '../client/http.js';
+import { TilesLogSource } from '../tiles/log-source.js';
+import { TileVerificationError } from '../tiles/tree.js';
+
+/** What the monitor reads from a log: the v1 API, or the same through tiles. */
+type LogReader = Pick<LogClient, 'getTreeHead' | 'getConsistencyProof' | 'getLeaves'>;
 import { emptyState, loadState, saveState, type LogState, type MonitorState } from './state.js';
 
 /** Kinds of alert, from most to least severe. */
@@ -69,6 +74,12 @@ export interface MonitorOptions {
   requestTimeoutMs?: number;
   /** fetch implementation (default: global). */
   fetch?: typeof fetch;
+  /**
+   * Follow the policy's log through C2SP tlog-tiles at this URL (a CDN or a
+   * static export) instead of its v1 API (docs/tiles.md); the policy must
+   * name exactly one log. Alerts are the same.
+   */
+  tilesUrl?: string;
   /** Clock (ms), for tests of freshness. */
   now?: () => number;
 }
@@ -77,12 +88,19 @@ export interface MonitorOptions {
 export class Monitor {
   readonly #o: MonitorOptions;
   readonly #keys: Map<string, Uint8Array>;
-  readonly #logs: { entity: PolicyLog; client: LogClient }[];
+  readonly #logs: { entity: PolicyLog; client: LogReader }[];
   #state: MonitorState | undefined;
 
   constructor(options: MonitorOptions) {
     this.#o = options;
     this.#keys = new Map(options.submitKeys.map((k) => [toHex(keyHash(k)), k]));
+    if (options.tilesUrl !== undefined) {
+      if (options.policy.logs.length !== 1) throw new TypeError(`following a log through tiles needs a policy with exactly one log, it has ${options.policy.logs.length}`);
+      const entity = options.policy.logs[0]!;
+      const client = new TilesLogSource({ url: options.tilesUrl, logPublicKey: entity.publicKey, policy: options.policy, timeoutMs: options.requestTimeoutMs ?? 30_000, retries: 2, ...(options.fetch ? { fetch: options.fetch } : {}) });
+      this.#logs = [{ entity, client }];
+      return;
+    }
     this.#logs = options.policy.logs
       .filter((l) => l.url !== undefined)
       .map((entity) => ({
@@ -123,7 +141,7 @@ export class Monitor {
     }
   }
 
-  async #checkLog(entity: PolicyLog, client: LogClient, state: MonitorState, signal: AbortSignal | undefined): Promise<void> {
+  async #checkLog(entity: PolicyLog, client: LogReader, state: MonitorState, signal: AbortSignal | undefined): Promise<void> {
     const name = entity.keyHashHex;
     const now = this.#o.now ?? Date.now;
     let cth: CosignedTreeHead;
@@ -191,7 +209,9 @@ export class Monitor {
         leaves = await client.getLeaves(index, end, signal ? { signal } : {});
       } catch (e) {
         if (signal?.aborted) return;
-        this.#alert(name, 'log-unreachable', `get-leaves ${index}..${end} failed: ${(e as Error).message}`);
+        // Tiles are checked against the root before any leaf is handed out: a mismatch is the leaves alarm.
+        if (e instanceof TileVerificationError) this.#alert(name, 'leaves-mismatch', `entry bundles for ${index}..${end} do not hash to the tree head: ${e.message}`);
+        else this.#alert(name, 'log-unreachable', `get-leaves ${index}..${end} failed: ${(e as Error).message}`);
         return; // nothing is persisted for this round: the next one resumes from the last state
       }
       for (const leaf of leaves) {

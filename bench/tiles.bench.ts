@@ -1,0 +1,165 @@
+/**
+ * tlog-tiles benchmark, all figures from one run on one log:
+ *
+ *  1. Export cost: a one-shot `exportTiles` of the whole log, then the cost
+ *     per published head while the log grows (1,000 leaves per head).
+ *  2. Reading the whole log with verification: entry bundles from nginx
+ *     serving the export (SDK TilesClient: every bundle checked against the
+ *     checkpoint's root) vs get-leaves from the log process (SDK LogClient,
+ *     512 per request, 8 in flight, every leaf hashed into a compact range
+ *     whose root is checked against the tree head). Leaves/s and the ratio.
+ *  3. Inclusion proof: from warm tiles in the client vs get-inclusion-proof
+ *     round trips to the log process.
+ *
+ * Run: npx tsx bench/tiles.bench.ts   (TILES_BENCH_LEAVES=200000 for a quicker run)
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CompactRange, LogClient, SeedSigner, TilesClient, hashLeaf, keyHash, leafHashOf, parsePolicy, signTreeHead, toHex } from '@sigsum-kit/sdk';
+import { generateKeyFiles } from '@sigsum-kit/sdk/node';
+import { exportTiles, openSqliteStorage, type LeafRecord, type Storage } from '@sigsum-kit/reference-log';
+import { startNginx } from '../reference-log/test/nginx-helpers.js';
+
+const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
+const N = Number(process.env.TILES_BENCH_LEAVES ?? 1_000_000);
+const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const sha = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
+
+async function append(storage: Storage, range: CompactRange, signer: SeedSigner, from: number, to: number): Promise<void> {
+  const kh = keyHash(signer.publicKey);
+  for (let i = from; i < to; i += 20_000) {
+    const recs: LeafRecord[] = [];
+    const nodes = [];
+    for (let j = i; j < Math.min(to, i + 20_000); j++) {
+      const leaf = new Uint8Array(128);
+      leaf.set(sha(`tiles bench ${j}`), 0);
+      leaf.set(sha(`sig ${j}`), 32);
+      leaf.set(kh, 96);
+      const leafHash = hashLeaf(leaf);
+      recs.push({ leaf, leafHash });
+      nodes.push(...range.append(leafHash));
+    }
+    storage.appendLeaves(recs, nodes);
+  }
+  const sth = await signTreeHead(signer, { size: BigInt(to), rootHash: range.root() });
+  storage.saveTreeHead({ size: to, rootHash: sth.rootHash, signature: sth.signature, cosignatures: [], publishedAt: Date.now() });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tiles-bench-'));
+  chmodSync(dir, 0o755);
+  const out = join(dir, 'export');
+  try {
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const seed = sha('tiles bench log key');
+    await generateKeyFiles(join(dir, 'log.key'), seed);
+    const signer = new SeedSigner(seed);
+    const storage = openSqliteStorage(join(dir, 'data', 'log.sqlite'));
+    storage.setLogPublicKey(signer.publicKey);
+    const range = new CompactRange();
+    let t = performance.now();
+    await append(storage, range, signer, 0, N);
+    console.log(`log of ${fmt(N)} leaves loaded in ${fmt((performance.now() - t) / 1000, 1)} s`);
+
+    // 1. Export.
+    t = performance.now();
+    const full = exportTiles(storage, out);
+    const fullMs = performance.now() - t;
+    console.log(`export, one-shot: ${fmt(full.written)} files in ${fmt(fullMs / 1000, 2)} s (${fmt((fullMs * 1000) / N, 2)} µs per leaf)`);
+    const HEADS = 20;
+    let exportMs = 0;
+    let appendMs = 0;
+    let size = N;
+    for (let h = 0; h < HEADS; h++) {
+      t = performance.now();
+      await append(storage, range, signer, size, size + 1000);
+      appendMs += performance.now() - t;
+      size += 1000;
+      t = performance.now();
+      exportTiles(storage, out);
+      exportMs += performance.now() - t;
+    }
+    console.log(
+      `export per published head (+1,000 leaves): ${fmt(exportMs / HEADS, 1)} ms; ratio to storing those leaves: ${fmt(exportMs / appendMs, 2)}×`,
+    );
+    storage.close();
+
+    // The log process on the same database, and nginx on the export.
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ keyFile: 'log.key', listen: '127.0.0.1:0', internalListen: '', logLevel: 'info' }));
+    const proc = spawn(process.execPath, [CLI, 'primary', '-c', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const logUrl = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      const onData = (b: Buffer) => {
+        buf += b.toString();
+        const m = /"url":"([^"]+)"[^\n]*"msg":"log started"/.exec(buf);
+        if (m) resolve(m[1]!);
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.on('exit', () => reject(new Error(`log exited: ${buf}`)));
+    });
+    const nginx = await startNginx(out, join(dir, 'nginx'));
+    try {
+      const policy = parsePolicy(`log ${toHex(signer.publicKey)}\nquorum none\n`);
+      // 2. Whole log, verified.
+      const tiles = new TilesClient({ url: nginx.url, policy });
+      t = performance.now();
+      const cp = await tiles.checkpoint();
+      let read = 0;
+      const CHUNK = 256 * 64;
+      for (let s = 0; s < cp.size; s += CHUNK) read += (await cp.tree.entries(s, Math.min(cp.size, s + CHUNK))).length;
+      const tilesSec = (performance.now() - t) / 1000;
+      const tilesRate = read / tilesSec;
+      console.log(`whole log through entry bundles from nginx: ${fmt(read)} leaves in ${fmt(tilesSec, 2)} s = ${fmt(tilesRate)} leaves/s`);
+
+      const logClient = new LogClient({ url: logUrl });
+      t = performance.now();
+      const th = await logClient.getTreeHead();
+      const total = Number(th.size);
+      const cr = new CompactRange();
+      const pending = new Map<number, Promise<Uint8Array[]>>();
+      const fetchFrom = (start: number) => logClient.getLeaves(BigInt(start), BigInt(Math.min(total, start + 512))).then((ls) => ls.map(leafHashOf));
+      let next = 0;
+      for (let k = 0; k < 8 && next < total; k++, next += 512) pending.set(next, fetchFrom(next));
+      for (let s = 0; s < total; ) {
+        const hashes = await pending.get(s)!;
+        pending.delete(s);
+        if (hashes.length !== Math.min(512, total - s)) throw new Error('short get-leaves answer');
+        for (const h of hashes) cr.append(h);
+        s += hashes.length;
+        if (next < total) {
+          pending.set(next, fetchFrom(next));
+          next += 512;
+        }
+      }
+      if (toHex(cr.root()) !== toHex(th.rootHash)) throw new Error('get-leaves root mismatch');
+      const v1Sec = (performance.now() - t) / 1000;
+      const v1Rate = total / v1Sec;
+      console.log(`whole log through get-leaves (512/request, 8 in flight): ${fmt(total)} leaves in ${fmt(v1Sec, 2)} s = ${fmt(v1Rate)} leaves/s`);
+      console.log(`ratio entry bundles / get-leaves: ${fmt(tilesRate / v1Rate, 2)}×`);
+
+      // 3. Inclusion proofs.
+      const indices = Array.from({ length: 500 }, (_, i) => Math.floor((i * 7919 * 131) % cp.size));
+      for (const i of indices) await cp.tree.inclusionProof(i); // warm
+      t = performance.now();
+      for (const i of indices) await cp.tree.inclusionProof(i);
+      const warmUs = ((performance.now() - t) * 1000) / indices.length;
+      const leafHashes = await Promise.all(indices.slice(0, 200).map((i) => cp.tree.leafHash(i)));
+      t = performance.now();
+      for (const h of leafHashes) await logClient.getInclusionProof(BigInt(cp.size), h);
+      const rtUs = ((performance.now() - t) * 1000) / leafHashes.length;
+      console.log(`inclusion proof: warm tiles ${fmt(warmUs, 1)} µs vs get-inclusion-proof round trip ${fmt(rtUs, 1)} µs (${fmt(rtUs / warmUs, 1)}× faster from tiles)`);
+    } finally {
+      await nginx.stop();
+      proc.kill('SIGTERM');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
