@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
 
 /** The parsed, defaulted configuration. */
 export interface LogConfig {
@@ -91,13 +92,6 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   publishedTreeHeadSources: [],
 };
 
-/** A configuration problem, naming the key. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -14,29 +14,24 @@ import { join, resolve } from 'node:path';
 import { keyHash, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles, loadSigner } from '@sigsum-kit/sdk/node';
 import { registerWitnessCommand } from './witness.js';
-import { ConfigError, defaultConfigText, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { defaultConfigText, loadConfig, parseHostPort } from './config.js';
+import { ConfigError } from '../errors.js';
 import { cosignerFromPolicyFile } from './cosigning.js';
-import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
+import { openSqliteStorage } from '../storage/index.js';
 import { startLog } from '../log.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
+import { DATABASE_FILE, databasePath, openStorage } from './storage.js';
 
-/** File name of the SQLite database inside the data directory. */
-export const DATABASE_FILE = 'log.sqlite';
 
 function fail(message: string): never {
   process.stderr.write(`sigsum-log: ${message}\n`);
   process.exit(1);
 }
 
-async function openStorage(config: LogConfig): Promise<Storage> {
-  if (config.storage === 'memory') return openMemoryStorage();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
-}
 
 async function runInit(opts: { dir: string; storage: string; secondaryOf?: string }): Promise<void> {
   const dir = resolve(opts.dir);
@@ -157,7 +152,7 @@ async function runPrimary(opts: {
 async function runStatus(opts: { config: string }): Promise<void> {
   const config = loadConfig(opts.config);
   if (config.storage === 'memory') fail('status needs sqlite storage (memory storage has no state on disk)');
-  const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+  const storage = openSqliteStorage(databasePath(config));
   try {
     const head = storage.latestTreeHead();
     const key = storage.logPublicKey();

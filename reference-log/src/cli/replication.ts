@@ -8,19 +8,19 @@
  * the start-up check against a newer published tree head.
  */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LogClient, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { bytesEqual, LogClient, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
 import { loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
-import { ConfigError, loadConfig, parseHostPort, type LogConfig } from './config.js';
-import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
+import { loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { ConfigError } from '../errors.js';
+import { openSqliteStorage, type Storage } from '../storage/index.js';
 import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type GateLogger, type SecondaryGate } from '../replication/index.js';
-import type { ReplicationGate } from '../sequencer/cosigner.js';
+import type { ReplicationGate } from '../sequencer/gate.js';
 import { createMetrics, instrumentStorage } from '../metrics/index.js';
 import { closeOnSignals } from './shutdown.js';
+import { databasePath, openStorage } from './storage.js';
 
-/** File name of the SQLite database inside the data directory (as the primary's). */
-const DATABASE_FILE = 'log.sqlite';
 
 /** A public key given as 64 hex digits or as an OpenSSH public key file. */
 export async function readPublicKeyOption(value: string, what: string): Promise<Uint8Array> {
@@ -118,11 +118,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function openStorage(config: LogConfig): Promise<Storage> {
-  if (config.storage === 'memory') return openMemoryStorage();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
-}
 
 async function runSecondary(opts: { config: string; internalListen?: string; primaryUrl?: string }): Promise<void> {
   const config = loadConfig(opts.config);
@@ -135,7 +130,7 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   const metrics = createMetrics('secondary'); // docs/metrics.md
   const storage = instrumentStorage(await openStorage(config), metrics);
   const logKey = storage.logPublicKey();
-  if (logKey !== undefined && toHex(logKey) === toHex(signer.publicKey)) {
+  if (logKey !== undefined && bytesEqual(logKey, signer.publicKey)) {
     storage.close();
     throw new Error('this database belongs to the secondary\'s own key; initialise a secondary with `sigsum-log init --secondary-of <log public key>`');
   }
@@ -177,7 +172,7 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
   }
   const signer = await loadSigner(resolve(opts.logKey));
   const head = await loadTreeHead(opts.treeHead);
-  const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+  const storage = openSqliteStorage(databasePath(config));
   let result;
   try {
     result = await promoteStorage(storage, signer.publicKey, head);

@@ -12,6 +12,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
+  bytesEqual,
   CompactRange,
   leafHashOf,
   leafToBytes,
@@ -25,10 +26,11 @@ import {
   type SignedTreeHead,
   type Signer,
 } from '@sigsum-kit/sdk';
-import { HttpError } from '../server/app.js';
+import { ApiError, installErrorHandling, listenerUrl, sendText } from '../server/http.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches } from './protocol.js';
 import { metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
+import { ForkError } from '../errors.js';
 
 /** Replication state reported on `/health`. */
 export type SecondaryStatus = 'ok' | 'unreachable' | 'fork';
@@ -77,13 +79,6 @@ export interface RunningSecondary {
   close(): Promise<void>;
 }
 
-/** The primary served something that contradicts what we stored. */
-class ForkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ForkError';
-  }
-}
 
 /** Start pulling from the primary and serving `get-secondary-tree-head`. */
 export async function startSecondary(opts: SecondaryOptions): Promise<RunningSecondary> {
@@ -124,7 +119,7 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
     const stop = start + records.length;
     const want = stop === target ? targetRoot : await primaryRoot(stop);
     const got = next.root();
-    if (toHex(got) !== toHex(want)) {
+    if (!bytesEqual(got, want)) {
       throw new ForkError(`leaves ${start}..${stop - 1} from the primary hash to root ${toHex(got)}, but the primary's root at size ${stop} is ${toHex(want)}`);
     }
     for (const r of records) {
@@ -144,7 +139,7 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
       const target = toSafeNumber(th.size, 'size');
       primarySize = target;
       if (target < frontier.size) throw new ForkError(`primary's tree has ${target} leaves, fewer than the ${frontier.size} replicated here`);
-      if (target === frontier.size && toHex(frontier.root()) !== toHex(th.rootHash)) {
+      if (target === frontier.size && !bytesEqual(frontier.root(), th.rootHash)) {
         throw new ForkError(`primary's root at size ${target} is ${toHex(th.rootHash)}, ours is ${toHex(frontier.root())}`);
       }
       while (running && frontier.size < target) await pullBatch(target, th.rootHash);
@@ -180,18 +175,13 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
     }, intervalMs);
   };
 
-  app.setErrorHandler((err, req, reply) => {
-    const status = err instanceof HttpError ? err.status : 500;
-    if (status >= 500) req.log.error({ err }, 'internal error');
-    void reply.code(status).type('text/plain; charset=utf-8').send(`${status >= 500 ? 'internal error' : (err as Error).message}\n`);
-  });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain; charset=utf-8').send('unknown endpoint\n'));
+  installErrorHandling(app);
 
   app.get('/' + REPLICATION_ENDPOINTS.secondaryTreeHead, async (req, reply) => {
-    if (!tokenMatches(req.headers.authorization, opts.token)) throw new HttpError(401, 'missing or wrong bearer token');
+    if (!tokenMatches(req.headers.authorization, opts.token)) throw new ApiError(401, 'missing or wrong bearer token');
     const size = frontier.size;
     if (signed === undefined || signed.size !== BigInt(size)) signed = await signTreeHead(signer, { size: BigInt(size), rootHash: frontier.root() });
-    return reply.code(200).type('text/plain; charset=utf-8').send(serializeSignedTreeHead(signed));
+    return sendText(reply, 200, serializeSignedTreeHead(signed));
   });
 
   app.get('/health', async (_req, reply) => {
@@ -201,7 +191,7 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
       `tree_size=${frontier.size}\n` +
       `primary_size=${primarySize ?? ''}\n` +
       (problem === undefined ? '' : `error=${problem.replace(/\n/g, ' ')}\n`);
-    return reply.code(status === 'fork' ? 503 : 200).type('text/plain; charset=utf-8').send(body);
+    return sendText(reply, status === 'fork' ? 503 : 200, body);
   });
 
   // Metrics (docs/metrics.md): HTTP, tree size, and replication as seen from here (the primary is the leading side).
@@ -214,10 +204,7 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
   }
 
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('unexpected listen address');
-  const h = (opts.host ?? '127.0.0.1').includes(':') ? `[${opts.host}]` : (opts.host ?? '127.0.0.1');
-  const internalUrl = `http://${h}:${address.port}/`;
+  const internalUrl = `${listenerUrl(app, opts.host ?? '127.0.0.1')}/`;
   // Listening first: /health and the (partial) tree head are served during a long initial catch-up.
   await pullNow();
   schedule();

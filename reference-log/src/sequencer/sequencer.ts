@@ -8,6 +8,7 @@
  * inconsistent one.
  */
 import {
+  bytesEqual,
   CompactRange,
   consistencyProof,
   signTreeHead,
@@ -17,8 +18,10 @@ import {
   type Signer,
 } from '@sigsum-kit/sdk';
 import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
-import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
+import { describeCosignFailure, noWitnesses, type Cosigner } from '../cosigning/contract.js';
+import { noReplication, type ReplicationGate } from './gate.js';
 import { silentLogger, type NodeLogger } from '../logger.js';
+import { StartupError } from '../errors.js';
 
 /** The sequencer's logger (pino-compatible subset). */
 export type SequencerLogger = NodeLogger;
@@ -50,16 +53,6 @@ export interface SequencerOptions {
 /** Result of a submission: `sequenced` → 200, `accepted` → 202, `busy` → 503. */
 export type SubmitStatus = 'sequenced' | 'accepted' | 'busy';
 
-/** Thrown at start-up when stored state must not be served. */
-export class StartupError extends Error {
-  /** Stable identifier, e.g. `startup.rollback`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'StartupError';
-    this.code = code;
-  }
-}
 
 /** A reader over a compact range's own border nodes (all that `restore` reads). */
 function borderReader(range: CompactRange): { getNode(level: number, index: number): Uint8Array } {
@@ -129,7 +122,7 @@ export class Sequencer {
         throw new StartupError('startup.rollback', `stored tree has ${size} leaves but tree head of size ${head.size} was published`);
       }
       const root = treeRoot(head.size, this.#storage);
-      if (toHex(root) !== toHex(head.rootHash)) {
+      if (!bytesEqual(root, head.rootHash)) {
         throw new StartupError('startup.inconsistent', `stored tree of size ${head.size} has root ${toHex(root)}, published root is ${toHex(head.rootHash)}`);
       }
     }
@@ -297,7 +290,7 @@ export class Sequencer {
       const signature = sth.signature;
       const result = await this.#cosigner.cosign(sth);
       if (!result.quorumMet) {
-        this.#log.warn({ size, failures: result.failures, cosignatures: result.cosignatures.length }, 'witness quorum not met; keeping the previous tree head');
+        this.#log.warn({ size, failures: result.failures.map(describeCosignFailure), cosignatures: result.cosignatures.length }, 'witness quorum not met; keeping the previous tree head');
         return;
       }
       const head: PublishedTreeHead = { size, rootHash, signature, cosignatures: result.cosignatures, publishedAt: this.#now() };

@@ -67,13 +67,3 @@ export interface Storage {
   close(): void;
 }
 
-/** A storage failure that is not the caller's fault (missing node, corrupt row, closed DB). */
-export class StorageError extends Error {
-  /** Stable identifier, e.g. `storage.missing-node`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'StorageError';
-    this.code = code;
-  }
-}

@@ -8,6 +8,7 @@ import type { Signer } from '@sigsum-kit/sdk';
 import { MAX_ADD_CHECKPOINT_BYTES, checkAddCheckpoint, cosignatureLine, refusalResponse, witnessIdentity, witnessLogs, type WitnessResponse } from './core.js';
 import { WitnessStateStore } from './state.js';
 import { createMetrics, metricsPlugin, type LogMetrics } from '../metrics/index.js';
+import { listenerUrl, normalizePrefix } from '../server/http.js';
 
 /** Largest request body accepted (63 proof lines and 16 signature lines fit in well under 16 KiB). */
 export const MAX_REQUEST_BYTES = MAX_ADD_CHECKPOINT_BYTES;
@@ -50,10 +51,9 @@ export interface RunningWitness {
   close(): Promise<void>;
 }
 
-/** Normalize a URL prefix to `""` or `/a/b` (no trailing slash). */
-export function normalizePrefix(prefix: string | undefined): string {
-  const p = (prefix ?? '').replace(/^\/+|\/+$/g, '');
-  return p === '' ? '' : `/${p}`;
+/** The URL prefix as routes are written under it: `""` or `/a/b` (no trailing slash). */
+function routePrefix(prefix: string | undefined): string {
+  return normalizePrefix(prefix).slice(0, -1);
 }
 
 function systemClock(): bigint {
@@ -68,7 +68,7 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
   const identity = witnessIdentity(config.signer);
   const logs = witnessLogs(config.logKeys);
   const now = config.now ?? systemClock;
-  const prefix = normalizePrefix(config.urlPrefix);
+  const prefix = routePrefix(config.urlPrefix);
   const app = Fastify({ logger: config.logger ?? false, bodyLimit: MAX_REQUEST_BYTES, exposeHeadRoutes: false });
 
   // The body is a text format of its own: take raw bytes whatever the
@@ -140,7 +140,7 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
       metricsApp = m;
       m.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
       await m.listen({ host: config.metricsListen?.host ?? '127.0.0.1', port: config.metricsListen?.port ?? 0 });
-      metricsUrl = `${baseUrl(m)}/metrics`;
+      metricsUrl = `${listenerUrl(m)}/metrics`;
     }
   } catch (e) {
     await metricsApp?.close();
@@ -148,7 +148,7 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
     throw e;
   }
   return {
-    url: `${baseUrl(app)}${normalizePrefix(config.urlPrefix)}`,
+    url: `${listenerUrl(app)}${routePrefix(config.urlPrefix)}`,
     app,
     ...(metricsUrl === undefined ? {} : { metricsUrl }),
     close: async () => {
@@ -156,12 +156,4 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
       await app.close();
     },
   };
-}
-
-/** `http://host:port` of a listening Fastify instance. */
-function baseUrl(app: FastifyInstance): string {
-  const addr = app.server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('witness: no TCP address');
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return `http://${host}:${addr.port}`;
 }
