@@ -3,12 +3,17 @@
 #   chromium   - browser tests of the web demo (Playwright drives Debian's Chromium)
 #   prometheus - promtool, which checks and unit-tests docs/alerts.yml
 #   openssh-client - ssh-keygen / ssh-agent / ssh-add for key interop tests
-# Native addons (better-sqlite3) build with the machine's python3, make and g++.
+#   wrk        - HTTP load generator of `npm run bench` (bench/log-write.bench.ts); no test needs it
+#   softhsm2, opensc - a software PKCS#11 token (softhsm2-util, libsofthsm2.so) and pkcs11-tool for the HSM tests
+# Native addons (better-sqlite3, pkcs11js) build with the machine's python3, make and g++.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -15,7 +15,8 @@ import { fromHex, toHex } from '../encoding/hex.js';
 import { decodeBase64Go, toBase64 } from '../encoding/base64.js';
 import { SshWireReader, sshString, sshUint32, type SshWireErrors } from './ssh-wire.js';
 import { keyHash } from '../crypto/keyhash.js';
-import { publicKeyFromSeed, PUBLIC_KEY_SIZE, SEED_SIZE } from '../crypto/ed25519.js';
+import { PUBLIC_KEY_SIZE, SEED_SIZE } from '../crypto/ed25519.js';
+import { publicKeyFromSeed } from '../crypto/ed25519-noble.js';
 
 /** The OpenSSH key type name of Ed25519 keys. */
 export const SSH_ED25519 = 'ssh-ed25519';
