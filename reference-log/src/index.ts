@@ -3,6 +3,7 @@
  * sequencer, HTTP server, and `startLog` for programmatic use.
  * @packageDocumentation
  */
+export * from './errors.js';
 export * from './storage/index.js';
 export * from './sequencer/index.js';
 export * from './server/index.js';

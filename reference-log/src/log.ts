@@ -6,9 +6,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Signer } from '@sigsum-kit/sdk';
 import { buildInternalApp, buildPublicApp, type PublicAppOptions } from './server/app.js';
 import { descriptorWarning, internalLimits, publicLimits, type ListenerLimits } from './server/limits.js';
+import { listenerUrl, normalizePrefix } from './server/http.js';
 import { Sequencer } from './sequencer/sequencer.js';
 import { silentLogger } from './logger.js';
-import type { Cosigner, ReplicationGate } from './sequencer/cosigner.js';
+import type { Cosigner } from './cosigning/contract.js';
+import type { ReplicationGate } from './sequencer/gate.js';
 import type { Storage } from './storage/types.js';
 import { verifyingSigner } from './signing.js';
 import { instrumentSigner, metricsPlugin, observeSequencer, type LogMetrics } from './metrics/index.js';
@@ -89,12 +91,6 @@ export interface RunningLog {
   close(): Promise<void>;
 }
 
-function listenUrl(address: string | { address: string; port: number } | null, host: string): string {
-  if (address === null || typeof address === 'string') throw new Error('unexpected listen address');
-  const h = host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${address.port}`;
-}
-
 /** Start a log. Throws `StartupError` if stored state must not be served. */
 export async function startLog(opts: LogOptions): Promise<RunningLog> {
   const host = opts.host ?? '127.0.0.1';
@@ -149,13 +145,10 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
   let internalUrl: string | undefined;
   try {
     await publicApp.listen({ host, port: opts.port ?? 0 });
-    let prefix = opts.prefix ?? '/';
-    if (!prefix.startsWith('/')) prefix = '/' + prefix;
-    if (!prefix.endsWith('/')) prefix += '/';
-    url = listenUrl(publicApp.server.address(), host) + prefix;
+    url = listenerUrl(publicApp, host) + normalizePrefix(opts.prefix);
     if (internalApp !== undefined) {
       await internalApp.listen({ host: internalHost, port: opts.internalPort ?? 0 });
-      internalUrl = listenUrl(internalApp.server.address(), internalHost) + '/';
+      internalUrl = listenerUrl(internalApp, internalHost) + '/';
     }
   } catch (err) {
     await sequencer.stop();

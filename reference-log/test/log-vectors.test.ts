@@ -45,7 +45,7 @@ describe('vector replay through the log', () => {
     cases = leaves.cases as LeafCase[];
     invalid = leaves.invalid as LeafCase[];
     getLeavesBody = leaves.get_leaves_body as string;
-    const keyfile = (keys.keys as { name: string; openssh_private_key: string }[]).find((k) => k.name === 'keyfile-0')!;
+    const keyfile = keys.keys.find((k) => k.name === 'keyfile-0')!;
     seed = parseOpenSshPrivateKey(keyfile.openssh_private_key).seed;
     mkdirSync(join(tmp.dir, 'data'));
     writeFileSync(join(tmp.dir, 'log.key'), keyfile.openssh_private_key, { mode: 0o600 });

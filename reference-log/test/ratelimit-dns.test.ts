@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DnsError, createDnsTxtResolver, parseResolverAddress } from '../src/ratelimit/index.js';
+import { createDnsTxtResolver, parseResolverAddress } from '../src/ratelimit/index.js';
+import { DnsError } from '../src/errors.js';
 import { startTestDnsServer, type TestDnsServer } from './ratelimit-dns-server.js';
 
 let dns: TestDnsServer;

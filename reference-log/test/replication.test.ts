@@ -25,7 +25,8 @@ import {
 import { openMemoryStorage, type Storage } from '../src/storage/index.js';
 import { startLog, type RunningLog } from '../src/log.js';
 import { parseConfig } from '../src/cli/config.js';
-import { FailoverError, checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type RunningSecondary } from '../src/replication/index.js';
+import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type RunningSecondary } from '../src/replication/index.js';
+import { FailoverError } from '../src/errors.js';
 import { freePort, getText, waitFor } from './replication-helpers.js';
 
 const TOKEN = 'test-token';

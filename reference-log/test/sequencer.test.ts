@@ -16,7 +16,7 @@ import {
   verifyTreeHeadSignature,
   type SignedTreeHead,
 } from '@sigsum-kit/sdk';
-import { Sequencer, StartupError, openMemoryStorage, type CosignResult, type Cosigner, type LeafRecord } from '@sigsum-kit/reference-log';
+import { Sequencer, StartupError, openMemoryStorage, type CosignOutcome, type Cosigner, type LeafRecord } from '@sigsum-kit/reference-log';
 
 const signer = new SeedSigner(sha256(utf8('sequencer test log')));
 
@@ -30,8 +30,8 @@ function rec(i: number): LeafRecord {
 /** A cosigner whose answer the test controls; records what it was asked. */
 class ScriptedCosigner implements Cosigner {
   asked: SignedTreeHead[] = [];
-  constructor(public answer: CosignResult) {}
-  cosign(head: SignedTreeHead): Promise<CosignResult> {
+  constructor(public answer: CosignOutcome) {}
+  cosign(head: SignedTreeHead): Promise<CosignOutcome> {
     this.asked.push(head);
     return Promise.resolve(this.answer);
   }
@@ -69,14 +69,14 @@ describe('sequencer', () => {
     expect(seq.published?.size).toBe(0);
     expect(seq.published?.cosignatures).toEqual([cos]);
 
-    cosigner.answer = { cosignatures: [], quorumMet: false, failures: ['witness w1: timeout'] };
+    cosigner.answer = { cosignatures: [], quorumMet: false, failures: [{ witness: 'w1', reason: 'timeout' }] };
     seq.submit(rec(1));
     seq.submit(rec(2));
     await seq.publishNow();
     expect(seq.published?.size).toBe(0);
     expect(storage.latestTreeHead()?.size).toBe(0);
     const warn = logs.find((l) => l.msg === 'witness quorum not met; keeping the previous tree head');
-    expect(warn?.obj).toMatchObject({ size: 2, failures: ['witness w1: timeout'] });
+    expect(warn?.obj).toMatchObject({ size: 2, failures: ['w1: timeout'] });
 
     cosigner.answer = { cosignatures: [cos], quorumMet: true, failures: [] };
     await seq.publishNow();

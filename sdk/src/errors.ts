@@ -1,19 +1,33 @@
 /**
- * The SDK's error model. Every failure is a {@link SigsumError} with a stable
- * machine-readable `code` and, where it applies, `where` (a field, line or
- * index) so that a message always says what was wrong and where.
+ * The SDK's error model.
+ *
+ * Functions that parse, build or fetch **throw** a {@link SigsumError} (or a
+ * subclass) with a stable machine-readable `code` and, where it applies,
+ * `where` (a field, line or index), so that a message always says what was
+ * wrong and where. Programming errors (a wrong argument type, a 31-byte
+ * message) are plain `TypeError`s.
+ *
+ * Functions that answer "is this valid?" **return a verdict** instead of
+ * throwing for bad input: `verifyProof` (`{ ok, step, code, message }`),
+ * `verifyCosignedTreeHead` (`{ ok, failure, ... }`), `verifyLeafSignature`,
+ * `verifyTreeHeadSignature`, `verifyCosignature` and `verifyToken` (booleans).
+ * The Merkle proof checks `verifyInclusion`/`verifyConsistency` throw a
+ * {@link VerificationError}, as their Go counterparts return an error.
+ *
+ * Subclasses narrow `code` to a closed union where the set of failures is
+ * closed (e.g. `NetworkError`), so callers can `switch` on it.
  */
 
-/** Base class of every error the SDK throws on purpose. */
-export class SigsumError extends Error {
+/** Base class of every error the SDK (and the reference log) throws on purpose. */
+export class SigsumError<Code extends string = string> extends Error {
   /** Stable identifier of the kind of failure, e.g. `"hex"`, `"ascii.order"`, `"inclusion.root-mismatch"`. */
-  readonly code: string;
+  readonly code: Code;
   /** Where the problem is: a field name, `"line 3"`, `"index 5"`, ... (also prefixed to `message`). */
   readonly where: string | undefined;
   /** The message without the `where: ` prefix. */
   readonly detail: string;
 
-  constructor(code: string, message: string, where?: string) {
+  constructor(code: Code, message: string, where?: string) {
     super(where === undefined ? message : `${where}: ${message}`);
     this.name = new.target.name;
     this.code = code;
@@ -45,5 +59,8 @@ export class ParseError extends SigsumError {}
 /** Well-formed input that fails a cryptographic or logical check. */
 export class VerificationError extends SigsumError {}
 
-/** A number that is syntactically fine but outside the range the SDK supports. */
-export class RangeError extends SigsumError {}
+/**
+ * A number that is syntactically fine but outside the range the SDK supports.
+ * (Not named `RangeError`, so that it does not shadow the built-in.)
+ */
+export class OutOfRangeError extends SigsumError {}

@@ -97,23 +97,20 @@ describe('ssh-agent', () => {
     await expect(new SshAgentClient({ socketPath: join(dir, 'nope.sock') }).listIdentities()).rejects.toMatchObject({ code: 'agent.connect' });
   });
 
-  it('rejects malformed replies from a broken agent', async () => {
-    const cases: [Uint8Array, string, string][] = [
-      [new Uint8Array([0xff, 0xff, 0xff, 0xff]), 'agent.size', 'agent reply: reply length 4294967295 outside 1..262144'],
-      [frame(new Uint8Array([12, 0, 0, 0, 9])), 'agent.count', 'identities answer: identity count 9 exceeds reply'],
-      [frame(new Uint8Array([12, 0, 0, 0, 1, 0, 0, 0, 50])), 'agent.truncated', 'identities answer: string of 50 bytes exceeds reply'],
-      [frame(new Uint8Array([99])), 'agent.type', 'identities answer: unexpected reply type 99'],
-      [frame(new Uint8Array([5])), 'agent.failure', 'agent refused to list identities'],
-      [frame(new Uint8Array([12, 0, 0, 0, 0, 7])), 'agent.trailing', 'identities answer: 1 trailing bytes'],
-      [concatBytes(frame(new Uint8Array([12, 0, 0, 0, 0])), new Uint8Array([1])), 'agent.trailing', 'agent reply: agent sent more than one reply'],
-    ];
-    for (const [reply, code, message] of cases) {
-      const { path, server } = await fakeAgent(reply);
-      try {
-        await expect(new SshAgentClient({ socketPath: path }).listIdentities()).rejects.toMatchObject({ code, message });
-      } finally {
-        server.close();
-      }
+  it.each<[Uint8Array, string, string]>([
+    [new Uint8Array([0xff, 0xff, 0xff, 0xff]), 'agent.size', 'agent reply: reply length 4294967295 outside 1..262144'],
+    [frame(new Uint8Array([12, 0, 0, 0, 9])), 'agent.count', 'identities answer: identity count 9 exceeds reply'],
+    [frame(new Uint8Array([12, 0, 0, 0, 1, 0, 0, 0, 50])), 'agent.truncated', 'identities answer: string of 50 bytes exceeds reply'],
+    [frame(new Uint8Array([99])), 'agent.type', 'identities answer: unexpected reply type 99'],
+    [frame(new Uint8Array([5])), 'agent.failure', 'agent refused to list identities'],
+    [frame(new Uint8Array([12, 0, 0, 0, 0, 7])), 'agent.trailing', 'identities answer: 1 trailing bytes'],
+    [concatBytes(frame(new Uint8Array([12, 0, 0, 0, 0])), new Uint8Array([1])), 'agent.trailing', 'agent reply: agent sent more than one reply'],
+  ])('rejects malformed reply %# (%s) with %s', async (reply, code, message) => {
+    const { path, server } = await fakeAgent(reply);
+    try {
+      await expect(new SshAgentClient({ socketPath: path }).listIdentities()).rejects.toMatchObject({ code, message });
+    } finally {
+      server.close();
     }
   });
 

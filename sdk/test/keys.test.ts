@@ -57,30 +57,27 @@ describe('OpenSSH public keys', () => {
     expect(parseOpenSshPublicKey(`sigsum-policy="sigsum-test-2025-3" ${LINE}`).policyName).toBe('sigsum-test-2025-3');
   });
 
-  it('rejects each kind of malformed line with its code', () => {
-    const cases: [string, string, RegExp][] = [
-      ['', 'keys.fields', /expected "ssh-ed25519 <base64>/],
-      ['ssh-ed25519\n', 'keys.fields', /expected/],
-      [`ssh-rsa ${B64}`, 'keys.type', /unsupported public key type: "ssh-rsa"/],
-      [`SSH-ED25519 ${B64}`, 'keys.type', /unsupported/],
-      [`ssh-ed25519 ${B64.slice(0, -2)}!!`, 'keys.base64', /illegal base64 data at input byte 66/],
-      [`ssh-ed25519 ${B64.slice(0, -1)}`, 'keys.base64', /illegal base64 data/],
-      [`ssh-ed25519 ${B64.slice(0, -1)}=`, 'keys.blob-length', /invalid public key length: 50/],
-      [`ssh-ed25519 ${B64}AA==`, 'keys.blob-length', /length: 52/],
-      ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE4AAAAICji2fO6pcYVYkmF6FZ1SjH+6IDRMnZ7oFVCPzB3Pdwt', 'keys.blob-prefix', /invalid public key blob prefix/],
-      [`sigsum-policy=x ${LINE}`, 'keys.policy-option', /too short/],
-      [`sigsum-policy=abc ${LINE}`, 'keys.policy-option', /initial quotation mark not found/],
-      [`sigsum-policy="abc ${LINE}`, 'keys.policy-option', /final quotation mark not found/],
-      [`sigsum-policy="" ${LINE}`, 'keys.policy-option', /too short/],
-      [`sigsum-policy="a'b" ${LINE}`, 'keys.policy-option', /forbidden character/],
-      ['sigsum-policy="p" ssh-ed25519\n', 'keys.fields', /after the sigsum-policy option/],
-    ];
-    for (const [text, code, message] of cases) {
-      const e = parseErrorOf(() => parseOpenSshPublicKey(text));
-      expect([text, e.code]).toEqual([text, code]);
-      expect(e.message).toMatch(message);
-      expect(e.where).toBe('public key');
-    }
+  it.each<[string, string, RegExp]>([
+    ['', 'keys.fields', /expected "ssh-ed25519 <base64>/],
+    ['ssh-ed25519\n', 'keys.fields', /expected/],
+    [`ssh-rsa ${B64}`, 'keys.type', /unsupported public key type: "ssh-rsa"/],
+    [`SSH-ED25519 ${B64}`, 'keys.type', /unsupported/],
+    [`ssh-ed25519 ${B64.slice(0, -2)}!!`, 'keys.base64', /illegal base64 data at input byte 66/],
+    [`ssh-ed25519 ${B64.slice(0, -1)}`, 'keys.base64', /illegal base64 data/],
+    [`ssh-ed25519 ${B64.slice(0, -1)}=`, 'keys.blob-length', /invalid public key length: 50/],
+    [`ssh-ed25519 ${B64}AA==`, 'keys.blob-length', /length: 52/],
+    ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE4AAAAICji2fO6pcYVYkmF6FZ1SjH+6IDRMnZ7oFVCPzB3Pdwt', 'keys.blob-prefix', /invalid public key blob prefix/],
+    [`sigsum-policy=x ${LINE}`, 'keys.policy-option', /too short/],
+    [`sigsum-policy=abc ${LINE}`, 'keys.policy-option', /initial quotation mark not found/],
+    [`sigsum-policy="abc ${LINE}`, 'keys.policy-option', /final quotation mark not found/],
+    [`sigsum-policy="" ${LINE}`, 'keys.policy-option', /too short/],
+    [`sigsum-policy="a'b" ${LINE}`, 'keys.policy-option', /forbidden character/],
+    ['sigsum-policy="p" ssh-ed25519\n', 'keys.fields', /after the sigsum-policy option/],
+  ])('rejects %j as %s', (text, code, message) => {
+    const e = parseErrorOf(() => parseOpenSshPublicKey(text));
+    expect(e.code).toBe(code);
+    expect(e.message).toMatch(message);
+    expect(e.where).toBe('public key');
   });
 
   it('parses a keys file: comments, blank lines, several keys; names the failing line', () => {

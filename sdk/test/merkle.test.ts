@@ -6,7 +6,7 @@ import {
   MAX_INCLUSION_PATH,
   MemoryTree,
   ParseError,
-  RangeError as SigsumRangeError,
+  OutOfRangeError,
   VerificationError,
   borderPositions,
   consistencyPathLength,
@@ -104,11 +104,11 @@ describe('verifyInclusion errors', () => {
     expect(thrown(() => verifyInclusion(leaves[0]!, 0n, 0n, [], EMPTY_ROOT))).toMatchObject({ code: 'inclusion.index-range' });
   });
 
-  it('rejects integers outside 0..2^63-1 with RangeError', () => {
+  it('rejects integers outside 0..2^63-1 with OutOfRangeError', () => {
     expect(thrown(() => verifyInclusion(leaves[5]!, -1n, 20n, path, root))).toEqual({
-      name: 'RangeError', code: 'merkle.uint63', where: 'index', message: 'index: -1 is outside 0..2^63-1',
+      name: 'OutOfRangeError', code: 'merkle.uint63', where: 'index', message: 'index: -1 is outside 0..2^63-1',
     });
-    expect(thrown(() => verifyInclusion(leaves[5]!, 5n, 1n << 63n, path, root))).toMatchObject({ name: 'RangeError', code: 'merkle.uint63', where: 'size' });
+    expect(thrown(() => verifyInclusion(leaves[5]!, 5n, 1n << 63n, path, root))).toMatchObject({ name: 'OutOfRangeError', code: 'merkle.uint63', where: 'size' });
     expect(() => verifyInclusion(leaves[5]!, 5 as unknown as bigint, 20n, path, root)).toThrow(TypeError);
   });
 
@@ -176,8 +176,8 @@ describe('verifyConsistency errors', () => {
   });
 
   it('rejects out-of-range sizes', () => {
-    expect(thrown(() => verifyConsistency(1n, 1n << 63n, r(1), r(20), []))).toMatchObject({ name: 'RangeError', code: 'merkle.uint63', where: 'newSize' });
-    expect(thrown(() => verifyConsistency(-3n, 5n, r(1), r(20), []))).toMatchObject({ name: 'RangeError', code: 'merkle.uint63', where: 'oldSize' });
+    expect(thrown(() => verifyConsistency(1n, 1n << 63n, r(1), r(20), []))).toMatchObject({ name: 'OutOfRangeError', code: 'merkle.uint63', where: 'newSize' });
+    expect(thrown(() => verifyConsistency(-3n, 5n, r(1), r(20), []))).toMatchObject({ name: 'OutOfRangeError', code: 'merkle.uint63', where: 'oldSize' });
   });
 
   it('needs an empty path and equal roots for equal sizes', () => {
@@ -241,7 +241,7 @@ describe('verifyConsistency errors', () => {
 describe('proof generation', () => {
   it('validates its arguments', () => {
     expect(thrown(() => inclusionProof(3, 3, tree))).toEqual({
-      name: 'RangeError', code: 'merkle.proof-range', where: 'index', message: 'index: index 3 is not below tree size 3',
+      name: 'OutOfRangeError', code: 'merkle.proof-range', where: 'index', message: 'index: index 3 is not below tree size 3',
     });
     expect(thrown(() => inclusionProof(-1, 3, tree))).toMatchObject({ code: 'merkle.safe-size', where: 'index' });
     expect(thrown(() => inclusionProof(0, 2 ** 53, tree))).toMatchObject({ code: 'merkle.safe-size', where: 'size' });
@@ -304,7 +304,7 @@ describe('proof generation', () => {
 
   it('MemoryTree refuses nodes and sizes it does not have', () => {
     expect(thrown(() => tree.getNode(2, 5))).toEqual({
-      name: 'RangeError', code: 'merkle.node-range', where: 'node', message: 'node: no complete subtree at level 2, index 5 in a tree of 20 leaves',
+      name: 'OutOfRangeError', code: 'merkle.node-range', where: 'node', message: 'node: no complete subtree at level 2, index 5 in a tree of 20 leaves',
     });
     expect(thrown(() => tree.root(21))).toMatchObject({ code: 'merkle.proof-range', where: 'size' });
     expect(thrown(() => tree.inclusionProof(0, 21))).toMatchObject({ code: 'merkle.proof-range' });
@@ -373,6 +373,6 @@ describe('error classes', () => {
   it('are the SDK error classes', () => {
     expect(() => verifyInclusion(h(1), 1n, 1n, [], h(1))).toThrow(VerificationError);
     expect(() => hashNode(h(1), new Uint8Array(1))).toThrow(ParseError);
-    expect(() => verifyInclusion(h(1), -1n, 1n, [], h(1))).toThrow(SigsumRangeError);
+    expect(() => verifyInclusion(h(1), -1n, 1n, [], h(1))).toThrow(OutOfRangeError);
   });
 });

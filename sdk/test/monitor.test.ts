@@ -114,6 +114,8 @@ class EvilLog {
   /** Override what get-leaves serves (to serve leaves that do not match the tree head). */
   servedLeaves: Leaf[] | undefined;
   cosignTime: bigint | undefined = BigInt(Math.floor(Date.now() / 1000));
+  /** Further witnesses and the times they cosign with (for k-of-n quorums). */
+  moreWitnesses: { signer: SeedSigner; time: bigint }[] = [];
   badSignature = false;
 
   async start(): Promise<void> {
@@ -147,7 +149,9 @@ class EvilLog {
       const th = { size: BigInt(tree.size), rootHash: tree.root() };
       const sth = await signTreeHead(this.signer, th);
       const signature = this.badSignature ? sth.signature.map((b, i) => (i === 0 ? b ^ 1 : b)) : sth.signature;
-      const cosignatures: Cosignature[] = this.cosignTime === undefined ? [] : [await cosignTreeHead(this.witness, th, keyHash(this.signer.publicKey), this.cosignTime)];
+      const logKeyHash = keyHash(this.signer.publicKey);
+      const cosignatures: Cosignature[] = this.cosignTime === undefined ? [] : [await cosignTreeHead(this.witness, th, logKeyHash, this.cosignTime)];
+      for (const w of this.moreWitnesses) cosignatures.push(await cosignTreeHead(w.signer, th, logKeyHash, w.time));
       return [200, serializeCosignedTreeHead({ ...th, signature, cosignatures })];
     }
     let m = /^\/get-leaves\/(\d+)\/(\d+)$/.exec(path);
@@ -278,6 +282,68 @@ describe('monitor alarms against a misbehaving log', () => {
     const c4 = collect();
     await new Monitor({ policy: evil.policy(true), submitKeys: [watched.publicKey], onEvent: c4.onEvent, maxTreeHeadAgeMs: 600_000, now: () => now }).runOnce();
     expect(c4.of('alert')).toEqual([]);
+  });
+
+  it('sets aside a cosignature dated beyond the allowed skew, names its witness, and judges freshness without it', async () => {
+    evil.leaves = await leavesOf(watched, 'skew', 1);
+    let now = Math.floor(Date.now() / 1000) * 1000;
+    // A witness whose clock is ten years ahead.
+    evil.cosignTime = BigInt(Math.floor(now / 1000) + 10 * 365 * 86_400);
+    const c = collect();
+    const m = new Monitor({ policy: evil.policy(true), submitKeys: [], onEvent: c.onEvent, maxTreeHeadAgeMs: 600_000, maxCosignatureSkewMs: 60_000, now: () => now });
+    await m.runOnce();
+    const w = toHex(keyHash(evil.witness.publicKey));
+    expect(c.of('alert')).toEqual([
+      { type: 'alert', alert: 'future-cosignature', severity: 'warning', log: toHex(keyHash(evil.signer.publicKey)), witness: w, message: `witness w (${w}) dated its cosignature ${10 * 365 * 86_400} s in the future; not counted for freshness` },
+    ]);
+    // An hour later the same head is stale: the future cosignature does not keep it fresh.
+    now += 3_600_000;
+    c.events.length = 0;
+    await m.runOnce();
+    expect(c.of('alert').map((a) => a.alert)).toEqual(['future-cosignature', 'stale-tree-head']);
+    expect(c.of('alert')[1]!.message).toBe('tree head is 3600 s old (limit 600 s)');
+  });
+
+  it('accepts a cosignature dated within the allowed skew', async () => {
+    evil.leaves = await leavesOf(watched, 'skew-ok', 1);
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    evil.cosignTime = BigInt(Math.floor(now / 1000) + 30);
+    const c = collect();
+    await new Monitor({ policy: evil.policy(true), submitKeys: [], onEvent: c.onEvent, maxTreeHeadAgeMs: 600_000, maxCosignatureSkewMs: 60_000, now: () => now }).runOnce();
+    expect(c.of('alert')).toEqual([]);
+  });
+
+  it('judges freshness by the newest time a quorum of witnesses cosigned, not by one fresh witness', async () => {
+    evil.leaves = await leavesOf(watched, 'quorum-age', 1);
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const second = SeedSigner.generate();
+    evil.cosignTime = BigInt(Math.floor(now / 1000) - 3600);
+    evil.moreWitnesses = [{ signer: second, time: BigInt(Math.floor(now / 1000) - 5) }];
+    try {
+      const policy = parsePolicy(
+        `log ${toHex(evil.signer.publicKey)} ${evil.url}\nwitness w ${toHex(evil.witness.publicKey)}\nwitness v ${toHex(second.publicKey)}\ngroup both 2 w v\nquorum both\n`,
+      );
+      const c = collect();
+      await new Monitor({ policy, submitKeys: [], onEvent: c.onEvent, maxTreeHeadAgeMs: 600_000, now: () => now }).runOnce();
+      expect(c.of('alert')).toMatchObject([{ alert: 'stale-tree-head', message: 'tree head is 3600 s old (limit 600 s) by the newest time a quorum of witnesses cosigned' }]);
+    } finally {
+      evil.moreWitnesses = [];
+    }
+  });
+
+  it('the CLI prints sigsum-monitor’s text lines: the leaves summary before the index lines', async () => {
+    evil.leaves = [...(await leavesOf(watched, 'text', 2)), ...(await leavesOf(other, 'text', 1))];
+    evil.cosignTime = BigInt(Math.floor(Date.now() / 1000));
+    const r = await new Promise<{ code: number | null; stdout: string }>((res, rej) => {
+      const p = spawn(process.execPath, [CLI, 'monitor', '--once', '-p', policyFile, 'watched.pub'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('error', rej);
+      p.on('close', (code) => res({ code, stdout: out }));
+    });
+    const log = toHex(keyHash(evil.signer.publicKey));
+    const line = (l: Leaf, i: number): string => `  index ${i} keyhash ${toHex(l.keyHash)} checksum ${toHex(l.checksum)}\n`;
+    expect(r).toEqual({ code: 0, stdout: `New ${log} tree, size 3\nNew ${log} leaves, count 2, total processed 3\n${line(evil.leaves[0]!, 0)}${line(evil.leaves[1]!, 1)}` });
   });
 
   it('the CLI keeps following the log until SIGTERM, then exits cleanly', async () => {

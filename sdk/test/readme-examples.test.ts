@@ -40,7 +40,7 @@ describe('README examples', () => {
 
   it('examples/verify.mjs accepts a valid proof and names the failed step of a tampered one', async () => {
     const vectors = await loadSigsumVectors('proofs');
-    const valid = vectors.cases.find((c: { expect: string; version: number }) => c.expect === 'valid' && c.version === 2);
+    const valid = vectors.cases.find((c) => c.expect === 'valid' && c.version === 2)!;
     const args = await writeCase(valid);
     const ok = await run('node', [join(root, 'examples', 'verify.mjs'), ...args]);
     expect(ok.stdout).toMatch(/^valid: leaf \d+ in a tree of size \d+/);

@@ -19,6 +19,7 @@ import {
   verifyProof,
   verifyToken,
   parseTokenHeader,
+  type SubmitEvent,
   type SubmitProgress,
   type Policy,
 } from '@sigsum-kit/sdk';
@@ -98,6 +99,25 @@ describe('submit against the reference log', () => {
     const proof = await submitMessage(submitter, sha256(utf8('failover')), { policy: two, ...fast, random: () => 0.99, log: (m) => diag.push(m) });
     expect(toHex(proof.logKeyHash)).toBe(toHex(sha256(logSigner.publicKey)));
     expect(diag.some((m) => m.includes(`add-leaf to ${deadUrl} failed`) && m.includes('HTTP 500: broken log'))).toBe(true);
+  });
+
+  it('reports each stage of a request as an event, in order, naming the log', async () => {
+    const two = parsePolicy(`log ${toHex(SeedSigner.generate().publicKey)} ${deadUrl}\nlog ${toHex(logSigner.publicKey)} ${log.url}\nquorum none\n`);
+    const events: SubmitEvent[] = [];
+    // random() = 0.99 keeps the policy order, so the dead log is tried first.
+    const proof = await submitMessage(submitter, sha256(utf8('stages')), { policy: two, ...fast, random: () => 0.99, onEvent: (e) => events.push(e) });
+    const perRequest = events.filter((e) => e.type !== 'tree-head').map((e) => e.type);
+    // Signed, refused by the dead log, taken by the live one; then looked for in tree heads until found and verified.
+    expect(perRequest.slice(0, 2)).toEqual(['signed', 'add-leaf-failed']);
+    expect(['accepted', 'sequenced']).toContain(perRequest[2]);
+    expect(perRequest.slice(-2)).toEqual(['inclusion-proof', 'verified']);
+    expect(events[1]).toEqual({ type: 'add-leaf-failed', request: 0, log: deadUrl, status: 500, message: `${deadUrl}add-leaf: HTTP 500: broken log` });
+    expect(events.filter((e) => e.type === 'inclusion-proof').at(-1)).toEqual({ type: 'inclusion-proof', request: 0, log: log.url, size: proof.treeHead.size, found: true });
+    expect(events.at(-1)).toEqual({ type: 'verified', request: 0, log: log.url, leafIndex: proof.inclusion.leafIndex, size: proof.treeHead.size });
+    const heads = events.filter((e) => e.type === 'tree-head');
+    expect(heads.length).toBeGreaterThan(0);
+    expect(heads.every((e) => e.log === log.url && e.accepted && e.cosignatures === 0)).toBe(true);
+    expect(heads.at(-1)!.size).toBe(proof.treeHead.size);
   });
 
   it('fails with every log named when all logs fail', async () => {

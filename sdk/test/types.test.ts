@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ParseError,
-  RangeError,
+  OutOfRangeError,
   SeedSigner,
   VerificationError,
   addLeafUrl,
@@ -104,8 +104,8 @@ describe('tree heads and cosignatures', () => {
 
   it('refuses sizes beyond 2^63-1 when formatting', () => {
     const e = thrown(() => checkpointText({ size: 1n << 63n, rootHash: H(0) }, logKh));
-    expect(e).toBeInstanceOf(RangeError);
-    expect((e as RangeError).code).toBe('integer.range');
+    expect(e).toBeInstanceOf(OutOfRangeError);
+    expect((e as OutOfRangeError).code).toBe('integer.range');
   });
 });
 

@@ -110,7 +110,7 @@ function isCanonical(body: string): boolean {
 export default async function asciiSuite(): Promise<CaseResult[]> {
   const v = await loadSigsumVectors('ascii');
   const out: CaseResult[] = [];
-  for (const c of v.cases as { name: string; kind: string; body: string; expect: string; parsed?: Fields }[]) {
+  for (const c of v.cases) {
     try {
       const { fields, out: reser } = await parseKind(c.kind, c.body);
       const fieldsOk = c.parsed === undefined || sameFields(fields, c.parsed);
@@ -122,7 +122,7 @@ export default async function asciiSuite(): Promise<CaseResult[]> {
       out.push(result(FILE, `${c.kind}:${c.name}`, c.expect, 'invalid', (e as Error).message));
     }
   }
-  for (const c of v.integers as { input: string; expect: string; value?: string }[]) {
+  for (const c of v.integers) {
     const name = `integer:${JSON.stringify(c.input)}`;
     try {
       const n = parseUint63(c.input);

@@ -22,7 +22,7 @@ export function goVerdict(flags: readonly string[] | null): 'accept' | 'reject' 
 /** Run all 914 vectors through one path. */
 export async function checkCctv(path: CctvPath): Promise<CaseResult[]> {
   const fn = paths[path];
-  const vectors = (await loadCctvEd25519()) as { number: number; key: string; sig: string; msg: string; flags: string[] | null }[];
+  const vectors = await loadCctvEd25519();
   const out: CaseResult[] = [];
   for (const v of vectors) {
     const expected = goVerdict(v.flags);

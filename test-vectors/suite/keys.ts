@@ -41,7 +41,7 @@ export async function checkKeys(): Promise<CaseResult[]> {
   const v = await loadSigsumVectors('keys');
   const out: CaseResult[] = [];
 
-  for (const c of v.public_key_parsing as { name: string; text: string; expect: string; public_key?: string; policy_name?: string; go_error?: string }[]) {
+  for (const c of v.public_key_parsing) {
     const r = attempt(() => parseOpenSshPublicKey(c.text));
     let ok = true;
     let detail = r.detail ?? (r.got === 'valid' ? undefined : c.go_error);
@@ -52,7 +52,7 @@ export async function checkKeys(): Promise<CaseResult[]> {
     out.push(result(FILE, `public/${c.name}`, c.expect, r.got, detail, ok));
   }
 
-  for (const c of v.private_key_parsing as { name: string; text: string; expect: string; public_key?: string; go_error?: string }[]) {
+  for (const c of v.private_key_parsing) {
     const r = attempt(() => {
       const f = parsePrivateKeyFile(c.text);
       if (f.kind !== 'private') throw new Error('parsed as a public key');
@@ -63,7 +63,7 @@ export async function checkKeys(): Promise<CaseResult[]> {
     out.push(result(FILE, `private/${c.name}`, c.expect, r.got, r.detail ?? c.go_error, ok));
   }
 
-  for (const k of v.keys as Record<string, string>[]) {
+  for (const k of v.keys) {
     const seed = fromHex(k.seed!);
     const pub = publicKeyFromSeed(seed);
     out.push(result(FILE, `key/${k.name}/public`, k.public_key!, toHex(pub)));

@@ -33,7 +33,7 @@ export async function checkMerkle(): Promise<CaseResult[]> {
   const leafHashes: Uint8Array[] = [];
   let badLeaves = 0;
   // Only the first leaves carry a leaf_hash; the trees' roots cover the rest.
-  for (const leaf of v.leaves as { index: number; data: string; leaf_hash?: string }[]) {
+  for (const leaf of v.leaves) {
     const h = hashLeaf(fromHex(leaf.data));
     if (leaf.leaf_hash !== undefined && toHex(h) !== leaf.leaf_hash) badLeaves++;
     leafHashes.push(h);
@@ -42,14 +42,14 @@ export async function checkMerkle(): Promise<CaseResult[]> {
 
   const tree = MemoryTree.fromLeafHashes(leafHashes);
   const range = new CompactRange();
-  for (const t of v.trees as { size: number; root_hash: string }[]) {
+  for (const t of v.trees) {
     while (range.size < t.size) range.append(leafHashes[range.size]!);
     const roots = [rootFromLeafHashes(leafHashes.slice(0, t.size)), tree.root(t.size), range.root()].map(toHex);
     const got = roots.every((r) => r === roots[0]) ? roots[0]! : `disagree: ${roots.join(' ')}`;
     out.push(result(FILE, `tree-${t.size}`, t.root_hash, got));
   }
 
-  for (const c of v.inclusion as { name: string; leaf_hash: string; index: number; size: number; root_hash: string; path: string[]; expect: string; mutation?: string }[]) {
+  for (const c of v.inclusion) {
     const r = verdict(() => verifyInclusion(fromHex(c.leaf_hash), BigInt(c.index), BigInt(c.size), c.path.map((p) => fromHex(p)), fromHex(c.root_hash)));
     out.push(result(FILE, c.name, c.expect, r.got, r.detail));
     if (c.mutation === undefined && c.expect === 'valid') {
@@ -58,7 +58,7 @@ export async function checkMerkle(): Promise<CaseResult[]> {
     }
   }
 
-  for (const c of v.consistency as { name: string; old_size: number; new_size: number; old_root: string; new_root: string; path: string[]; expect: string; mutation?: string }[]) {
+  for (const c of v.consistency) {
     const r = verdict(() => verifyConsistency(BigInt(c.old_size), BigInt(c.new_size), fromHex(c.old_root), fromHex(c.new_root), c.path.map((p) => fromHex(p))));
     out.push(result(FILE, c.name, c.expect, r.got, r.detail));
     if (c.mutation === undefined && c.expect === 'valid') {

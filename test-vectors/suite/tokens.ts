@@ -74,7 +74,7 @@ export default async function tokensSuite(): Promise<CaseResult[]> {
       eq(`check-${k.name}/records`, viaRecords.valid && viaRecords.badKeys === 1 ? 'valid' : 'invalid', k.expect);
     }
   }
-  for (const c of v.headers as { name: string; value: string; expect: string; domain?: string; token?: string }[]) {
+  for (const c of v.headers) {
     try {
       const h = parseTokenHeader(c.value);
       const fieldsOk = h.domain === c.domain && toHex(h.token) === c.token;
@@ -83,7 +83,7 @@ export default async function tokensSuite(): Promise<CaseResult[]> {
       out.push(result(FILE, `header/${c.name}`, c.expect, 'invalid', (e as Error).message));
     }
   }
-  for (const c of v.normalize as { input: string; expect: string; normalized?: string }[]) {
+  for (const c of v.normalize) {
     const name = `normalize/${JSON.stringify(c.input)}`;
     try {
       const n = normalizeDomainName(c.input);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPkcs11Uri } from '@sigsum-kit/sdk/node';
 import { DEFAULT_INTERNAL_MAX_CONNECTIONS, DEFAULT_TIMEOUTS, internalLimits, publicLimits, type ListenerLimits } from '../server/limits.js';
+import { ConfigError } from '../errors.js';
 
 /** The parsed, defaulted configuration. */
 export interface LogConfig {
@@ -152,13 +153,6 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   internalMaxConnections: DEFAULT_INTERNAL_MAX_CONNECTIONS,
 };
 
-/** A configuration problem, naming the key. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -1,12 +1,10 @@
 /**
  * Builds the log's {@link Cosigner} from the configured policy: no policy
- * file means no witnesses are needed; otherwise the cosigning module's
- * witness fan-out is adapted to the sequencer's interface.
+ * file means no witnesses are needed; otherwise the witnesses with a URL.
  */
 import { readFileSync } from 'node:fs';
 import { parsePolicy, type Signer } from '@sigsum-kit/sdk';
-import { createCosigner, type CosignerMetrics } from '../cosigning/index.js';
-import { noWitnesses, type Cosigner } from '../sequencer/cosigner.js';
+import { createCosigner, noWitnesses, type Cosigner, type CosignerMetrics } from '../cosigning/index.js';
 import type { Logger } from '../logger.js';
 
 /** Options for {@link cosignerFromPolicyFile}. */
@@ -29,7 +27,7 @@ export interface CosignerFromPolicyOptions {
 export function cosignerFromPolicyFile(opts: CosignerFromPolicyOptions): Cosigner {
   if (opts.policyFile === '') return noWitnesses;
   const policy = parsePolicy(readFileSync(opts.policyFile));
-  const inner = createCosigner({
+  return createCosigner({
     policy,
     logSigner: opts.logSigner,
     consistencyProof: opts.consistencyProof,
@@ -37,11 +35,4 @@ export function cosignerFromPolicyFile(opts: CosignerFromPolicyOptions): Cosigne
     logger: opts.logger,
     metricsHook: opts.metrics,
   });
-  return {
-    async cosign(sth) {
-      const r = await inner.cosign(sth);
-      return { cosignatures: r.cosignatures, quorumMet: r.quorumMet, failures: r.failures.map((f) => `${f.witness}: ${f.reason}`) };
-    },
-    close: () => inner.close(),
-  };
 }

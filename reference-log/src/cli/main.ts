@@ -15,7 +15,8 @@ import { DEFAULT_KEY_COMMENT, consistencyProof, formatOpenSshPublicKey, keyHash,
 import { atomicWriteFile, generateKeyFiles, generatePkcs11Key, isPkcs11Uri } from '@sigsum-kit/sdk/node';
 import { openSigningKey } from './signing-key.js';
 import { registerWitnessCommand } from './witness.js';
-import { ConfigError, defaultConfigText, internalListenerLimits, loadConfig, parseHostPort, publicListenerLimits } from './config.js';
+import { defaultConfigText, internalListenerLimits, loadConfig, parseHostPort, publicListenerLimits } from './config.js';
+import { ConfigError } from '../errors.js';
 import { cosignerFromPolicyFile } from './cosigning.js';
 import { openSqliteStorage, readGuardFile } from '../storage/index.js';
 import { DATABASE_FILE, openConfiguredStorage, openExistingDatabase } from './database.js';

@@ -10,14 +10,15 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LogClient, formatOpenSshPublicKey, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { LogClient, bytesEqual, formatOpenSshPublicKey, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
 import { atomicWriteFile, isPkcs11Uri, loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
 import { openSigningKey } from './signing-key.js';
-import { ConfigError, internalListenerLimits, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { internalListenerLimits, loadConfig, parseHostPort, type LogConfig } from './config.js';
+import { ConfigError } from '../errors.js';
 import { readGuardFile, writeGuardFile, type Storage } from '../storage/index.js';
 import { DATABASE_FILE, openConfiguredStorage, openExistingDatabase } from './database.js';
 import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type SecondaryGate } from '../replication/index.js';
-import type { ReplicationGate } from '../sequencer/cosigner.js';
+import type { ReplicationGate } from '../sequencer/gate.js';
 import { createMetrics, instrumentStorage } from '../metrics/index.js';
 import { closeOnSignals } from './shutdown.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -114,7 +115,7 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   const metrics = createMetrics('secondary'); // docs/metrics.md
   const storage = instrumentStorage(await openConfiguredStorage(config), metrics);
   const logKey = storage.logPublicKey();
-  if (logKey !== undefined && toHex(logKey) === toHex(signer.publicKey)) {
+  if (logKey !== undefined && bytesEqual(logKey, signer.publicKey)) {
     storage.close();
     throw new Error('this database belongs to the secondary\'s own key; initialise a secondary with `sigsum-log init --secondary-of <log public key>`');
   }

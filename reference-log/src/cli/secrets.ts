@@ -5,7 +5,7 @@
  * others could read may already be copied; starting anyway would hide that.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { ConfigError } from './config.js';
+import { ConfigError } from '../errors.js';
 
 /** Mode of every secret-holding file this CLI writes. */
 export const SECRET_FILE_MODE = 0o600;

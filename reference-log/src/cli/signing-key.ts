@@ -6,7 +6,7 @@
  */
 import { bytesEqual, toHex, type Signer } from '@sigsum-kit/sdk';
 import { isPkcs11Uri, loadSigningKey, readPublicKeyFile } from '@sigsum-kit/sdk/node';
-import { ConfigError } from './config.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * Open `keyFile`, check it against `publicKeyFile` (required for a token key)

@@ -16,7 +16,6 @@ import {
   addCheckpointWithRetry,
   bytesEqual,
   keyHash,
-  toHex,
   toSafeNumber,
   type Cosignature,
   type Policy,
@@ -25,6 +24,7 @@ import {
   type Signer,
 } from '@sigsum-kit/sdk';
 import type { Logger } from '../logger.js';
+import type { CosignFailure, Cosigner } from './contract.js';
 
 
 /** Optional metrics sink; the log's `LogMetrics` has exactly these methods. */
@@ -57,28 +57,8 @@ export interface CosignerOptions {
   fetch?: typeof fetch;
 }
 
-/** Why one witness did not contribute a cosignature. */
-export interface CosignFailure {
-  /** The witness's policy name. */
-  witness: string;
-  /** Human-readable reason (includes the HTTP status and the witness's message when there was one). */
-  reason: string;
-}
-
-/** Outcome of one cosigning round. */
-export interface CosignOutcome {
-  /** Verified cosignatures, at most one per witness, in policy order. */
-  cosignatures: Cosignature[];
-  /** Whether the policy's quorum holds with `cosignatures`. */
-  quorumMet: boolean;
-  /** One entry per witness (with a URL) that gave no valid cosignature. */
-  failures: CosignFailure[];
-}
-
-/** A running cosigner. */
-export interface WitnessCosigner {
-  /** Ask every witness; never rejects. */
-  cosign(sth: SignedTreeHead): Promise<CosignOutcome>;
+/** The {@link Cosigner} over the policy's witnesses, which also reports where each witness is. */
+export interface WitnessCosigner extends Cosigner {
   /** The sizes each witness is believed to be at (hex witness key hash → size). */
   knownSizes(): ReadonlyMap<string, bigint>;
   /** Abort requests in flight. */
@@ -174,9 +154,4 @@ export function createCosigner(options: CosignerOptions): WitnessCosigner {
       inFlight.clear();
     },
   };
-}
-
-/** Lowercase hex witness key hash, the key of {@link WitnessCosigner.knownSizes}. */
-export function witnessSizeKey(witnessPublicKey: Uint8Array): string {
-  return toHex(keyHash(witnessPublicKey));
 }

@@ -6,11 +6,8 @@
  */
 import { isIP } from 'node:net';
 import { getServers } from 'node:dns';
-import { SigsumError } from '@sigsum-kit/sdk';
 import DNS from 'dns2';
-
-/** A failed look-up. `code` is `dns.nxdomain`, `dns.servfail`, `dns.refused`, `dns.rcode`, `dns.timeout` or `dns.network`. */
-export class DnsError extends SigsumError {}
+import { DnsError, type DnsErrorCode } from '../errors.js';
 
 /** The TXT records of one name (each record's character-strings joined, as Go's `LookupTXT` does). */
 export interface TxtAnswer {
@@ -116,7 +113,7 @@ export function createDnsTxtResolver(options: DnsTxtResolverOptions = {}): Cachi
     }
     const rcode = response.header.rcode;
     if (rcode !== 0 && rcode !== RCODE_NXDOMAIN) {
-      const [code, what] = rcode === 2 ? ['dns.servfail', 'SERVFAIL'] : rcode === 5 ? ['dns.refused', 'REFUSED'] : ['dns.rcode', `response code ${rcode}`];
+      const [code, what]: [DnsErrorCode, string] = rcode === 2 ? ['dns.servfail', 'SERVFAIL'] : rcode === 5 ? ['dns.refused', 'REFUSED'] : ['dns.rcode', `response code ${rcode}`];
       throw new DnsError(code, `resolver answered ${what}`, name);
     }
     const txt = response.answers.filter((rr) => rr.type === TYPE_TXT);

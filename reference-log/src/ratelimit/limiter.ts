@@ -6,7 +6,8 @@
  */
 import { ParseError, SigsumError, toHex } from '@sigsum-kit/sdk';
 import type { RateLimitConfig } from './config.js';
-import { DnsError, type TxtResolver } from './dns.js';
+import type { TxtResolver } from './dns.js';
+import { DnsError } from '../errors.js';
 import { domainAndParents, registeredDomain } from './domain.js';
 import { parseSubmitTokenHeader, tokenTxtName, verifySubmitToken } from './token.js';
 

@@ -8,11 +8,12 @@
  * sequencer only moves it forward); it only stops it from rising, so reads
  * keep working and add-leaf answers 202 until the secondary has the leaf.
  */
-import { parseSignedTreeHeadBody, toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature } from '@sigsum-kit/sdk';
-import type { ReplicationGate } from '../sequencer/cosigner.js';
+import { bytesEqual, parseSignedTreeHeadBody, toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature } from '@sigsum-kit/sdk';
+import type { ReplicationGate } from '../sequencer/gate.js';
 import type { Storage } from '../storage/types.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet } from './protocol.js';
+import { ReplicationCheckError } from '../errors.js';
 
 /** Options of {@link secondaryGate}. */
 export interface SecondaryGateOptions {
@@ -46,16 +47,6 @@ export interface SecondaryGate {
   lastError(): string | undefined;
 }
 
-/** Thrown (and reported) when the secondary's answer cannot be trusted. */
-export class ReplicationCheckError extends Error {
-  /** Stable identifier: `replication.signature`, `replication.ahead` or `replication.root-mismatch`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ReplicationCheckError';
-    this.code = code;
-  }
-}
 
 /** Build the gate of a primary with one secondary. */
 export function secondaryGate(opts: SecondaryGateOptions): SecondaryGate {
@@ -82,7 +73,7 @@ export function secondaryGate(opts: SecondaryGateOptions): SecondaryGate {
       // A secondary ahead of us means we lost durable leaves (restored from a backup?) or it follows another primary.
       if (size > own) throw new ReplicationCheckError('replication.ahead', `secondary has ${size} leaves but this primary only ${own}`);
       const root = treeRoot(size, opts.storage);
-      if (toHex(root) !== toHex(sth.rootHash)) {
+      if (!bytesEqual(root, sth.rootHash)) {
         throw new ReplicationCheckError('replication.root-mismatch', `secondary root at size ${size} is ${toHex(sth.rootHash)}, ours is ${toHex(root)}`);
       }
       if (verified !== undefined && size < verified) {

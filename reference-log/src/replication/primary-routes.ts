@@ -9,9 +9,9 @@
  * (400). With `api: "log-go"` only `get-leaves` is served, as log-go's
  * primary does (tests use it to stand in for log-go).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { leafFromBytes, parseLeavesPath, serializeLeaves, serializeTreeHead, toSafeNumber, treeRoot } from '@sigsum-kit/sdk';
-import { HttpError, parseSize } from '../server/app.js';
+import { ApiError, parseSize, sendText } from '../server/http.js';
 import type { Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, tokenMatches, type ReplicationApi } from './protocol.js';
 
@@ -34,11 +34,7 @@ export interface ReplicationRoutesOptions {
 }
 
 function checkToken(req: FastifyRequest, token: string | undefined): void {
-  if (!tokenMatches(req.headers.authorization, token)) throw new HttpError(401, 'missing or wrong bearer token');
-}
-
-function text(reply: FastifyReply, body: string): FastifyReply {
-  return reply.code(200).type('text/plain; charset=utf-8').send(body);
+  if (!tokenMatches(req.headers.authorization, token)) throw new ApiError(401, 'missing or wrong bearer token');
 }
 
 /** Add `get-leaves/<start>/<end>` and (unless `api` is `log-go`) `get-tree-head-unsigned[/<size>]` to an internal app. */
@@ -49,19 +45,19 @@ export function registerReplicationRoutes(app: FastifyInstance, source: Replicat
 
   app.get('/' + leaves, async (req) => {
     checkToken(req, opts.token);
-    throw new HttpError(400, `${leaves}: missing path arguments`);
+    throw new ApiError(400, `${leaves}: missing path arguments`);
   });
 
   app.get('/' + leaves + '/*', async (req, reply) => {
     checkToken(req, opts.token);
     const { startIndex, endIndex } = parseLeavesPath((req.params as { '*': string })['*']);
     const size = BigInt(source.current().size);
-    if (startIndex > size) throw new HttpError(400, `start ${startIndex} is beyond the integrated tree (size ${size})`);
-    if (startIndex === size) throw new HttpError(404, `at end of tree (size ${size})`);
+    if (startIndex > size) throw new ApiError(400, `start ${startIndex} is beyond the integrated tree (size ${size})`);
+    if (startIndex === size) throw new ApiError(404, `at end of tree (size ${size})`);
     let stop = endIndex > size ? size : endIndex;
     if (stop - startIndex > BigInt(maxRange)) stop = startIndex + BigInt(maxRange);
     const start = toSafeNumber(startIndex, 'start');
-    return text(reply, serializeLeaves(source.storage.getLeaves(start, Number(stop)).map(leafFromBytes)));
+    return sendText(reply, 200, serializeLeaves(source.storage.getLeaves(start, Number(stop)).map(leafFromBytes)));
   });
 }
 
@@ -72,15 +68,15 @@ function registerTreeHeadRoutes(app: FastifyInstance, source: ReplicationSource,
   app.get('/' + treeHeadUnsigned, async (req, reply) => {
     checkToken(req, opts.token);
     const { size, rootHash } = source.current();
-    return text(reply, serializeTreeHead({ size: BigInt(size), rootHash }));
+    return sendText(reply, 200, serializeTreeHead({ size: BigInt(size), rootHash }));
   });
 
   app.get('/' + treeHeadUnsigned + '/:size', async (req, reply) => {
     checkToken(req, opts.token);
     const size = parseSize((req.params as { size: string }).size, 'size');
     const current = source.current();
-    if (size > current.size) throw new HttpError(400, `size ${size} is beyond the integrated tree (size ${current.size})`);
+    if (size > current.size) throw new ApiError(400, `size ${size} is beyond the integrated tree (size ${current.size})`);
     const rootHash = size === current.size ? current.rootHash : treeRoot(size, source.storage);
-    return text(reply, serializeTreeHead({ size: BigInt(size), rootHash }));
+    return sendText(reply, 200, serializeTreeHead({ size: BigInt(size), rootHash }));
   });
 }

@@ -11,19 +11,10 @@
  *   tree head it never published is out there (another primary took over),
  *   or if its tree contradicts that head.
  */
-import { toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { bytesEqual, toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
 import type { Storage } from '../storage/types.js';
+import { FailoverError } from '../errors.js';
 
-/** A refused failover step; `code` is stable, the message says what to do. */
-export class FailoverError extends Error {
-  /** `promote.signature`, `promote.behind`, `promote.inconsistent`, `startup.superseded`, `startup.inconsistent`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'FailoverError';
-    this.code = code;
-  }
-}
 
 /** Whether a tree head carries the log's signature (a witness's stored state does not). */
 function isSigned(head: TreeHead | SignedTreeHead): head is SignedTreeHead {
@@ -41,7 +32,7 @@ async function checkContains(storage: Storage, logPublicKey: Uint8Array, head: T
     throw new FailoverError(`${prefix}.behind`, `local tree has ${ours} leaves but a tree head of size ${size} was published`);
   }
   const root = treeRoot(size, storage);
-  if (toHex(root) !== toHex(head.rootHash)) {
+  if (!bytesEqual(root, head.rootHash)) {
     throw new FailoverError(`${prefix}.inconsistent`, `local tree of size ${size} has root ${toHex(root)}, the published root is ${toHex(head.rootHash)}`);
   }
   return size;

@@ -42,12 +42,13 @@ import {
   type SignedTreeHead,
   type Signer,
 } from '@sigsum-kit/sdk';
-import { HttpError } from '../server/app.js';
+import { ApiError, installErrorHandling, listenerUrl, sendText } from '../server/http.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches, type ReplicationApi } from './protocol.js';
 import { metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
+import { ForkError } from '../errors.js';
 
 /** Replication state reported on `/health`. */
 export type SecondaryStatus = 'ok' | 'unreachable' | 'fork';
@@ -102,13 +103,6 @@ export interface RunningSecondary {
   close(): Promise<void>;
 }
 
-/** The primary served something that contradicts what we stored or what it signed. */
-class ForkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ForkError';
-  }
-}
 
 /** A size and root of the primary's tree that bounds one round of replication. */
 interface Target {
@@ -316,19 +310,14 @@ function createReplicator(opts: {
 /** The secondary's internal listener: `get-secondary-tree-head`, `/health` and (optionally) `/metrics`. */
 async function buildSecondaryApp(app: FastifyInstance, replicator: Replicator, opts: { signer: Signer; token?: string; api: ReplicationApi; metrics?: LogMetrics }): Promise<void> {
   let signed: SignedTreeHead | undefined;
-  app.setErrorHandler((err, req, reply) => {
-    const status = err instanceof HttpError ? err.status : 500;
-    if (status >= 500) req.log.error({ err }, 'internal error');
-    void reply.code(status).type('text/plain; charset=utf-8').send(`${status >= 500 ? 'internal error' : (err as Error).message}\n`);
-  });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain; charset=utf-8').send('unknown endpoint\n'));
+  installErrorHandling(app);
 
   // Signs only what is stored, and everything stored was checked against the primary.
   app.get('/' + REPLICATION_ENDPOINTS.secondaryTreeHead, async (req, reply) => {
-    if (!tokenMatches(req.headers.authorization, opts.token)) throw new HttpError(401, 'missing or wrong bearer token');
+    if (!tokenMatches(req.headers.authorization, opts.token)) throw new ApiError(401, 'missing or wrong bearer token');
     const frontier = replicator.frontier();
     if (signed === undefined || signed.size !== BigInt(frontier.size)) signed = await signTreeHead(opts.signer, { size: BigInt(frontier.size), rootHash: frontier.root() });
-    return reply.code(200).type('text/plain; charset=utf-8').send(serializeSignedTreeHead(signed));
+    return sendText(reply, 200, serializeSignedTreeHead(signed));
   });
 
   app.get('/health', async (_req, reply) => {
@@ -341,7 +330,7 @@ async function buildSecondaryApp(app: FastifyInstance, replicator: Replicator, o
       `tree_size=${replicator.frontier().size}\n` +
       `primary_size=${replicator.primarySize() ?? ''}\n` +
       (problem === undefined ? '' : `error=${problem.replace(/\n/g, ' ')}\n`);
-    return reply.code(status === 'fork' ? 503 : 200).type('text/plain; charset=utf-8').send(body);
+    return sendText(reply, status === 'fork' ? 503 : 200, body);
   });
 
   // Metrics (docs/metrics.md): HTTP, tree size, and replication as seen from here (the primary is the leading side).
@@ -361,9 +350,7 @@ async function buildSecondaryApp(app: FastifyInstance, replicator: Replicator, o
 /** Listen and return the base URL (`http://host:port/`, IPv6 hosts bracketed). */
 async function listenUrl(app: FastifyInstance, host: string, port: number): Promise<string> {
   await app.listen({ host, port });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('unexpected listen address');
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/`;
+  return `${listenerUrl(app, host)}/`;
 }
 
 /** The upstream for the configured primary API. */

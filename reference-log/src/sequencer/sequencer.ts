@@ -9,6 +9,7 @@
  * are durable and below the replication gate.
  */
 import {
+  bytesEqual,
   CompactRange,
   consistencyProof,
   signTreeHead,
@@ -20,9 +21,11 @@ import {
 import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
 import { readGuardFile, writeGuardFile, type GuardHead } from '../storage/guard.js';
 import { verifyTree } from '../storage/verify.js';
-import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
+import { describeCosignFailure, noWitnesses, type Cosigner } from '../cosigning/contract.js';
+import { noReplication, type ReplicationGate } from './gate.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { FailureLog } from './failures.js';
+import { StartupError, type StartupErrorCode } from '../errors.js';
 
 /** Longest pause between integration attempts while they fail (the first pause is twice the interval). */
 export const MAX_INTEGRATE_BACKOFF_MS = 1000;
@@ -80,16 +83,6 @@ function pendingKey(leafHash: Uint8Array): string {
   return Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
 }
 
-/** Thrown at start-up when stored state must not be served. */
-export class StartupError extends Error {
-  /** Stable identifier, e.g. `startup.rollback`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'StartupError';
-    this.code = code;
-  }
-}
 
 /** A reader over a compact range's own border nodes (all that `restore` reads). */
 function borderReader(range: CompactRange): { getNode(level: number, index: number): Uint8Array } {
@@ -217,9 +210,9 @@ export class Sequencer {
   /** Recompute the newest leaves, their nodes and the published roots from the leaves. */
   #verifyStored(head: PublishedTreeHead | undefined, guard: GuardHead | undefined, verifyLeaves: number): void {
     const roots = new Map<number, Uint8Array>();
-    const expect = (size: number, root: Uint8Array, what: string, code: string): void => {
+    const expect = (size: number, root: Uint8Array, what: string, code: StartupErrorCode): void => {
       const other = roots.get(size);
-      if (other !== undefined && toHex(other) !== toHex(root)) {
+      if (other !== undefined && !bytesEqual(other, root)) {
         throw new StartupError(code, `${what} has root ${toHex(root)} at size ${size}, the database's published head has ${toHex(other)}`);
       }
       roots.set(size, root);
@@ -246,7 +239,7 @@ export class Sequencer {
     for (const [s, root] of roots) {
       if (start === 0 || s > start) continue;
       const stored = treeRoot(s, this.#storage);
-      if (toHex(stored) !== toHex(root)) {
+      if (!bytesEqual(stored, root)) {
         throw new StartupError('startup.inconsistent', `stored tree of size ${s} has root ${toHex(stored)}, published root is ${toHex(root)}`);
       }
     }
@@ -448,7 +441,7 @@ export class Sequencer {
       const signature = sth.signature;
       const result = await this.#cosigner.cosign(sth);
       if (!result.quorumMet) {
-        this.#log.warn({ size, failures: result.failures, cosignatures: result.cosignatures.length }, 'witness quorum not met; keeping the previous tree head');
+        this.#log.warn({ size, failures: result.failures.map(describeCosignFailure), cosignatures: result.cosignatures.length }, 'witness quorum not met; keeping the previous tree head');
         return;
       }
       const head: PublishedTreeHead = { size, rootHash, signature, cosignatures: result.cosignatures, publishedAt: this.#now() };

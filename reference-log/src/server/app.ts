@@ -1,6 +1,7 @@
 /**
  * The Fastify applications: the public Sigsum log API under a configurable
- * prefix, and the internal listener (health now, replication later).
+ * prefix, and the internal listener (`/health` and the primary's
+ * replication endpoints).
  *
  * Every response that is not a 2xx carries a plain-text, human-readable
  * message; every input error is a 4xx; only our own bugs can give a 500.
@@ -8,7 +9,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import {
-  SigsumError,
   VerificationError,
   consistencyProof,
   inclusionProof,
@@ -17,7 +17,6 @@ import {
   parseConsistencyProofPath,
   parseInclusionProofPath,
   parseLeavesPath,
-  parseUint63,
   serializeConsistencyProof,
   serializeCosignedTreeHead,
   serializeInclusionProof,
@@ -27,11 +26,12 @@ import {
 } from '@sigsum-kit/sdk';
 import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
 import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
-import { StorageError, type PublishedTreeHead, type Storage } from '../storage/types.js';
+import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
 import { registerTileRoutes } from '../tiles/routes.js';
+import { ApiError, installErrorHandling, leavesRange, normalizePrefix, sendText } from './http.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
@@ -81,70 +81,7 @@ export const ENDPOINTS: Record<string, 'GET' | 'POST'> = {
   'add-leaf': 'POST',
 };
 
-/** An HTTP error with a plain-text message. */
-export class HttpError extends Error {
-  /** The status to answer with. */
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
-function normalizePrefix(prefix: string | undefined): string {
-  let p = prefix ?? '/';
-  if (!p.startsWith('/')) p = '/' + p;
-  if (!p.endsWith('/')) p += '/';
-  return p;
-}
-
 const TEXT = 'text/plain; charset=utf-8';
-
-function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return reply.code(status).type('text/plain; charset=utf-8').send(text);
-}
-
-function oneLine(s: string): string {
-  return s.endsWith('\n') ? s : s + '\n';
-}
-
-/** Map any error to a status and a plain-text message (4xx for input, 500 only for our bugs). */
-function errorResponse(err: unknown): { status: number; message: string } {
-  if (err instanceof HttpError) return { status: err.status, message: err.message };
-  // A well-formed request whose leaf signature does not verify is forbidden, not malformed.
-  if (err instanceof VerificationError) return { status: 403, message: err.message };
-  if (err instanceof SigsumError) return { status: 400, message: err.message };
-  // Damaged or unavailable storage: the request was fine, the log cannot answer it now.
-  if (err instanceof StorageError) return { status: 503, message: `storage error (${err.code}): ${err.message}; the log's operator must check its database` };
-  const e = err as { statusCode?: number; code?: string; message?: string };
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'request body too large' };
-    return { status: e.statusCode, message: e.message ?? 'bad request' };
-  }
-  return { status: 500, message: 'internal error' };
-}
-
-function installErrorHandling(app: FastifyInstance, known: Map<string, string>): void {
-  app.setErrorHandler((err, req, reply) => {
-    const { status, message } = errorResponse(err);
-    if (status === 500) req.log.error({ err }, 'internal error');
-    if (err instanceof StorageError) req.log.error({ code: err.code, err: err.message, url: req.url }, 'storage error');
-    void sendText(reply, status, oneLine(message));
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0]!;
-    for (const [base, method] of known) {
-      if (path === base || path.startsWith(base + '/')) {
-        const allowed = req.method === method || (method === 'GET' && req.method === 'HEAD');
-        // Right method, unroutable arguments (extra slash, over-long segment): malformed request.
-        if (allowed) return sendText(reply, 400, `malformed request path for ${base.slice(base.lastIndexOf('/') + 1)}\n`);
-        void reply.header('allow', method);
-        return sendText(reply, 405, `method ${req.method} not allowed, use ${method}\n`);
-      }
-    }
-    return sendText(reply, 404, 'unknown endpoint\n');
-  });
-}
 
 function safe(v: bigint, what: string): number {
   return toSafeNumber(v, what);
@@ -187,14 +124,14 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   let rendered: { head: PublishedTreeHead; text: Buffer } | undefined;
   app.get(prefix + 'get-tree-head', (_req, reply) => {
     const head = sequencer.published;
-    if (head === undefined) throw new HttpError(503, 'no tree head has been published yet');
+    if (head === undefined) throw new ApiError(503, 'no tree head has been published yet');
     if (rendered?.head !== head) rendered = { head, text: Buffer.from(serializeCosignedTreeHead({ ...head, size: BigInt(head.size) }), 'latin1') };
     return reply.code(200).header('content-type', TEXT).send(rendered.text);
   });
 
   const withArgs = (name: string, handler: (rest: string, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) => {
     app.get(prefix + name, async () => {
-      throw new HttpError(400, `${name}: missing path arguments`);
+      throw new ApiError(400, `${name}: missing path arguments`);
     });
     app.get(prefix + name + '/*', async (req, reply) => handler((req.params as { '*': string })['*'], reply));
   };
@@ -202,30 +139,25 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   withArgs('get-inclusion-proof', (rest, reply) => {
     const { size, leafHash } = parseInclusionProofPath(rest);
     const current = publishedSize();
-    if (size > current) throw new HttpError(400, `size ${size} is beyond the current tree head (size ${current})`);
+    if (size > current) throw new ApiError(400, `size ${size} is beyond the current tree head (size ${current})`);
     const n = safe(size, 'size');
     const index = storage.leafIndex(leafHash);
-    if (index === undefined || index >= n) throw new HttpError(404, `leaf not found in the tree of size ${n}`);
+    if (index === undefined || index >= n) throw new ApiError(404, `leaf not found in the tree of size ${n}`);
     return sendText(reply, 200, serializeInclusionProof({ leafIndex: BigInt(index), path: inclusionProof(index, n, storage) }));
   });
 
   withArgs('get-consistency-proof', (rest, reply) => {
     const { oldSize, newSize } = parseConsistencyProofPath(rest);
     const current = publishedSize();
-    if (newSize > current) throw new HttpError(400, `new_size ${newSize} is beyond the current tree head (size ${current})`);
+    if (newSize > current) throw new ApiError(400, `new_size ${newSize} is beyond the current tree head (size ${current})`);
     const path = consistencyProof(safe(oldSize, 'old_size'), safe(newSize, 'new_size'), storage);
     return sendText(reply, 200, serializeConsistencyProof({ path }));
   });
 
   withArgs('get-leaves', (rest, reply) => {
-    const { startIndex: start, endIndex: end } = parseLeavesPath(rest);
-    const current = publishedSize();
-    if (current === 0n) throw new HttpError(400, 'the tree is empty');
-    if (start >= current) throw new HttpError(400, `start ${start} is beyond the current tree head (size ${current})`);
-    const s = safe(start, 'start');
-    let stop = end > current ? current : end;
-    if (stop - start > BigInt(maxRange)) stop = start + BigInt(maxRange);
-    return sendText(reply, 200, serializeLeaves(storage.getLeaves(s, Number(stop)).map(leafFromBytes)));
+    const { startIndex, endIndex } = parseLeavesPath(rest);
+    const { start, end } = leavesRange(startIndex, endIndex, publishedSize(), maxRange, 'current tree head');
+    return sendText(reply, 200, serializeLeaves(storage.getLeaves(start, end).map(leafFromBytes)));
   });
 
   // 200 means the served tree head covers the leaf (get-tree-head then
@@ -246,7 +178,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
       status = sequencer.submit(leaf, state);
     } else {
       const refusal = await opts.admitLeaf(req, leaf);
-      if (refusal !== undefined) throw new HttpError(refusal.status, refusal.message);
+      if (refusal !== undefined) throw new ApiError(refusal.status, refusal.message);
       status = sequencer.submit(leaf); // looked up again: the leaf may have moved on during the await
     }
     switch (status) {
@@ -256,7 +188,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
         if (waitMs > 0 && (await sequencer.waitPublished(leaf.leafHash, waitMs))) return reply.code(200).send();
         return reply.code(202).send();
       case 'busy':
-        throw new HttpError(503, 'too many leaves are waiting to be sequenced; retry later');
+        throw new ApiError(503, 'too many leaves are waiting to be sequenced; retry later');
     }
   });
 
@@ -279,8 +211,8 @@ export interface InternalAppOptions {
 
 /**
  * Build the internal app (separate listener, not for the public): `GET /health`
- * answers `200` with key=value figures while the log is serving. Replication
- * endpoints are added here by the hot-standby work.
+ * answers `200` with key=value figures while the log is serving, and the
+ * secondary pulls the durable tree from the replication endpoints.
  */
 export async function buildInternalApp(opts: InternalAppOptions): Promise<FastifyInstance> {
   const limits = opts.limits ?? internalLimits();
@@ -303,12 +235,6 @@ export async function buildInternalApp(opts: InternalAppOptions): Promise<Fastif
       (opts.replication?.health?.() ?? '');
     return sendText(reply, 200, text);
   });
-  // Hot standby: the secondary pulls the durable tree from here.
   registerReplicationRoutes(app, { storage: opts.storage, current: () => ({ size: opts.sequencer.treeSize, rootHash: treeRoot(opts.sequencer.treeSize, opts.storage) }) }, opts.replication);
   return app;
-}
-
-/** Parse a decimal wire integer into a safe number (exported for replication/CLI use). */
-export function parseSize(s: string, what: string): number {
-  return safe(parseUint63(s, what), what);
 }

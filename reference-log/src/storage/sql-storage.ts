@@ -2,10 +2,10 @@
  * The schema-level logic shared by both backends, written against a minimal
  * synchronous SQL driver so SQLite-on-disk and sql.js behave identically.
  */
-import { fromHex, hashLeaf, toHex, type Cosignature, type PerfectNode } from '@sigsum-kit/sdk';
+import { bytesEqual, fromHex, hashLeaf, toHex, type Cosignature, type PerfectNode } from '@sigsum-kit/sdk';
 import { META, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { StorageError } from '../errors.js';
 import {
-  StorageError,
   type LeafRecord,
   type PublishedTreeHead,
   type StartupMode,
@@ -294,7 +294,7 @@ export class SqlStorage implements Storage {
     this.#check();
     const stored = this.logPublicKey();
     if (stored !== undefined) {
-      if (toHex(stored) !== toHex(key)) {
+      if (!bytesEqual(stored, key)) {
         throw new StorageError('storage.key-mismatch', `storage belongs to log key ${toHex(stored)}, not ${toHex(key)}`);
       }
       return;

@@ -87,16 +87,4 @@ export interface Storage {
   close(): void;
 }
 
-/**
- * A storage failure that is not the caller's fault (missing or damaged leaf or
- * node, corrupt row, closed DB). The public API answers it with 503.
- */
-export class StorageError extends Error {
-  /** Stable identifier, e.g. `storage.missing-node`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'StorageError';
-    this.code = code;
-  }
-}
+export { StorageError } from '../errors.js';

@@ -11,6 +11,7 @@ import { verifyingSigner } from '../signing.js';
 import { createMetrics, instrumentSigner, metricsPlugin, type LogMetrics } from '../metrics/index.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, descriptorWarning, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from '../server/limits.js';
+import { listenerUrl, normalizePrefix } from '../server/http.js';
 
 /** Largest request body accepted (63 proof lines and 16 signature lines fit in well under 16 KiB). */
 export const MAX_REQUEST_BYTES = MAX_ADD_CHECKPOINT_BYTES;
@@ -58,10 +59,9 @@ export interface RunningWitness {
   close(): Promise<void>;
 }
 
-/** Normalize a URL prefix to `""` or `/a/b` (no trailing slash). */
-export function normalizePrefix(prefix: string | undefined): string {
-  const p = (prefix ?? '').replace(/^\/+|\/+$/g, '');
-  return p === '' ? '' : `/${p}`;
+/** The URL prefix as routes are written under it: `""` or `/a/b` (no trailing slash). */
+function routePrefix(prefix: string | undefined): string {
+  return normalizePrefix(prefix).slice(0, -1);
 }
 
 function systemClock(): bigint {
@@ -93,7 +93,7 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
   const identity = witnessIdentity(config.signer);
   const logs = witnessLogs(config.logKeys);
   const now = config.now ?? systemClock;
-  const prefix = normalizePrefix(config.urlPrefix);
+  const prefix = routePrefix(config.urlPrefix);
   const limits = config.limits ?? publicLimits();
   const app = Fastify({
     loggerInstance: config.logger ?? silentLogger,
@@ -190,14 +190,14 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
       metricsApp = m;
       m.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
       await m.listen({ host: config.metricsListen?.host ?? '127.0.0.1', port: config.metricsListen?.port ?? 0 });
-      metricsUrl = `${baseUrl(m)}/metrics`;
+      metricsUrl = `${listenerUrl(m)}/metrics`;
     }
   } catch (e) {
     await metricsApp?.close();
     await app.close();
     throw e;
   }
-  const url = `${baseUrl(app)}${normalizePrefix(config.urlPrefix)}`;
+  const url = `${listenerUrl(app)}${routePrefix(config.urlPrefix)}`;
   log.info(
     {
       url,
@@ -217,12 +217,4 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
       await app.close();
     },
   };
-}
-
-/** `http://host:port` of a listening Fastify instance. */
-function baseUrl(app: FastifyInstance): string {
-  const addr = app.server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('witness: no TCP address');
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return `http://${host}:${addr.port}`;
 }

@@ -14,22 +14,42 @@ interface MonitorFlags {
   state?: string;
   json?: boolean;
   maxAge?: string;
+  maxSkew: string;
   once?: boolean;
   batchSize: string;
   tiles?: string;
 }
 
-/** Human text for one event (sigsum-go's wording for tree heads and leaves). */
-export function formatEventText(e: MonitorEvent): string {
-  switch (e.type) {
-    case 'tree-head':
-      return `New ${e.log} tree, size ${e.size}`;
-    case 'leaf':
-      return `  index ${e.index} keyhash ${e.keyHash} checksum ${e.checksum}`;
-    case 'progress':
-      return `Processed ${e.log} leaves, total ${e.processed} of ${e.size}`;
-    case 'alert':
-      return `Alert (${e.severity}) log ${e.log}: ${e.alert}: ${e.message}`;
+/**
+ * Text output in sigsum-monitor's line formats: `New <log> tree, size N` for
+ * a new tree head; for the leaves of a round, `New <log> leaves, count N,
+ * total processed M` followed by one `  index I keyhash K checksum C` line
+ * per watched leaf. The monitor reports the leaves before the round's
+ * progress, so their lines are held until the summary that goes first.
+ * Alerts are ours (sigsum-monitor exits on its first alert).
+ */
+export class TextEventFormatter {
+  readonly #leafLines = new Map<string, string[]>();
+
+  /** The lines (each ending in a newline) to print for `e` now; alerts belong on standard error. */
+  format(e: MonitorEvent): string {
+    switch (e.type) {
+      case 'tree-head':
+        return `New ${e.log} tree, size ${e.size}\n`;
+      case 'leaf': {
+        const held = this.#leafLines.get(e.log) ?? [];
+        held.push(`  index ${e.index} keyhash ${e.keyHash} checksum ${e.checksum}\n`);
+        this.#leafLines.set(e.log, held);
+        return '';
+      }
+      case 'progress': {
+        const held = this.#leafLines.get(e.log) ?? [];
+        this.#leafLines.delete(e.log);
+        return `New ${e.log} leaves, count ${held.length}, total processed ${e.processed}\n${held.join('')}`;
+      }
+      case 'alert':
+        return `Alert (${e.severity}) log ${e.log}: ${e.alert}: ${e.message}\n`;
+    }
   }
 }
 
@@ -50,6 +70,7 @@ export function addMonitorCommand(program: Command): void {
     .option('-s, --state <state-file>', 'keep state in this file across runs (tree heads seen, leaves processed)')
     .option('--json', 'one JSON object per line instead of text')
     .option('--max-age <duration>', 'alert when the newest cosignature (or an unchanged tree head) is older than this')
+    .option('--max-skew <duration>', 'cosignatures dated further than this in the future are reported and not counted for --max-age', '1m')
     .option('--batch-size <n>', 'leaves per get-leaves request', '512')
     .option('--tiles <url>', "follow the policy's only log through C2SP tlog-tiles at this URL (a CDN or static export) instead of its v1 API")
     .option('--once', 'check each log once and exit (1 if a critical alert was raised)')
@@ -64,11 +85,11 @@ export function addMonitorCommand(program: Command): void {
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw usageError(`invalid --batch-size ${JSON.stringify(o.batchSize)}`);
       const interval = parseDuration(o.interval, '--interval');
       let critical = 0;
+      const text = new TextEventFormatter();
       const onEvent = (e: MonitorEvent): void => {
         if (e.type === 'alert' && e.severity === 'critical') critical++;
         if (o.json === true) process.stdout.write(formatEventJson(e) + '\n');
-        else if (e.type === 'alert') process.stderr.write(formatEventText(e) + '\n');
-        else process.stdout.write(formatEventText(e) + '\n');
+        else (e.type === 'alert' ? process.stderr : process.stdout).write(text.format(e));
       };
       const monitor = new Monitor({
         policy,
@@ -78,6 +99,7 @@ export function addMonitorCommand(program: Command): void {
         ...(o.tiles !== undefined ? { tilesUrl: o.tiles } : {}),
         ...(o.state !== undefined ? { stateFile: o.state } : {}),
         ...(o.maxAge !== undefined ? { maxTreeHeadAgeMs: parseDuration(o.maxAge, '--max-age') } : {}),
+        maxCosignatureSkewMs: parseDuration(o.maxSkew, '--max-skew'),
       });
       if (o.once === true) {
         await monitor.runOnce();

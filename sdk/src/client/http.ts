@@ -8,8 +8,8 @@ import ky from 'ky';
 import { SigsumError } from '../errors.js';
 import { concatBytes, latin1 } from '../encoding/bytes.js';
 
-/** An HTTP request that got a response with an unexpected status. */
-export class HttpError extends SigsumError {
+/** An HTTP request that got a response with an unexpected status; `code` is `http.<status>`. */
+export class HttpError extends SigsumError<`http.${number}`> {
   /** The HTTP status code. */
   readonly status: number;
   /** The request URL. */
@@ -24,15 +24,26 @@ export class HttpError extends SigsumError {
   }
 }
 
+/** Why a request got no usable response. */
+export type NetworkErrorCode = 'http.network' | 'http.timeout' | 'http.body-size';
+
 /** A request that got no usable response: connection failure, timeout or an oversized body. */
-export class NetworkError extends SigsumError {
+export class NetworkError extends SigsumError<NetworkErrorCode> {
   /** The request URL. */
   readonly url: string;
-  constructor(code: string, message: string, url: string, options?: { cause?: unknown }) {
+  constructor(code: NetworkErrorCode, message: string, url: string, options?: { cause?: unknown }) {
     super(code, message, url);
     this.url = url;
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
+}
+
+/**
+ * Whether `e` says the server could not be asked (no usable response, or an
+ * error status) rather than that it answered something wrong.
+ */
+export function isTransportError(e: unknown): e is HttpError | NetworkError {
+  return e instanceof HttpError || e instanceof NetworkError;
 }
 
 /** Retry behaviour of {@link httpRequest}. */

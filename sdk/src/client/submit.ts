@@ -5,11 +5,13 @@
  * quorum has cosigned and that includes the leaf, fetch the inclusion proof,
  * and hand out a version 2 proof only after verifying it with `verifyProof`.
  *
- * Batches run concurrently; tree head polling is shared per log so a batch
- * of a thousand leaves costs one get-tree-head per poll round, not a thousand.
+ * Batches run concurrently; tree head polling is shared per log
+ * ({@link TreeHeadPoller}). Callers follow a submission through
+ * {@link SubmitEvent}s (per request and per log) and batch counts
+ * ({@link SubmitProgress}).
  */
 import { SigsumError, VerificationError } from '../errors.js';
-import { toHex } from '../encoding/hex.js';
+import { bytesEqual } from '../encoding/bytes.js';
 import type { Signer } from '../crypto/ed25519.js';
 import { createToken, formatTokenHeader } from '../token/token.js';
 import { leafHashOf, signLeaf, type Leaf } from '../types/leaf.js';
@@ -18,9 +20,10 @@ import { verifyAddLeafRequest, type AddLeafRequest, type InclusionProof } from '
 import { verifyProof } from '../proof/verify.js';
 import type { SigsumProof } from '../proof/format.js';
 import type { Policy, PolicyLog } from '../policy/policy.js';
-import { verifyCosignedTreeHead } from '../policy/verify.js';
-import { HttpError, sleep } from './http.js';
+import { HttpError } from './http.js';
+import { Limiter, pool } from './limiter.js';
 import { LogClient } from './log.js';
+import { TreeHeadPoller } from './tree-head-poller.js';
 
 /** Sigsum-go's defaults: 10 min overall, 30 s per request, 2 s between polls. */
 export const DEFAULT_SUBMIT_TIMEOUT_MS = 10 * 60_000;
@@ -49,6 +52,31 @@ export interface SubmitProgress {
   failed: number;
 }
 
+/**
+ * One stage of a submission, passed to {@link SubmitOptions.onEvent}.
+ * `request` is the index of the request in the batch; `log` the URL of the
+ * log concerned. Stages of one request come in this order, some repeated
+ * (a leaf is looked for in each new tree head until one includes it):
+ * `signed` (only when the submit function signs), `accepted` or `sequenced`
+ * (or `add-leaf-failed`, then the next log), `inclusion-proof`, `verified`.
+ * `tree-head` events are per log, shared by all requests waiting on it.
+ */
+export type SubmitEvent =
+  /** The message was signed (by `submitMessage`/`submitMessages`). */
+  | { type: 'signed'; request: number }
+  /** add-leaf answered 202: the log has the leaf but has not sequenced it yet. */
+  | { type: 'accepted'; request: number; log: string }
+  /** add-leaf answered 200: the leaf is sequenced. */
+  | { type: 'sequenced'; request: number; log: string }
+  /** add-leaf failed at this log (`status` when the log answered); the next log is tried. */
+  | { type: 'add-leaf-failed'; request: number; log: string; status: number | undefined; message: string }
+  /** A tree head was fetched; `accepted` when it met the policy (log signature and quorum). */
+  | { type: 'tree-head'; log: string; size: bigint; cosignatures: number; accepted: boolean }
+  /** An inclusion proof was asked for in a tree head of `size`; `found` false when the leaf is not in it yet (404). */
+  | { type: 'inclusion-proof'; request: number; log: string; size: bigint; found: boolean }
+  /** The complete proof verified as a verifier will check it. */
+  | { type: 'verified'; request: number; log: string; leafIndex: bigint; size: bigint };
+
 /** Options of the submit functions. */
 export interface SubmitOptions {
   /** Logs, witnesses and quorum. At least one log needs a URL. */
@@ -69,6 +97,8 @@ export interface SubmitOptions {
   maxPending?: number;
   /** Called whenever a request is accepted, completed or failed. */
   onProgress?: (p: SubmitProgress) => void;
+  /** Called at each stage of each request (see {@link SubmitEvent}). */
+  onEvent?: (e: SubmitEvent) => void;
   /** Called as soon as the proof of request `index` is verified (e.g. to write it out). */
   onProof?: (index: number, proof: SigsumProof) => void | Promise<void>;
   /** Random source for the order in which logs are tried (default Math.random). */
@@ -104,105 +134,38 @@ export async function submitTokenHeader(token: SubmitTokenConfig, logPublicKey: 
 
 /** Submit one message signed by `signer` and return its verified proof. */
 export async function submitMessage(signer: Signer, message: Uint8Array, options: SubmitOptions): Promise<SigsumProof> {
-  return (await submitLeafRequests([await makeAddLeafRequest(signer, message)], options))[0]!;
+  return (await submitMessages(signer, [message], options))[0]!;
 }
 
 /** Submit many messages signed by `signer`; proofs come back in input order. */
 export async function submitMessages(signer: Signer, messages: readonly Uint8Array[], options: SubmitOptions): Promise<SigsumProof[]> {
   const reqs: AddLeafRequest[] = [];
-  for (const m of messages) reqs.push(await makeAddLeafRequest(signer, m));
+  for (const m of messages) {
+    reqs.push(await makeAddLeafRequest(signer, m));
+    options.onEvent?.({ type: 'signed', request: reqs.length - 1 });
+  }
   return submitLeafRequests(reqs, options);
 }
 
+/** A log of the policy and what a batch uses to talk to it. */
 interface LogTarget {
   entity: PolicyLog;
+  /** The log's URL (events name logs by it). */
+  url: string;
   client: LogClient;
+  /** The `sigsum-token` header value for this log, if submitting with a token. */
   token: string | undefined;
   heads: TreeHeadPoller;
 }
 
-/** At most `n` tasks at once; the rest queue in order. */
-class Limiter {
-  #free: number;
-  readonly #queue: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = Math.max(1, n);
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((r) => this.#queue.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.#queue.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
-}
-
-/**
- * Shares get-tree-head polling among all requests waiting on one log: at most
- * one request in flight and at most one per poll delay; every fetched head is
- * verified against the policy once.
- */
-class TreeHeadPoller {
-  #latest: CosignedTreeHead | undefined;
-  #lastFetch = -Infinity;
-  #inflight: Promise<void> | undefined;
-  constructor(
-    private readonly target: () => LogTarget,
-    private readonly policy: Policy,
-    private readonly pollDelayMs: number,
-    private readonly requestTimeoutMs: number,
-    private readonly limiter: Limiter,
-    private readonly log: (m: string) => void,
-  ) {}
-
-  /** Size of the newest verified tree head, or -1 before the first. */
-  get latestSize(): bigint {
-    return this.#latest?.size ?? -1n;
-  }
-
-  /**
-   * A quorum-verified tree head larger than `afterSize`, polling as needed;
-   * after `maxWaitMs` without one, the newest verified head (possibly not
-   * larger), or undefined when none has verified yet.
-   */
-  async next(afterSize: bigint, signal: AbortSignal, maxWaitMs: number): Promise<CosignedTreeHead | undefined> {
-    const deadline = Date.now() + maxWaitMs;
-    for (;;) {
-      if (this.#latest !== undefined && this.#latest.size > afterSize) return this.#latest;
-      if (Date.now() >= deadline) return this.#latest;
-      await this.#refresh(signal);
-    }
-  }
-
-  #refresh(signal: AbortSignal): Promise<void> {
-    if (this.#inflight === undefined) {
-      this.#inflight = (async () => {
-        const wait = this.#lastFetch + this.pollDelayMs - Date.now();
-        if (wait > 0) await sleep(wait, signal);
-        this.#lastFetch = Date.now();
-        const t = this.target();
-        try {
-          const cth = await this.limiter.run(() => t.client.getTreeHead({ signal, timeoutMs: this.requestTimeoutMs }));
-          const v = await verifyCosignedTreeHead(this.policy, t.entity.keyHash, cth);
-          if (!v.ok) {
-            this.log(`tree head of size ${cth.size} from ${t.entity.url} not accepted: ${v.message}`);
-            return;
-          }
-          if (this.#latest === undefined || cth.size >= this.#latest.size) this.#latest = cth;
-        } catch (e) {
-          if (signal.aborted) throw e;
-          this.log(`get-tree-head from ${t.entity.url} failed: ${(e as Error).message}`);
-        }
-      })().finally(() => {
-        this.#inflight = undefined;
-      });
-    }
-    return this.#inflight;
-  }
+/** Settings shared by every request of a batch. */
+interface BatchContext {
+  policy: Policy;
+  pollDelayMs: number;
+  requestTimeoutMs: number;
+  limiter: Limiter;
+  log: (message: string) => void;
+  emit: (e: SubmitEvent) => void;
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -214,15 +177,6 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return a;
 }
 
-/** Run `fn` over `n` indices with at most `limit` in flight. */
-async function pool(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < n) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-}
-
 /**
  * Submit add-leaf requests (e.g. signed offline) and collect a verified
  * proof for each, in input order.
@@ -232,42 +186,22 @@ async function pool(n: number, limit: number, fn: (i: number) => Promise<void>):
  * @throws VerificationError when a request's signature does not verify (before anything is sent).
  */
 export async function submitLeafRequests(requests: readonly AddLeafRequest[], options: SubmitOptions): Promise<SigsumProof[]> {
-  const leaves: Leaf[] = [];
-  for (let i = 0; i < requests.length; i++) {
-    try {
-      leaves.push(await verifyAddLeafRequest(requests[i]!));
-    } catch (e) {
-      if (e instanceof VerificationError) throw e.within(`request ${i}`);
-      throw e;
-    }
-  }
+  const leaves = await verifyRequests(requests);
   const withUrl = options.policy.logs.filter((l) => l.url !== undefined);
   if (withUrl.length === 0) throw new SubmitError('submit.no-logs', 'the policy names no log with a URL', 'policy');
 
-  const pollDelay = options.pollDelayMs ?? DEFAULT_POLL_DELAY_MS;
-  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_SUBMIT_REQUEST_TIMEOUT_MS;
-  const log = options.log ?? (() => undefined);
   const signals = [AbortSignal.timeout(options.timeoutMs ?? DEFAULT_SUBMIT_TIMEOUT_MS)];
   if (options.signal) signals.push(options.signal);
   const signal = AbortSignal.any(signals);
-
-  const limiter = new Limiter(options.concurrency ?? 32);
-  const targets: LogTarget[] = [];
-  for (const entity of withUrl) {
-    const t: LogTarget = {
-      entity,
-      client: new LogClient({
-        url: entity.url!,
-        timeoutMs: requestTimeout,
-        ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      }),
-      token: options.token ? await submitTokenHeader(options.token, entity.publicKey) : undefined,
-      heads: undefined as unknown as TreeHeadPoller,
-    };
-    t.heads = new TreeHeadPoller(() => t, options.policy, pollDelay, requestTimeout, limiter, log);
-    targets.push(t);
-  }
+  const ctx: BatchContext = {
+    policy: options.policy,
+    pollDelayMs: options.pollDelayMs ?? DEFAULT_POLL_DELAY_MS,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_SUBMIT_REQUEST_TIMEOUT_MS,
+    limiter: new Limiter(options.concurrency ?? 32),
+    log: options.log ?? (() => undefined),
+    emit: options.onEvent ?? (() => undefined),
+  };
+  const targets = await Promise.all(withUrl.map((entity) => openTarget(entity, options, ctx)));
   const order = shuffled(targets, options.random ?? Math.random);
 
   const progress: SubmitProgress = { total: requests.length, accepted: 0, done: 0, failed: 0 };
@@ -289,10 +223,10 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
     if (signal.aborted) item.abort(signal.reason);
     try {
       const req = requests[i]!;
-      const accepted = await addToSomeLog(req, order, item.signal, limiter, log, i);
+      const accepted = await addToSomeLog(req, i, order, item.signal, ctx);
       progress.accepted++;
       report();
-      const proof = await collectProof(req, leaves[i]!, accepted, item.signal, { pollDelay, requestTimeout, limiter, log, policy: options.policy });
+      const proof = await collectProof(req, i, leaves[i]!, accepted, item.signal, ctx);
       proofs[i] = proof;
       await options.onProof?.(i, proof);
       progress.done++;
@@ -306,13 +240,51 @@ export async function submitLeafRequests(requests: readonly AddLeafRequest[], op
   });
   signal.removeEventListener('abort', fanOut);
 
-  if (failures.size > 0) {
-    const first = Math.min(...failures.keys());
-    const err = failures.get(first);
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new SubmitError('submit.failed', `${failures.size} of ${requests.length} submissions failed; first (request ${first}): ${msg}`, undefined, failures);
-  }
+  if (failures.size > 0) throw batchFailure(failures, requests.length);
   return proofs;
+}
+
+/** Check every request's signature before anything is sent; the leaves in request order. */
+async function verifyRequests(requests: readonly AddLeafRequest[]): Promise<Leaf[]> {
+  const leaves: Leaf[] = [];
+  for (let i = 0; i < requests.length; i++) {
+    try {
+      leaves.push(await verifyAddLeafRequest(requests[i]!));
+    } catch (e) {
+      if (e instanceof VerificationError) throw e.within(`request ${i}`);
+      throw e;
+    }
+  }
+  return leaves;
+}
+
+/** The client, token header and tree head poller of one policy log (precondition: it has a URL). */
+async function openTarget(entity: PolicyLog, options: SubmitOptions, ctx: BatchContext): Promise<LogTarget> {
+  const url = entity.url!;
+  const client = new LogClient({
+    url,
+    timeoutMs: ctx.requestTimeoutMs,
+    ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const heads = new TreeHeadPoller(entity, client, {
+    policy: ctx.policy,
+    pollDelayMs: ctx.pollDelayMs,
+    requestTimeoutMs: ctx.requestTimeoutMs,
+    limiter: ctx.limiter,
+    log: ctx.log,
+    onTreeHead: (cth, accepted) => ctx.emit({ type: 'tree-head', log: url, size: cth.size, cosignatures: cth.cosignatures.length, accepted }),
+  });
+  const token = options.token ? await submitTokenHeader(options.token, entity.publicKey) : undefined;
+  return { entity, url, client, token, heads };
+}
+
+/** The error a batch with failures ends in: it names the first failed request and carries them all. */
+function batchFailure(failures: ReadonlyMap<number, unknown>, total: number): SubmitError {
+  const first = Math.min(...failures.keys());
+  const err = failures.get(first);
+  const msg = err instanceof Error ? err.message : String(err);
+  return new SubmitError('submit.failed', `${failures.size} of ${total} submissions failed; first (request ${first}): ${msg}`, undefined, failures);
 }
 
 function timeoutOrAbort(signal: AbortSignal, caller: AbortSignal | undefined): unknown {
@@ -331,30 +303,30 @@ interface Accepted {
   sizeBefore: bigint;
 }
 
+/** Announce an add-leaf answer. */
+function emitAddLeaf(ctx: BatchContext, request: number, t: LogTarget, status: Accepted['status']): void {
+  ctx.emit({ type: status === 'persisted' ? 'sequenced' : 'accepted', request, log: t.url });
+}
+
 /** Send add-leaf to the logs in order until one accepts (2xx). */
-async function addToSomeLog(req: AddLeafRequest, order: LogTarget[], signal: AbortSignal, limiter: Limiter, log: (m: string) => void, i: number): Promise<Accepted> {
+async function addToSomeLog(req: AddLeafRequest, i: number, order: readonly LogTarget[], signal: AbortSignal, ctx: BatchContext): Promise<Accepted> {
   const errors: string[] = [];
   for (const t of order) {
     signal.throwIfAborted();
     const sizeBefore = t.heads.latestSize;
     try {
-      const status = await limiter.run(() => t.client.addLeaf(req, { signal, ...(t.token !== undefined ? { token: t.token } : {}) }));
+      const status = await ctx.limiter.run(() => t.client.addLeaf(req, { signal, ...(t.token !== undefined ? { token: t.token } : {}) }));
+      emitAddLeaf(ctx, i, t, status);
       return { target: t, status, sizeBefore };
     } catch (e) {
       if (signal.aborted) throw e;
-      log(`request ${i}: add-leaf to ${t.entity.url} failed: ${(e as Error).message}`);
-      errors.push((e as Error).message);
+      const message = (e as Error).message;
+      ctx.emit({ type: 'add-leaf-failed', request: i, log: t.url, status: e instanceof HttpError ? e.status : undefined, message });
+      ctx.log(`request ${i}: add-leaf to ${t.url} failed: ${message}`);
+      errors.push(message);
     }
   }
   throw new SubmitError('submit.all-logs-failed', `all logs failed: ${errors.join('; ')}`, `request ${i}`);
-}
-
-interface CollectContext {
-  pollDelay: number;
-  requestTimeout: number;
-  limiter: Limiter;
-  log: (m: string) => void;
-  policy: Policy;
 }
 
 /**
@@ -365,45 +337,64 @@ interface CollectContext {
  * per new tree head until the log answers 200 — so a large batch costs about
  * one add-leaf and one inclusion proof per leaf.
  */
-async function collectProof(req: AddLeafRequest, leaf: Leaf, a: Accepted, signal: AbortSignal, c: CollectContext): Promise<SigsumProof> {
+async function collectProof(req: AddLeafRequest, i: number, leaf: Leaf, a: Accepted, signal: AbortSignal, ctx: BatchContext): Promise<SigsumProof> {
   const t = a.target;
-  const tokenOpt = t.token !== undefined ? { token: t.token } : {};
   const leafHash = leafHashOf(leaf);
   let status = a.status;
   // A 200 may mean the leaf was logged long ago: any tree head may hold it.
   let tried = status === 'persisted' ? 0n : a.sizeBefore;
   for (;;) {
     // Without a new tree head for a while, fall through to re-send add-leaf (the log may have lost a 202'd leaf).
-    const cth = await t.heads.next(tried, signal, 10 * c.pollDelay);
-    if (cth !== undefined && cth.size > tried) {
+    const cth = await t.heads.next(tried, signal, 10 * ctx.pollDelayMs);
+    if (cth === undefined) continue; // no acceptable tree head yet (e.g. quorum not met): keep polling
+    if (cth.size > tried) {
       tried = cth.size;
-      let inclusion: InclusionProof | undefined;
-      try {
-        inclusion = await c.limiter.run(() => t.client.getInclusionProof(cth.size, leafHash, { signal, timeoutMs: c.requestTimeout }));
-      } catch (e) {
-        if (signal.aborted) throw e;
-        // 404: not in this tree head yet; anything else: try again with the next one.
-        if (!(e instanceof HttpError && e.status === 404)) c.log(`get-inclusion-proof at ${t.entity.url}: ${(e as Error).message}`);
-      }
-      // Size 1 needs no proof: the leaf must be the whole tree.
-      if (inclusion !== undefined && !(cth.size === 1n && toHex(leafHash) !== toHex(cth.rootHash))) {
-        const proof: SigsumProof = { version: 2, logKeyHash: t.entity.keyHash, leaf: { keyHash: leaf.keyHash, signature: leaf.signature }, treeHead: cth, inclusion };
-        // Verify the complete proof as a verifier will, before handing it out:
-        // a log that serves a bad proof is an error, not something to retry.
-        const v = await verifyProof(proof, { message: req.message, submitterKeys: [req.publicKey], policy: c.policy });
-        if (!v.ok) throw new VerificationError(v.code, `proof from ${t.entity.url} failed step ${v.step} (${v.stepName}): ${v.message}`, t.entity.url);
-        return proof;
-      }
-    } else if (cth === undefined) {
-      continue; // no acceptable tree head yet (e.g. quorum not met): keep polling
+      const inclusion = await inclusionIn(cth, leafHash, i, t, signal, ctx);
+      if (inclusion !== undefined) return verifiedProof(req, i, leaf, t, cth, inclusion, ctx);
     }
-    if (status !== 'persisted') {
-      try {
-        status = await c.limiter.run(() => t.client.addLeaf(req, { signal, timeoutMs: c.requestTimeout, ...tokenOpt }));
-      } catch (e) {
-        if (signal.aborted) throw e;
-        c.log(`add-leaf poll at ${t.entity.url}: ${(e as Error).message}`);
-      }
-    }
+    if (status !== 'persisted') status = await repeatAddLeaf(req, i, t, signal, ctx, status);
+  }
+}
+
+/** The leaf's inclusion proof in `cth`, or undefined when it is not in that head (yet) or the log did not answer. */
+async function inclusionIn(cth: CosignedTreeHead, leafHash: Uint8Array, i: number, t: LogTarget, signal: AbortSignal, ctx: BatchContext): Promise<InclusionProof | undefined> {
+  let inclusion: InclusionProof | undefined;
+  try {
+    inclusion = await ctx.limiter.run(() => t.client.getInclusionProof(cth.size, leafHash, { signal, timeoutMs: ctx.requestTimeoutMs }));
+  } catch (e) {
+    if (signal.aborted) throw e;
+    // 404: not in this tree head yet; anything else: try again with the next one.
+    if (e instanceof HttpError && e.status === 404) ctx.emit({ type: 'inclusion-proof', request: i, log: t.url, size: cth.size, found: false });
+    else ctx.log(`get-inclusion-proof at ${t.url}: ${(e as Error).message}`);
+    return undefined;
+  }
+  // Size 1 needs no proof from the log: the leaf must be the whole tree.
+  const found = cth.size !== 1n || bytesEqual(leafHash, cth.rootHash);
+  ctx.emit({ type: 'inclusion-proof', request: i, log: t.url, size: cth.size, found });
+  return found ? inclusion : undefined;
+}
+
+/**
+ * Verify the complete proof as a verifier will, before handing it out: a log
+ * that serves a bad proof is an error, not something to retry.
+ */
+async function verifiedProof(req: AddLeafRequest, i: number, leaf: Leaf, t: LogTarget, cth: CosignedTreeHead, inclusion: InclusionProof, ctx: BatchContext): Promise<SigsumProof> {
+  const proof: SigsumProof = { version: 2, logKeyHash: t.entity.keyHash, leaf: { keyHash: leaf.keyHash, signature: leaf.signature }, treeHead: cth, inclusion };
+  const v = await verifyProof(proof, { message: req.message, submitterKeys: [req.publicKey], policy: ctx.policy });
+  if (!v.ok) throw new VerificationError(v.code, `proof from ${t.url} failed step ${v.step} (${v.stepName}): ${v.message}`, t.url);
+  ctx.emit({ type: 'verified', request: i, log: t.url, leafIndex: inclusion.leafIndex, size: cth.size });
+  return proof;
+}
+
+/** Ask add-leaf again (the log may have dropped a 202'd leaf); a failure keeps the last status. */
+async function repeatAddLeaf(req: AddLeafRequest, i: number, t: LogTarget, signal: AbortSignal, ctx: BatchContext, last: Accepted['status']): Promise<Accepted['status']> {
+  try {
+    const status = await ctx.limiter.run(() => t.client.addLeaf(req, { signal, timeoutMs: ctx.requestTimeoutMs, ...(t.token !== undefined ? { token: t.token } : {}) }));
+    emitAddLeaf(ctx, i, t, status);
+    return status;
+  } catch (e) {
+    if (signal.aborted) throw e;
+    ctx.log(`add-leaf poll at ${t.url}: ${(e as Error).message}`);
+    return last;
   }
 }

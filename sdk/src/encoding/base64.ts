@@ -29,9 +29,14 @@ export function toBase64(b: Uint8Array): string {
  * encoding).
  * @param what names the field in error messages.
  * @param length if given, the exact number of decoded bytes required.
+ * @throws ParseError `base64.length`, `base64.size`, `base64.char`, `base64.trailing`.
  */
 export function fromBase64(s: string, what = 'base64', length?: number): Uint8Array {
-  return decodeBase64(s, what, length, true);
+  // CR and LF are characters like any other invalid one here, unlike in Go.
+  const out = decodeChecked(s, s.replace(/[\r\n]/g, '!'), what, length);
+  // The one encoding of these bytes; anything else differs only in the unused bits.
+  if (toBase64(out) !== s) throw new ParseError('base64.trailing', 'non-zero trailing bits', what);
+  return out;
 }
 
 /**
@@ -42,41 +47,58 @@ export function fromBase64(s: string, what = 'base64', length?: number): Uint8Ar
  * Use where byte-exact agreement with Go's accept/reject decisions matters.
  * @param what names the field in error messages.
  * @param length if given, the exact number of decoded bytes required.
+ * @throws ParseError `base64.length`, `base64.size`, `base64.char`.
  */
 export function fromBase64Go(s: string, what = 'base64', length?: number): Uint8Array {
-  return decodeBase64(s.replace(/[\r\n]/g, ''), what, length, false);
+  const clean = s.replace(/[\r\n]/g, '');
+  return decodeChecked(clean, clean, what, length);
 }
 
-function decodeBase64(s: string, what: string, length: number | undefined, strictBits: boolean): Uint8Array {
+/** Length and size checks first, then {@link decodeBase64Go} of `forDecode` (`s` with the same length, as errors quote `s`). */
+function decodeChecked(s: string, forDecode: string, what: string, length: number | undefined): Uint8Array {
   if (s.length % 4 !== 0) throw new ParseError('base64.length', `length ${s.length} is not a multiple of 4`, what);
-  let pad = 0;
-  if (s.endsWith('==')) pad = 2;
-  else if (s.endsWith('=')) pad = 1;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   const n = (s.length / 4) * 3 - pad;
-  if (length !== undefined && n !== length) {
-    throw new ParseError('base64.size', `expected ${length} bytes, got ${n}`, what);
-  }
-  const out = new Uint8Array(n);
+  if (length !== undefined && n !== length) throw new ParseError('base64.size', `expected ${length} bytes, got ${n}`, what);
+  const r = decodeBase64Go(forDecode);
+  if ('illegalAt' in r) throw new ParseError('base64.char', `invalid base64 character ${JSON.stringify(s[r.illegalAt])} at offset ${r.illegalAt}`, what);
+  return r.bytes;
+}
+
+/**
+ * Go's `base64.StdEncoding.DecodeString`: CR and LF are skipped anywhere,
+ * padding is required and only at the end, the unused low bits of the last
+ * group are ignored. A failure gives the offset Go reports in its
+ * "illegal base64 data at input byte N" (counted in the input without CR/LF).
+ */
+export function decodeBase64Go(s: string): { bytes: Uint8Array } | { illegalAt: number } {
+  const clean = s.replace(/[\r\n]/g, '');
+  const out = new Uint8Array(Math.ceil(clean.length / 4) * 3);
   let o = 0;
-  for (let i = 0; i < s.length; i += 4) {
-    const last = i + 4 === s.length;
-    const v: number[] = [];
+  for (let i = 0; i < clean.length; i += 4) {
+    const v = [0, 0, 0, 0];
+    let n = 0;
     for (let j = 0; j < 4; j++) {
-      const c = s.charCodeAt(i + j);
-      if (last && c === 61 /* = */ && j >= 4 - pad) {
-        v.push(0);
-        continue;
+      const pos = i + j;
+      if (pos >= clean.length) return { illegalAt: clean.length };
+      const c = clean.charCodeAt(pos);
+      if (c === 61 /* = */) {
+        // Padding: only in the last two positions of the final group.
+        const rest = clean.slice(pos);
+        if (!((j === 2 && rest === '==') || (j === 3 && rest === '='))) return { illegalAt: pos };
+        break;
       }
       const d = c < 128 ? REV[c]! : -1;
-      if (d < 0) throw new ParseError('base64.char', `invalid base64 character ${JSON.stringify(s[i + j])} at offset ${i + j}`, what);
-      v.push(d);
+      if (d < 0) return { illegalAt: pos };
+      v[j] = d;
+      n++;
     }
+    if (n < 2) return { illegalAt: i + n };
     const w = (v[0]! << 18) | (v[1]! << 12) | (v[2]! << 6) | v[3]!;
-    if (strictBits && last && pad === 2 && (w & 0xffff) !== 0) throw new ParseError('base64.trailing', 'non-zero trailing bits', what);
-    if (strictBits && last && pad === 1 && (w & 0xff) !== 0) throw new ParseError('base64.trailing', 'non-zero trailing bits', what);
-    out[o++] = w >> 16;
-    if (o < n) out[o++] = (w >> 8) & 255;
-    if (o < n) out[o++] = w & 255;
+    out[o++] = w >>> 16;
+    if (n >= 3) out[o++] = (w >>> 8) & 255;
+    if (n === 4) out[o++] = w & 255;
+    if (n < 4) break;
   }
-  return out;
+  return { bytes: out.slice(0, o) };
 }

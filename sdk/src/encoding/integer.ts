@@ -1,4 +1,4 @@
-import { ParseError, RangeError } from '../errors.js';
+import { ParseError, OutOfRangeError } from '../errors.js';
 
 /** Largest value of a Sigsum integer: 2^63 − 1. */
 export const MAX_UINT63 = (1n << 63n) - 1n;
@@ -20,11 +20,11 @@ export function parseUint63(s: string, what = 'integer'): bigint {
 
 /**
  * Convert a wire integer to a JS number for log-side arithmetic.
- * @throws RangeError above 2^53 − 1 (Number.MAX_SAFE_INTEGER), never rounds.
+ * @throws OutOfRangeError above 2^53 − 1 (Number.MAX_SAFE_INTEGER), never rounds.
  */
 export function toSafeNumber(v: bigint, what = 'integer'): number {
   if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new RangeError('integer.unsafe', `${v} is outside the supported range 0..2^53-1`, what);
+    throw new OutOfRangeError('integer.unsafe', `${v} is outside the supported range 0..2^53-1`, what);
   }
   return Number(v);
 }

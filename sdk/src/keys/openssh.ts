@@ -12,7 +12,8 @@
 import { ParseError } from '../errors.js';
 import { bytesEqual, concatBytes, utf8 } from '../encoding/bytes.js';
 import { fromHex, toHex } from '../encoding/hex.js';
-import { toBase64 } from '../encoding/base64.js';
+import { decodeBase64Go, toBase64 } from '../encoding/base64.js';
+import { SshWireReader, sshString, sshUint32, type SshWireErrors } from './ssh-wire.js';
 import { keyHash } from '../crypto/keyhash.js';
 import { PUBLIC_KEY_SIZE, SEED_SIZE } from '../crypto/ed25519.js';
 import { publicKeyFromSeed } from '../crypto/ed25519-noble.js';
@@ -73,20 +74,6 @@ export interface RawPrivateKey {
   readonly publicKey: Uint8Array;
 }
 
-// ---------------------------------------------------------------------------
-// SSH wire encoding (RFC 4251 §5)
-
-function sshUint32(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n >>> 0, false);
-  return out;
-}
-
-function sshString(b: Uint8Array | string): Uint8Array {
-  const bytes = typeof b === 'string' ? utf8(b) : b;
-  return concatBytes(sshUint32(bytes.length), bytes);
-}
-
 /** The SSH public key blob of an Ed25519 key: `string "ssh-ed25519" || string key`. */
 export function sshPublicKeyBlob(publicKey: Uint8Array): Uint8Array {
   checkLength(publicKey, PUBLIC_KEY_SIZE, 'public key');
@@ -108,83 +95,24 @@ export function parseSshPublicKeyBlob(blob: Uint8Array, where = 'public key'): U
   return blob.slice(BLOB_PREFIX.length);
 }
 
-/** A cursor over SSH wire data; every read is bounds-checked. */
-class SshReader {
-  #off = 0;
-  constructor(private readonly b: Uint8Array, private readonly where: string) {}
-  get remaining(): number {
-    return this.b.length - this.#off;
-  }
-  uint32(what: string): number {
-    if (this.remaining < 4) throw new ParseError('keys.truncated', `truncated before ${what}`, this.where);
-    const v = new DataView(this.b.buffer, this.b.byteOffset + this.#off, 4).getUint32(0, false);
-    this.#off += 4;
-    return v;
-  }
-  bytes(n: number, what: string): Uint8Array {
-    if (this.remaining < n) throw new ParseError('keys.truncated', `truncated ${what}`, this.where);
-    const v = this.b.subarray(this.#off, this.#off + n);
-    this.#off += n;
-    return v;
-  }
-  string(what: string): Uint8Array {
-    const n = this.uint32(`${what} length`);
-    // Size checked before anything is copied.
-    if (n > this.remaining) throw new ParseError('keys.truncated', `${what} length ${n} exceeds the ${this.remaining} remaining bytes`, this.where);
-    return this.bytes(n, what);
-  }
-  rest(): Uint8Array {
-    const v = this.b.subarray(this.#off);
-    this.#off = this.b.length;
-    return v;
-  }
+/** Key-file reading errors: `keys.truncated`, naming the field. */
+function keyFileErrors(where: string): SshWireErrors {
+  return {
+    short: (r) =>
+      new ParseError('keys.truncated', r.kind === 'string' ? `${r.what} length ${r.length} exceeds the ${r.remaining} remaining bytes` : r.kind === 'uint32' ? `truncated before ${r.what}` : `truncated ${r.what}`, where),
+    trailing: (n) => new ParseError('keys.trailing', `${n} trailing bytes`, where),
+  };
 }
 
 function checkLength(b: Uint8Array, n: number, what: string): void {
   if (!(b instanceof Uint8Array) || b.length !== n) throw new TypeError(`${what} must be ${n} bytes`);
 }
 
-// ---------------------------------------------------------------------------
-// Base64 as Go's encoding/base64 StdEncoding decodes it: CR and LF are skipped
-// anywhere, padding is required, and the unused low bits of the last group
-// are ignored (not required to be zero).
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64REV = new Int8Array(128).fill(-1);
-for (let i = 0; i < 64; i++) B64REV[B64.charCodeAt(i)] = i;
-
+/** Base64 as sigsum-go reads key files (Go's StdEncoding), failing with Go's message. */
 function goBase64Decode(s: string, where: string): Uint8Array {
-  const clean = s.replace(/[\r\n]/g, '');
-  const quads = Math.ceil(clean.length / 4);
-  const out = new Uint8Array(quads * 3);
-  let o = 0;
-  for (let i = 0; i < clean.length; i += 4) {
-    const v = [0, 0, 0, 0];
-    let n = 0;
-    for (let j = 0; j < 4; j++) {
-      const pos = i + j;
-      if (pos >= clean.length) throw new ParseError('keys.base64', `illegal base64 data at input byte ${clean.length}`, where);
-      const c = clean.charCodeAt(pos);
-      if (c === 61 /* = */) {
-        // Padding: only in the last two positions of the final quantum.
-        const rest = clean.slice(pos);
-        const ok = (j === 2 && rest === '==') || (j === 3 && rest === '=');
-        if (!ok) throw new ParseError('keys.base64', `illegal base64 data at input byte ${pos}`, where);
-        break;
-      }
-      const d = c < 128 ? B64REV[c]! : -1;
-      if (d < 0) throw new ParseError('keys.base64', `illegal base64 data at input byte ${pos}`, where);
-      v[j] = d;
-      n++;
-    }
-    if (n < 2) throw new ParseError('keys.base64', `illegal base64 data at input byte ${i + n}`, where);
-    const w = (v[0]! << 18) | (v[1]! << 12) | (v[2]! << 6) | v[3]!;
-    out[o++] = w >>> 16;
-    if (n >= 3) out[o++] = (w >>> 8) & 255;
-    if (n === 4) out[o++] = w & 255;
-    if (n < 4) break;
-  }
-  return out.slice(0, o);
+  const r = decodeBase64Go(s);
+  if ('illegalAt' in r) throw new ParseError('keys.base64', `illegal base64 data at input byte ${r.illegalAt}`, where);
+  return r.bytes;
 }
 
 // ---------------------------------------------------------------------------
@@ -379,7 +307,7 @@ function parseOpenSshPrivateKeyBlock(type: string, blob: Uint8Array, where: stri
   if (!startsWith(blob, NONE_PREFIX)) {
     throw new ParseError('keys.encrypted', 'invalid or encrypted private key (only unencrypted openssh-key-v1 with one key is supported)', where);
   }
-  const r = new SshReader(blob.subarray(NONE_PREFIX.length), where);
+  const r = new SshWireReader(blob.subarray(NONE_PREFIX.length), keyFileErrors(where));
   const pubBlob = r.string('public key');
   const publicKey = parseSshPublicKeyBlob(pubBlob, where);
   const length = r.uint32('private section length');

@@ -4,7 +4,7 @@
  * append leaves and compute the root in O(log n) memory; a log persists the
  * nodes that {@link CompactRange.append} reports and restores from them.
  */
-import { ParseError, RangeError } from '../errors.js';
+import { ParseError, OutOfRangeError } from '../errors.js';
 import { checkHash, emptyRootCopy as emptyRoot, nodeHash } from './internal.js';
 import type { NodeReader, PerfectNode } from './prove.js';
 import { borderPositions } from './prove.js';
@@ -24,7 +24,7 @@ export class CompactRange {
   /**
    * Rebuild the range of a tree of `size` leaves by reading its border nodes
    * ({@link borderPositions}) through `reader`.
-   * @throws RangeError (`merkle.safe-size`) for a size outside 0..2^53−1;
+   * @throws OutOfRangeError (`merkle.safe-size`) for a size outside 0..2^53−1;
    *   ParseError (`merkle.hash-size`) if the reader returns a hash that is not 32 bytes.
    */
   static restore(size: number, reader: NodeReader): CompactRange {
@@ -42,7 +42,7 @@ export class CompactRange {
   /**
    * Rebuild a range from its border hashes as {@link CompactRange.border}
    * lists them (largest subtree first), e.g. as stored by a monitor.
-   * @throws RangeError (`merkle.safe-size`); ParseError (`merkle.border-length`)
+   * @throws OutOfRangeError (`merkle.safe-size`); ParseError (`merkle.border-length`)
    *   if the count is not one per set bit of `size`, or (`merkle.hash-size`).
    */
   static fromBorder(size: number, hashes: readonly Uint8Array[]): CompactRange {
@@ -76,11 +76,11 @@ export class CompactRange {
   /**
    * Append one leaf hash. Returns every perfect subtree completed by it, from
    * the leaf itself (level 0) upwards, so a log can store them for proofs.
-   * @throws ParseError (`merkle.hash-size`); RangeError (`merkle.safe-size`) at 2^53−1 leaves.
+   * @throws ParseError (`merkle.hash-size`); OutOfRangeError (`merkle.safe-size`) at 2^53−1 leaves.
    */
   append(leafHash: Uint8Array): PerfectNode[] {
     checkHash(leafHash, 'leafHash');
-    if (this.#size >= Number.MAX_SAFE_INTEGER) throw new RangeError('merkle.safe-size', 'tree is full (2^53-1 leaves)', 'size');
+    if (this.#size >= Number.MAX_SAFE_INTEGER) throw new OutOfRangeError('merkle.safe-size', 'tree is full (2^53-1 leaves)', 'size');
     let h: Uint8Array = leafHash.slice();
     let index = this.#size;
     let level = 0;

@@ -3,10 +3,7 @@
  * interior nodes `SHA-256(0x01 || left || right)`, the empty tree `SHA-256("")`.
  */
 import { sha256 } from '../crypto/sha256.js';
-import { EMPTY, HASH_BYTES, checkHash, emptyRootCopy, nodeHash } from './internal.js';
-
-/** Size of every Merkle hash (SHA-256). */
-export const MERKLE_HASH_SIZE = HASH_BYTES;
+import { EMPTY, checkHash, emptyRootCopy, nodeHash } from './internal.js';
 
 /** Domain-separation prefix of leaf hashes. */
 export const LEAF_PREFIX = 0x00;

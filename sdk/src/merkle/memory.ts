@@ -2,7 +2,7 @@
  * A Merkle tree holding every perfect node in memory: a {@link NodeReader} for
  * tests, the web demo and in-memory logs (a real log stores nodes elsewhere).
  */
-import { RangeError } from '../errors.js';
+import { OutOfRangeError } from '../errors.js';
 import { CompactRange } from './compact.js';
 import type { NodeReader, PerfectNode } from './prove.js';
 import { consistencyProof, inclusionProof, treeRoot } from './prove.js';
@@ -37,11 +37,11 @@ export class MemoryTree implements NodeReader {
 
   /**
    * Hash of the perfect subtree at (`level`, `index`) (a copy).
-   * @throws RangeError (`merkle.node-range`) if that subtree is not complete yet.
+   * @throws OutOfRangeError (`merkle.node-range`) if that subtree is not complete yet.
    */
   getNode(level: number, index: number): Uint8Array {
     const h = this.#levels[level]?.[index];
-    if (h === undefined) throw new RangeError('merkle.node-range', `no complete subtree at level ${level}, index ${index} in a tree of ${this.size} leaves`, 'node');
+    if (h === undefined) throw new OutOfRangeError('merkle.node-range', `no complete subtree at level ${level}, index ${index} in a tree of ${this.size} leaves`, 'node');
     return h.slice();
   }
 
@@ -70,7 +70,7 @@ export class MemoryTree implements NodeReader {
 
   #checkSize(size: number): void {
     if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
-      throw new RangeError('merkle.proof-range', `size ${size} is outside 0..${this.size}`, 'size');
+      throw new OutOfRangeError('merkle.proof-range', `size ${size} is outside 0..${this.size}`, 'size');
     }
   }
 }

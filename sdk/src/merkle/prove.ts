@@ -4,7 +4,7 @@
  * `number` (a log stays below 2^53 leaves). Output order is leaf-to-root, as
  * sigsum-go and log-go serve proofs.
  */
-import { RangeError } from '../errors.js';
+import { OutOfRangeError } from '../errors.js';
 import { emptyRootCopy as emptyRoot, nodeHash } from './internal.js';
 
 /**
@@ -28,7 +28,7 @@ export interface PerfectNode {
 }
 
 function checkSize(v: number, where: string): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError('merkle.safe-size', `${v} is not an integer in 0..2^53-1`, where);
+  if (!Number.isSafeInteger(v) || v < 0) throw new OutOfRangeError('merkle.safe-size', `${v} is not an integer in 0..2^53-1`, where);
 }
 
 /**
@@ -101,12 +101,12 @@ function auditPath(level: number, fn: number, size: number, reader: NodeReader, 
 /**
  * Inclusion proof of leaf `index` in the tree of the first `size` leaves,
  * leaf-to-root. Reads O(log size) nodes.
- * @throws RangeError (`merkle.safe-size`, `merkle.proof-range`) unless 0 ≤ index < size < 2^53.
+ * @throws OutOfRangeError (`merkle.safe-size`, `merkle.proof-range`) unless 0 ≤ index < size < 2^53.
  */
 export function inclusionProof(index: number, size: number, reader: NodeReader): Uint8Array[] {
   checkSize(index, 'index');
   checkSize(size, 'size');
-  if (index >= size) throw new RangeError('merkle.proof-range', `index ${index} is not below tree size ${size}`, 'index');
+  if (index >= size) throw new OutOfRangeError('merkle.proof-range', `index ${index} is not below tree size ${size}`, 'index');
   const out: Uint8Array[] = [];
   auditPath(0, index, size, reader, out);
   return out;
@@ -116,12 +116,12 @@ export function inclusionProof(index: number, size: number, reader: NodeReader):
  * Consistency proof from the tree of the first `oldSize` leaves to the tree of
  * the first `newSize` leaves, leaf-to-root (RFC 9162 §2.1.4 content in
  * sigsum-go order). Empty when the sizes are equal or `oldSize` is 0.
- * @throws RangeError (`merkle.safe-size`, `merkle.proof-range`) unless 0 ≤ oldSize ≤ newSize < 2^53.
+ * @throws OutOfRangeError (`merkle.safe-size`, `merkle.proof-range`) unless 0 ≤ oldSize ≤ newSize < 2^53.
  */
 export function consistencyProof(oldSize: number, newSize: number, reader: NodeReader): Uint8Array[] {
   checkSize(oldSize, 'oldSize');
   checkSize(newSize, 'newSize');
-  if (oldSize > newSize) throw new RangeError('merkle.proof-range', `old size ${oldSize} is larger than new size ${newSize}`, 'oldSize');
+  if (oldSize > newSize) throw new OutOfRangeError('merkle.proof-range', `old size ${oldSize} is larger than new size ${newSize}`, 'oldSize');
   if (oldSize === 0 || oldSize === newSize) return [];
   // Start from the old tree's last perfect subtree (level t, node fn); unless it
   // is the whole old tree (fn = 0) the verifier needs its hash first.

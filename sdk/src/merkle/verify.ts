@@ -3,7 +3,7 @@
  * §2.1.4.2) with sigsum-go `pkg/merkle` verdicts. Sizes and indices are wire
  * integers (`bigint`, 0 ≤ v < 2^63); paths are leaf-to-root.
  */
-import { RangeError, VerificationError } from '../errors.js';
+import { OutOfRangeError, VerificationError } from '../errors.js';
 import { checkHash, equal32, isEmptyRoot, nodeHash } from './internal.js';
 
 /** Largest tree size or index accepted: 2^63 − 1 (Go's wire limit). */
@@ -19,7 +19,7 @@ export const MAX_CONSISTENCY_PATH = 64;
 
 function checkUint63(v: bigint, where: string): void {
   if (typeof v !== 'bigint') throw new TypeError(`${where} must be a bigint`);
-  if (v < 0n || v > MAX_TREE_SIZE) throw new RangeError('merkle.uint63', `${v} is outside 0..2^63-1`, where);
+  if (v < 0n || v > MAX_TREE_SIZE) throw new OutOfRangeError('merkle.uint63', `${v} is outside 0..2^63-1`, where);
 }
 
 function bitLength(v: bigint): number {
@@ -95,7 +95,7 @@ function fold(fn: bigint, sn: bigint, start: Uint8Array, path: readonly Uint8Arr
 
 /**
  * Compute the root implied by an inclusion proof, after all structural checks.
- * @throws RangeError (`merkle.uint63`) for index/size outside 0..2^63−1,
+ * @throws OutOfRangeError (`merkle.uint63`) for index/size outside 0..2^63−1,
  *   ParseError (`merkle.hash-size`) for a hash that is not 32 bytes,
  *   VerificationError `inclusion.index-range` (index ≥ size) or
  *   `inclusion.path-length` (wrong number of hashes for index and size).
@@ -137,7 +137,7 @@ export function verifyInclusion(leafHash: Uint8Array, index: bigint, size: bigin
  * `merkle.VerifyConsistency`, RFC 9162 §2.1.4.2). Equal sizes need an empty
  * path and equal roots; old size 0 needs an empty path and `oldRoot` equal to
  * the empty tree's root.
- * @throws RangeError (`merkle.uint63`), ParseError (`merkle.hash-size`), or
+ * @throws OutOfRangeError (`merkle.uint63`), ParseError (`merkle.hash-size`), or
  *   VerificationError with code `consistency.size-order` (old > new; Go panics
  *   on some of these), `consistency.path-length`, `consistency.roots-differ`
  *   (equal sizes), `consistency.empty-root` (old size 0, old root not the

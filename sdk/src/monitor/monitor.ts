@@ -12,20 +12,20 @@ import { bytesEqual } from '../encoding/bytes.js';
 import { toHex } from '../encoding/hex.js';
 import { keyHash } from '../crypto/keyhash.js';
 import { CompactRange } from '../merkle/compact.js';
-import { borderPositions } from '../merkle/prove.js';
 import { verifyConsistency } from '../merkle/verify.js';
 import { leafHashOf, verifyLeafSignature, type Leaf } from '../types/leaf.js';
 import type { CosignedTreeHead } from '../types/tree-head.js';
 import type { Policy, PolicyLog } from '../policy/policy.js';
-import { verifyCosignedTreeHead } from '../policy/verify.js';
+import { verifyCosignedTreeHead, type CosignedTreeHeadResult } from '../policy/verify.js';
 import { LogClient } from '../client/log.js';
-import { sleep } from '../client/http.js';
+import { isTransportError, sleep } from '../client/http.js';
 import { TilesLogSource } from '../tiles/log-source.js';
 import { TileVerificationError } from '../tiles/tree.js';
+import { DEFAULT_MAX_COSIGNATURE_SKEW_MS, cosignedAt } from './freshness.js';
+import { emptyState, loadState, saveState, type LogState, type MonitorState } from './state.js';
 
 /** What the monitor reads from a log: the v1 API, or the same through tiles. */
 type LogReader = Pick<LogClient, 'getTreeHead' | 'getConsistencyProof' | 'getLeaves'>;
-import { emptyState, loadState, saveState, type LogState, type MonitorState } from './state.js';
 
 /** Kinds of alert, from most to least severe. */
 export type AlertKind =
@@ -36,6 +36,7 @@ export type AlertKind =
   | 'invalid-leaf-signature' // a leaf claims a watched key but its signature does not verify
   | 'quorum-not-met'
   | 'stale-tree-head'
+  | 'future-cosignature' // a witness dated its cosignature beyond the allowed clock skew
   | 'log-unreachable';
 
 /** Something the monitor reports. */
@@ -43,7 +44,7 @@ export type MonitorEvent =
   | { type: 'tree-head'; log: string; size: bigint; rootHash: string }
   | { type: 'leaf'; log: string; index: bigint; keyHash: string; checksum: string; signature: string }
   | { type: 'progress'; log: string; processed: bigint; size: bigint }
-  | { type: 'alert'; alert: AlertKind; log: string; message: string; severity: 'critical' | 'warning'; index?: bigint; keyHash?: string };
+  | { type: 'alert'; alert: AlertKind; log: string; message: string; severity: 'critical' | 'warning'; index?: bigint; keyHash?: string; witness?: string };
 
 const SEVERITY: Record<AlertKind, 'critical' | 'warning'> = {
   'inconsistent-tree-head': 'critical',
@@ -53,6 +54,7 @@ const SEVERITY: Record<AlertKind, 'critical' | 'warning'> = {
   'invalid-leaf-signature': 'critical',
   'quorum-not-met': 'warning',
   'stale-tree-head': 'warning',
+  'future-cosignature': 'warning',
   'log-unreachable': 'warning',
 };
 
@@ -68,8 +70,18 @@ export interface MonitorOptions {
   stateFile?: string;
   /** Leaves per get-leaves request (default 512, as sigsum-go). */
   batchSize?: number;
-  /** Alert when the newest cosignature (or, without witnesses, the tree head) is older than this, ms. Default: no check. */
+  /**
+   * Alert when the tree head is older than this, ms: by the newest time a
+   * quorum of witnesses cosigned it (with `quorum none`, or no quorum among
+   * the cosignatures, the newest cosignature; without any, how long it has
+   * been served). Default: no check.
+   */
   maxTreeHeadAgeMs?: number;
+  /**
+   * Cosignatures dated more than this far in the future (ms) are reported
+   * (`future-cosignature`) and not counted for freshness. Default 60 s.
+   */
+  maxCosignatureSkewMs?: number;
   /** Time allowed for one HTTP request, ms (default 30 s). */
   requestTimeoutMs?: number;
   /** fetch implementation (default: global). */
@@ -118,7 +130,7 @@ export class Monitor {
     return this.#state;
   }
 
-  #alert(log: string, alert: AlertKind, message: string, extra: { index?: bigint; keyHash?: string } = {}): void {
+  #alert(log: string, alert: AlertKind, message: string, extra: { index?: bigint; keyHash?: string; witness?: string } = {}): void {
     this.#o.onEvent({ type: 'alert', alert, log, message, severity: SEVERITY[alert], ...extra });
   }
 
@@ -141,78 +153,135 @@ export class Monitor {
     }
   }
 
+  /**
+   * One round for one log, as a list of checks in order; a check that fails
+   * in a way that makes the rest meaningless raises its alert and ends the
+   * round without updating the state, so the next round retries from the
+   * last state that passed.
+   */
   async #checkLog(entity: PolicyLog, client: LogReader, state: MonitorState, signal: AbortSignal | undefined): Promise<void> {
-    const name = entity.keyHashHex;
-    const now = this.#o.now ?? Date.now;
-    let cth: CosignedTreeHead;
+    const round: Round = { name: entity.keyHashHex, entity, client, signal, prev: state.logs.get(entity.keyHashHex) };
+    const cth = await this.#fetchTreeHead(round);
+    if (cth === undefined) return;
+    const v = await this.#checkCosignedTreeHead(round, cth);
+    if (v === undefined) return;
+    if (!this.#checkNoRollback(round, cth)) return;
+    if (!(await this.#checkConsistency(round, cth))) return;
+    const changed = round.prev === undefined || cth.size !== round.prev.size;
+    if (changed) this.#o.onEvent({ type: 'tree-head', log: round.name, size: cth.size, rootHash: toHex(cth.rootHash) });
+    const firstSeenMs = round.prev === undefined || changed ? this.#now() : round.prev.firstSeenMs;
+    this.#checkFreshness(round, v, firstSeenMs);
+    const leaves = await this.#fetchNewLeaves(round, cth);
+    if (leaves === undefined) return;
+    if (!this.#checkLeavesMatch(round, cth, leaves.range)) return;
+    await this.#reportWatchedLeaves(round, leaves.found);
+    if (leaves.nextIndex > leaves.start) {
+      this.#o.onEvent({ type: 'progress', log: round.name, processed: leaves.nextIndex, size: cth.size });
+    }
+    state.logs.set(round.name, { size: cth.size, rootHash: cth.rootHash, nextIndex: leaves.nextIndex, range: leaves.range.border().map((n) => n.hash), firstSeenMs });
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  /** The log's current cosigned tree head; an unreachable log is a warning. */
+  async #fetchTreeHead(r: Round): Promise<CosignedTreeHead | undefined> {
     try {
-      cth = await client.getTreeHead(signal ? { signal } : {});
+      return await r.client.getTreeHead(r.signal ? { signal: r.signal } : {});
     } catch (e) {
-      if (signal?.aborted) return;
-      this.#alert(name, 'log-unreachable', `get-tree-head failed: ${(e as Error).message}`);
-      return;
+      if (!r.signal?.aborted) this.#alert(r.name, 'log-unreachable', `get-tree-head failed: ${(e as Error).message}`);
+      return undefined;
     }
-    const v = await verifyCosignedTreeHead(this.#o.policy, entity.keyHash, cth);
+  }
+
+  /** The log's signature must verify (else the round ends); a missed quorum is a warning only, as the log still commits to its leaves. */
+  async #checkCosignedTreeHead(r: Round, cth: CosignedTreeHead): Promise<CosignedTreeHeadResult | undefined> {
+    const v = await verifyCosignedTreeHead(this.#o.policy, r.entity.keyHash, cth);
     if (v.failure === 'log-signature' || v.failure === 'duplicate-cosignature') {
-      this.#alert(name, 'invalid-log-signature', `tree head of size ${cth.size} rejected: ${v.message}`);
-      return;
+      this.#alert(r.name, 'invalid-log-signature', `tree head of size ${cth.size} rejected: ${v.message}`);
+      return undefined;
     }
-    if (v.failure === 'quorum') this.#alert(name, 'quorum-not-met', `tree head of size ${cth.size}: ${v.message}`);
+    if (v.failure === 'quorum') this.#alert(r.name, 'quorum-not-met', `tree head of size ${cth.size}: ${v.message}`);
+    return v;
+  }
 
-    const prev = state.logs.get(name);
-    if (prev !== undefined) {
-      if (cth.size < prev.size) {
-        this.#alert(name, 'rollback', `tree head size ${cth.size} is smaller than size ${prev.size} seen before`);
-        return;
-      }
-      if (cth.size === prev.size && !bytesEqual(cth.rootHash, prev.rootHash)) {
-        this.#alert(name, 'inconsistent-tree-head', `two roots for size ${cth.size}: ${toHex(prev.rootHash)} before, ${toHex(cth.rootHash)} now`);
-        return;
-      }
-      if (cth.size > prev.size && prev.size > 0n) {
-        try {
-          const p = await client.getConsistencyProof(prev.size, cth.size, signal ? { signal } : {});
-          verifyConsistency(prev.size, cth.size, prev.rootHash, cth.rootHash, p.path);
-        } catch (e) {
-          if (signal?.aborted) return;
-          const msg = (e as Error).message;
-          // A log that cannot be reached is a warning; a proof that fails is the alarm this monitor exists for.
-          if ((e as { code?: string }).code?.startsWith('http.') === true) this.#alert(name, 'log-unreachable', `get-consistency-proof failed: ${msg}`);
-          else this.#alert(name, 'inconsistent-tree-head', `tree head of size ${cth.size} is not consistent with size ${prev.size}: ${msg}`);
-          return;
-        }
-      }
+  /** A head smaller than one seen before, or a second root for the same size, is an alarm. */
+  #checkNoRollback(r: Round, cth: CosignedTreeHead): boolean {
+    const prev = r.prev;
+    if (prev === undefined) return true;
+    if (cth.size < prev.size) {
+      this.#alert(r.name, 'rollback', `tree head size ${cth.size} is smaller than size ${prev.size} seen before`);
+      return false;
     }
-    const changed = prev === undefined || cth.size !== prev.size;
-    if (changed) this.#o.onEvent({ type: 'tree-head', log: name, size: cth.size, rootHash: toHex(cth.rootHash) });
-
-    // Freshness: witnesses timestamp their cosignatures; without them, how long this head has been served.
-    const firstSeenMs = changed ? now() : prev.firstSeenMs;
-    if (this.#o.maxTreeHeadAgeMs !== undefined) {
-      const verified = v.cosignatures.filter((c) => c.status === 'verified').map((c) => Number(c.cosignature.timestamp) * 1000);
-      const ageMs = now() - (verified.length > 0 ? Math.max(...verified) : firstSeenMs);
-      if (ageMs > this.#o.maxTreeHeadAgeMs) {
-        this.#alert(name, 'stale-tree-head', `tree head is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(this.#o.maxTreeHeadAgeMs / 1000)} s)${verified.length > 0 ? ' by its newest cosignature' : ''}`);
-      }
+    if (cth.size === prev.size && !bytesEqual(cth.rootHash, prev.rootHash)) {
+      this.#alert(r.name, 'inconsistent-tree-head', `two roots for size ${cth.size}: ${toHex(prev.rootHash)} before, ${toHex(cth.rootHash)} now`);
+      return false;
     }
+    return true;
+  }
 
-    // Leaves: fetch [nextIndex, size), check them against the tree head, report watched keys.
-    const start = prev?.nextIndex ?? 0n;
-    const range = restoreRange(start, prev?.range ?? []);
+  /** A larger head must be consistent with the last one seen. */
+  async #checkConsistency(r: Round, cth: CosignedTreeHead): Promise<boolean> {
+    const prev = r.prev;
+    if (prev === undefined || cth.size <= prev.size || prev.size === 0n) return true;
+    try {
+      const p = await r.client.getConsistencyProof(prev.size, cth.size, r.signal ? { signal: r.signal } : {});
+      verifyConsistency(prev.size, cth.size, prev.rootHash, cth.rootHash, p.path);
+      return true;
+    } catch (e) {
+      if (r.signal?.aborted) return false;
+      const msg = (e as Error).message;
+      // A log that cannot be asked is a warning; a proof that fails is the alarm this monitor exists for.
+      if (isTransportError(e)) this.#alert(r.name, 'log-unreachable', `get-consistency-proof failed: ${msg}`);
+      else this.#alert(r.name, 'inconsistent-tree-head', `tree head of size ${cth.size} is not consistent with size ${prev.size}: ${msg}`);
+      return false;
+    }
+  }
+
+  /**
+   * Witnesses timestamp their cosignatures; without them, the head is as old
+   * as the time it has been served. Cosignatures dated beyond the allowed
+   * skew are reported and do not count (see {@link cosignedAt}).
+   */
+  #checkFreshness(r: Round, v: CosignedTreeHeadResult, firstSeenMs: number): void {
+    const now = this.#now();
+    const at = cosignedAt(this.#o.policy, v.cosignatures, now, this.#o.maxCosignatureSkewMs ?? DEFAULT_MAX_COSIGNATURE_SKEW_MS);
+    for (const f of at.future) {
+      const ahead = Math.round((f.timestampMs - now) / 1000);
+      this.#alert(r.name, 'future-cosignature', `witness ${f.witness.name} (${f.witness.keyHashHex}) dated its cosignature ${ahead} s in the future; not counted for freshness`, { witness: f.witness.keyHashHex });
+    }
+    const limit = this.#o.maxTreeHeadAgeMs;
+    if (limit === undefined) return;
+    const ageMs = now - (at.timeMs ?? firstSeenMs);
+    if (ageMs <= limit) return;
+    const by = at.timeMs === undefined ? '' : at.timeMs === at.newestMs ? ' by its newest cosignature' : ' by the newest time a quorum of witnesses cosigned';
+    this.#alert(r.name, 'stale-tree-head', `tree head is ${Math.round(ageMs / 1000)} s old (limit ${Math.round(limit / 1000)} s)${by}`);
+  }
+
+  /**
+   * Fetch leaves [nextIndex, size) in batches into the compact range of the
+   * leaves processed so far, collecting those of watched keys.
+   * Returns undefined (after a warning) when a request fails: nothing is
+   * persisted for this round, so the next one resumes from the last state.
+   */
+  async #fetchNewLeaves(r: Round, cth: CosignedTreeHead): Promise<NewLeaves | undefined> {
+    const start = r.prev?.nextIndex ?? 0n;
+    const range = CompactRange.fromBorder(Number(start), r.prev?.range ?? []);
     const batch = BigInt(this.#o.batchSize ?? 512);
-    const found: { index: bigint; leaf: Leaf }[] = [];
+    const found: WatchedLeaf[] = [];
     let index = start;
     while (index < cth.size) {
       const end = index + batch < cth.size ? index + batch : cth.size;
       let leaves: Leaf[];
       try {
-        leaves = await client.getLeaves(index, end, signal ? { signal } : {});
+        leaves = await r.client.getLeaves(index, end, r.signal ? { signal: r.signal } : {});
       } catch (e) {
-        if (signal?.aborted) return;
+        if (r.signal?.aborted) return undefined;
         // Tiles are checked against the root before any leaf is handed out: a mismatch is the leaves alarm.
-        if (e instanceof TileVerificationError) this.#alert(name, 'leaves-mismatch', `entry bundles for ${index}..${end} do not hash to the tree head: ${e.message}`);
-        else this.#alert(name, 'log-unreachable', `get-leaves ${index}..${end} failed: ${(e as Error).message}`);
-        return; // nothing is persisted for this round: the next one resumes from the last state
+        if (e instanceof TileVerificationError) this.#alert(r.name, 'leaves-mismatch', `entry bundles for ${index}..${end} do not hash to the tree head: ${e.message}`);
+        else this.#alert(r.name, 'log-unreachable', `get-leaves ${index}..${end} failed: ${(e as Error).message}`);
+        return undefined;
       }
       for (const leaf of leaves) {
         range.append(leafHashOf(leaf));
@@ -220,30 +289,53 @@ export class Monitor {
         index++;
       }
     }
-    if (!bytesEqual(range.root(), cth.rootHash)) {
-      this.#alert(name, 'leaves-mismatch', `the ${cth.size} leaves served do not hash to the root of the tree head`);
-      return;
-    }
-    for (const { index: i, leaf } of found) {
+    return { start, nextIndex: index, range, found };
+  }
+
+  /** The leaves served must hash to the head's root; nothing is reported from leaves that do not. */
+  #checkLeavesMatch(r: Round, cth: CosignedTreeHead, range: CompactRange): boolean {
+    if (bytesEqual(range.root(), cth.rootHash)) return true;
+    this.#alert(r.name, 'leaves-mismatch', `the ${cth.size} leaves served do not hash to the root of the tree head`);
+    return false;
+  }
+
+  /** Report each leaf of a watched key; one whose signature does not verify is an alarm. */
+  async #reportWatchedLeaves(r: Round, found: readonly WatchedLeaf[]): Promise<void> {
+    for (const { index, leaf } of found) {
       const kh = toHex(leaf.keyHash);
       if (await verifyLeafSignature(leaf, this.#keys.get(kh)!)) {
-        this.#o.onEvent({ type: 'leaf', log: name, index: i, keyHash: kh, checksum: toHex(leaf.checksum), signature: toHex(leaf.signature) });
+        this.#o.onEvent({ type: 'leaf', log: r.name, index, keyHash: kh, checksum: toHex(leaf.checksum), signature: toHex(leaf.signature) });
       } else {
-        this.#alert(name, 'invalid-leaf-signature', `leaf ${i} names watched key ${kh} but its signature does not verify`, { index: i, keyHash: kh });
+        this.#alert(r.name, 'invalid-leaf-signature', `leaf ${index} names watched key ${kh} but its signature does not verify`, { index, keyHash: kh });
       }
     }
-    if (index > start) this.#o.onEvent({ type: 'progress', log: name, processed: index, size: cth.size });
-    const next: LogState = { size: cth.size, rootHash: cth.rootHash, nextIndex: index, range: range.border().map((n) => n.hash), firstSeenMs };
-    state.logs.set(name, next);
   }
 }
 
-/** A compact range over `size` processed leaves from its stored border nodes. */
-function restoreRange(size: bigint, border: Uint8Array[]): CompactRange {
-  if (size === 0n) return new CompactRange();
-  const n = Number(size);
-  const positions = borderPositions(n);
-  if (positions.length !== border.length) throw new TypeError(`stored range has ${border.length} nodes, size ${size} needs ${positions.length}`);
-  const byPos = new Map(positions.map((p, i) => [`${p.level}/${p.index}`, border[i]!]));
-  return CompactRange.restore(n, { getNode: (level, idx) => byPos.get(`${level}/${idx}`)! });
+/** What one round of {@link Monitor} works on for one log. */
+interface Round {
+  /** The log's key hash, hex: the name used in events and the state file. */
+  name: string;
+  entity: PolicyLog;
+  client: LogReader;
+  signal: AbortSignal | undefined;
+  /** The state after the last round that passed, if any. */
+  prev: LogState | undefined;
+}
+
+/** A leaf naming a watched submitter key. */
+interface WatchedLeaf {
+  index: bigint;
+  leaf: Leaf;
+}
+
+/** The leaves fetched in one round. */
+interface NewLeaves {
+  /** First index fetched. */
+  start: bigint;
+  /** One past the last index fetched. */
+  nextIndex: bigint;
+  /** Compact range over leaves [0, nextIndex). */
+  range: CompactRange;
+  found: WatchedLeaf[];
 }

@@ -3,7 +3,7 @@
  * `— <key name> base64(key ID ‖ timestamp u64 BE ‖ signature)`. A Sigsum
  * witness uses the key name `sigsum.org/v1/witness/<hex key hash>`.
  */
-import { RangeError } from '../errors.js';
+import { OutOfRangeError } from '../errors.js';
 import { bytesEqual, concatBytes, uint64be, utf8 } from '../encoding/bytes.js';
 import { MAX_UINT63 } from '../encoding/integer.js';
 import { SIGNATURE_SIZE, verify, type Signer } from '../crypto/ed25519.js';
@@ -84,9 +84,9 @@ export async function verifyCosignatureLine(line: CosignatureLine, witnessPublic
 
 /**
  * The Sigsum ASCII cosignature (key hash form) of a cosignature line made by `witnessPublicKey`.
- * @throws RangeError `integer.range` for a timestamp the ASCII form cannot carry (≥ 2^63).
+ * @throws OutOfRangeError `integer.range` for a timestamp the ASCII form cannot carry (≥ 2^63).
  */
 export function cosignatureFromLine(line: CosignatureLine, witnessPublicKey: Uint8Array): Cosignature {
-  if (line.timestamp > MAX_UINT63) throw new RangeError('integer.range', `timestamp ${line.timestamp} exceeds 2^63-1`, 'cosignature');
+  if (line.timestamp > MAX_UINT63) throw new OutOfRangeError('integer.range', `timestamp ${line.timestamp} exceeds 2^63-1`, 'cosignature');
   return { keyHash: keyHash(witnessPublicKey), timestamp: line.timestamp, signature: line.signature };
 }

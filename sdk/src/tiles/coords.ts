@@ -3,11 +3,11 @@
  * which tiles exist, how wide each is, and which tile holds a given node.
  * Sizes and indices are safe integers (a log stays below 2^53 leaves).
  */
-import { RangeError } from '../errors.js';
+import { OutOfRangeError } from '../errors.js';
 import { TILE_HEIGHT, TILE_WIDTH, type TileRef } from './path.js';
 
 function checkSize(size: number): void {
-  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('tiles.size', `tree size ${size} is not an integer in 0..2^53-1`, 'size');
+  if (!Number.isSafeInteger(size) || size < 0) throw new OutOfRangeError('tiles.size', `tree size ${size} is not an integer in 0..2^53-1`, 'size');
 }
 
 /** Number of Merkle nodes at tile level `level` (node level 8·level) in a tree of `size` leaves: floor(size / 256^level). */
@@ -37,14 +37,14 @@ export function tileLevels(size: number): number {
 /**
  * The tile at (`level`, `index`) as it is in the tree of `size` leaves: full if
  * the tree covers it, else partial with the width for `size`.
- * @throws RangeError `tiles.beyond-tree` if the tree has no such tile.
+ * @throws OutOfRangeError `tiles.beyond-tree` if the tree has no such tile.
  */
 export function tileInTree(size: number, level: number, index: number, entries = false): TileRef {
   const full = fullTileCount(size, level);
   if (index < full) return { entries, level, index, width: TILE_WIDTH };
   const w = partialTileWidth(size, level);
   if (index === full && w > 0) return { entries, level, index, width: w };
-  throw new RangeError('tiles.beyond-tree', `tile ${level}/${index} is beyond the tree of size ${size}`, 'tile');
+  throw new OutOfRangeError('tiles.beyond-tree', `tile ${level}/${index} is beyond the tree of size ${size}`, 'tile');
 }
 
 /**
@@ -88,7 +88,7 @@ export function tilesOfTree(size: number, options: { entries?: boolean } = {}): 
 export function newTiles(oldSize: number, newSize: number, options: { entries?: boolean } = {}): TileRef[] {
   checkSize(oldSize);
   checkSize(newSize);
-  if (oldSize > newSize) throw new RangeError('tiles.size', `old size ${oldSize} is larger than new size ${newSize}`, 'oldSize');
+  if (oldSize > newSize) throw new OutOfRangeError('tiles.size', `old size ${oldSize} is larger than new size ${newSize}`, 'oldSize');
   return tilesOfTree(newSize, options).filter((t) => t.width !== TILE_WIDTH || t.index >= fullTileCount(oldSize, t.level));
 }
 

@@ -5,7 +5,8 @@
  * entries are the 128-byte leaves, so a leaf hash is H(0x00 ‖ entry).
  */
 import { ParseError } from '../errors.js';
-import { HASH_BYTES, nodeHash } from '../merkle/internal.js';
+import { nodeHash } from '../merkle/internal.js';
+import { HASH_SIZE } from '../crypto/sha256.js';
 import { LEAF_SIZE } from '../types/leaf.js';
 
 /**
@@ -13,20 +14,20 @@ import { LEAF_SIZE } from '../types/leaf.js';
  * @throws ParseError `tiles.tile-size` unless the body is exactly 32·width bytes.
  */
 export function parseTileHashes(body: Uint8Array, width: number, where = 'tile'): Uint8Array[] {
-  if (body.length !== width * HASH_BYTES) {
-    throw new ParseError('tiles.tile-size', `tile has ${body.length} bytes, expected ${width * HASH_BYTES} (${width} hashes)`, where);
+  if (body.length !== width * HASH_SIZE) {
+    throw new ParseError('tiles.tile-size', `tile has ${body.length} bytes, expected ${width * HASH_SIZE} (${width} hashes)`, where);
   }
   const out: Uint8Array[] = new Array(width);
-  for (let i = 0; i < width; i++) out[i] = body.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+  for (let i = 0; i < width; i++) out[i] = body.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
   return out;
 }
 
 /** Concatenate hashes into a tile body. */
 export function serializeTileHashes(hashes: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(hashes.length * HASH_BYTES);
+  const out = new Uint8Array(hashes.length * HASH_SIZE);
   hashes.forEach((h, i) => {
-    if (h.length !== HASH_BYTES) throw new TypeError(`tile hash ${i} has ${h.length} bytes`);
-    out.set(h, i * HASH_BYTES);
+    if (h.length !== HASH_SIZE) throw new TypeError(`tile hash ${i} has ${h.length} bytes`);
+    out.set(h, i * HASH_SIZE);
   });
   return out;
 }

@@ -14,8 +14,9 @@
  * naming the resource. Proofs are then computed by the same proof code the
  * log uses (merkle/prove.ts) over the verified hashes.
  */
-import { RangeError, VerificationError } from '../errors.js';
-import { HASH_BYTES, emptyRootCopy, equal32, nodeHash } from '../merkle/internal.js';
+import { OutOfRangeError, VerificationError } from '../errors.js';
+import { emptyRootCopy, equal32, nodeHash } from '../merkle/internal.js';
+import { HASH_SIZE } from '../crypto/sha256.js';
 import { hashLeaf } from '../merkle/hash.js';
 import { borderPositions, consistencyProof, inclusionProof, treeRoot, type NodeReader } from '../merkle/prove.js';
 import { nodeInTile, partialTileWidth, tileInTree, tileLevels } from './coords.js';
@@ -28,7 +29,7 @@ export type TileFetcher = (tile: TileRef) => Promise<Uint8Array>;
 /** A tile server answered with bytes that do not match the verified tree. */
 export class TileVerificationError extends VerificationError {}
 
-const DUMMY = new Uint8Array(HASH_BYTES);
+const DUMMY = new Uint8Array(HASH_SIZE);
 
 function key(t: { level: number; index: number }): string {
   return `${t.level}/${t.index}`;
@@ -52,7 +53,7 @@ export class TiledTree {
    */
   constructor(size: number, rootHash: Uint8Array, fetchTile: TileFetcher) {
     if (!Number.isSafeInteger(size) || size < 0) throw new TypeError(`tree size must be a safe non-negative integer, got ${size}`);
-    if (rootHash.length !== HASH_BYTES) throw new TypeError('root hash must be 32 bytes');
+    if (rootHash.length !== HASH_SIZE) throw new TypeError('root hash must be 32 bytes');
     this.size = size;
     this.rootHash = rootHash.slice();
     this.#fetch = fetchTile;
@@ -187,7 +188,7 @@ export class TiledTree {
    */
   async entries(start: number, end: number): Promise<Uint8Array[]> {
     this.#checkIndex(end, this.size + 1);
-    if (!Number.isSafeInteger(start) || start < 0 || start > end) throw new RangeError('tiles.range', `start ${start} is not in 0..${end}`, 'start');
+    if (!Number.isSafeInteger(start) || start < 0 || start > end) throw new OutOfRangeError('tiles.range', `start ${start} is not in 0..${end}`, 'start');
     if (start === end) return [];
     const first = Math.floor(start / TILE_WIDTH);
     const last = Math.floor((end - 1) / TILE_WIDTH);
@@ -220,7 +221,7 @@ export class TiledTree {
   }
 
   #checkIndex(v: number, below: number): void {
-    if (!Number.isSafeInteger(v) || v < 0 || v >= below) throw new RangeError('tiles.range', `${v} is not in 0..${below - 1}`, 'index');
+    if (!Number.isSafeInteger(v) || v < 0 || v >= below) throw new OutOfRangeError('tiles.range', `${v} is not in 0..${below - 1}`, 'index');
   }
 }
 

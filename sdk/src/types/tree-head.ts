@@ -3,7 +3,7 @@
  * tlog-checkpoint body) and witness cosignatures (C2SP tlog-cosignature,
  * `cosignature/v1`).
  */
-import { RangeError } from '../errors.js';
+import { OutOfRangeError } from '../errors.js';
 import { utf8 } from '../encoding/bytes.js';
 import { toBase64 } from '../encoding/base64.js';
 import { toHex } from '../encoding/hex.js';
@@ -74,7 +74,7 @@ export function formatCheckpoint(th: TreeHead, origin: string): string {
  * The timestamp may use the full u64 range of C2SP cosignatures (sigsum-go formats a uint64).
  */
 export function cosignedText(th: TreeHead, origin: string, timestamp: bigint): string {
-  if (timestamp < 0n || timestamp > MAX_UINT64) throw new RangeError('integer.range', `timestamp ${timestamp} is outside 0..2^64-1`);
+  if (timestamp < 0n || timestamp > MAX_UINT64) throw new OutOfRangeError('integer.range', `timestamp ${timestamp} is outside 0..2^64-1`);
   return `${COSIGNATURE_NAMESPACE}\ntime ${timestamp}\n${formatCheckpoint(th, origin)}`;
 }
 
@@ -112,5 +112,5 @@ export function verifyCosignature(cosig: Cosignature, witnessPublicKey: Uint8Arr
 }
 
 function checkSize(v: bigint): void {
-  if (v < 0n || v > MAX_UINT63) throw new RangeError('integer.range', `${v} is outside 0..2^63-1`);
+  if (v < 0n || v > MAX_UINT63) throw new OutOfRangeError('integer.range', `${v} is outside 0..2^63-1`);
 }

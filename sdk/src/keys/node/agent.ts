@@ -8,6 +8,7 @@ import { concatBytes, bytesEqual, fromUtf8 } from '../../encoding/bytes.js';
 import { SIGNATURE_SIZE, verify, type Signer } from '../../crypto/ed25519.js';
 import { ParseError, SigsumError, VerificationError } from '../../errors.js';
 import { parseSshPublicKeyBlob, sshPublicKeyBlob } from '../openssh.js';
+import { SshWireReader, sshString, sshUint32 } from '../ssh-wire.js';
 
 const SSH_AGENT_FAILURE = 5;
 const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -35,40 +36,12 @@ export interface AgentIdentity {
   readonly ed25519?: Uint8Array;
 }
 
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, false);
-  return b;
-}
-
-function sshString(b: Uint8Array): Uint8Array {
-  return concatBytes(u32(b.length), b);
-}
-
-/** Sequential reader over an agent reply; every read is bounds-checked. */
-class Reader {
-  #off = 0;
-  constructor(private readonly b: Uint8Array, private readonly what: string) {}
-  u8(): number {
-    if (this.#off + 1 > this.b.length) throw new ParseError('agent.truncated', 'reply truncated', this.what);
-    return this.b[this.#off++]!;
-  }
-  u32(): number {
-    if (this.#off + 4 > this.b.length) throw new ParseError('agent.truncated', 'reply truncated', this.what);
-    const v = new DataView(this.b.buffer, this.b.byteOffset + this.#off, 4).getUint32(0, false);
-    this.#off += 4;
-    return v;
-  }
-  string(): Uint8Array {
-    const n = this.u32();
-    if (n > this.b.length - this.#off) throw new ParseError('agent.truncated', `string of ${n} bytes exceeds reply`, this.what);
-    const s = this.b.subarray(this.#off, this.#off + n);
-    this.#off += n;
-    return s;
-  }
-  end(): void {
-    if (this.#off !== this.b.length) throw new ParseError('agent.trailing', `${this.b.length - this.#off} trailing bytes`, this.what);
-  }
+/** Agent reply reading errors: `agent.truncated` / `agent.trailing`, naming the message read. */
+function replyReader(b: Uint8Array, what: string): SshWireReader {
+  return new SshWireReader(b, {
+    short: (r) => new ParseError('agent.truncated', r.kind === 'string' ? `string of ${r.length} bytes exceeds reply` : 'reply truncated', what),
+    trailing: (n) => new ParseError('agent.trailing', `${n} trailing bytes`, what),
+  });
 }
 
 /** The raw Ed25519 key in a blob, or undefined for other key types or malformed blobs. */
@@ -141,18 +114,18 @@ export class SshAgentClient {
         else if (want >= 0 && got === 4 + want) finish(undefined, new Uint8Array(all.subarray(4))); // a plain copy, never a Buffer view
       });
       sock.on('end', () => finish(new AgentError('agent.closed', 'agent closed the connection before replying', this.socketPath)));
-      sock.write(concatBytes(u32(payload.length), payload));
+      sock.write(concatBytes(sshUint32(payload.length), payload));
     });
   }
 
   /** The keys the agent holds (SSH_AGENTC_REQUEST_IDENTITIES). */
   async listIdentities(): Promise<AgentIdentity[]> {
     const reply = await this.request(new Uint8Array([SSH_AGENTC_REQUEST_IDENTITIES]));
-    const r = new Reader(reply, 'identities answer');
-    const type = r.u8();
+    const r = replyReader(reply, 'identities answer');
+    const type = r.byte();
     if (type === SSH_AGENT_FAILURE) throw new AgentError('agent.failure', 'agent refused to list identities');
     if (type !== SSH_AGENT_IDENTITIES_ANSWER) throw new ParseError('agent.type', `unexpected reply type ${type}`, 'identities answer');
-    const n = r.u32();
+    const n = r.uint32();
     // Each identity takes at least 8 bytes, so a count beyond that cannot be honest.
     if (n > reply.length / 8) throw new ParseError('agent.count', `identity count ${n} exceeds reply`, 'identities answer');
     const out: AgentIdentity[] = [];
@@ -174,13 +147,13 @@ export class SshAgentClient {
 
   /** Ask the agent to sign `data` with the key of `blob` (SSH_AGENTC_SIGN_REQUEST, flags 0). */
   async signRaw(blob: Uint8Array, data: Uint8Array): Promise<{ format: string; signature: Uint8Array }> {
-    const req = concatBytes(new Uint8Array([SSH_AGENTC_SIGN_REQUEST]), sshString(blob), sshString(data), u32(0));
+    const req = concatBytes(new Uint8Array([SSH_AGENTC_SIGN_REQUEST]), sshString(blob), sshString(data), sshUint32(0));
     const reply = await this.request(req);
-    const r = new Reader(reply, 'sign response');
-    const type = r.u8();
+    const r = replyReader(reply, 'sign response');
+    const type = r.byte();
     if (type === SSH_AGENT_FAILURE) throw new AgentError('agent.failure', 'agent refused to sign (is the key loaded?)');
     if (type !== SSH_AGENT_SIGN_RESPONSE) throw new ParseError('agent.type', `unexpected reply type ${type}`, 'sign response');
-    const sig = new Reader(r.string(), 'signature');
+    const sig = replyReader(r.string(), 'signature');
     r.end();
     let format: string;
     try {
