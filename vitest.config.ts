@@ -14,7 +14,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['sdk/test/**/*.test.ts', 'reference-log/test/**/*.test.ts', 'test-vectors/test/**/*.test.ts'],
+    include: ['sdk/test/**/*.test.ts', 'reference-log/test/**/*.test.ts', 'test-vectors/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
