@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@sigsum-kit\/sdk\/node$/, replacement: r('./sdk/src/node.ts') },
+      { find: /^@sigsum-kit\/sdk\/internal$/, replacement: r('./sdk/src/internal.ts') },
       { find: /^@sigsum-kit\/sdk$/, replacement: r('./sdk/src/index.ts') },
       { find: /^@sigsum-kit\/reference-log$/, replacement: r('./reference-log/src/index.ts') },
     ],

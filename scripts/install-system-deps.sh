@@ -3,12 +3,20 @@
 #   chromium   - browser tests of the web demo (Playwright drives Debian's Chromium)
 #   prometheus - promtool, which checks and unit-tests docs/alerts.yml
 #   openssh-client - ssh-keygen / ssh-agent / ssh-add for key interop tests
+#   nginx      - the TLS reverse proxy of deploy/nginx (nginx -t and an end-to-end test)
+#   systemd    - systemd-analyze, which verifies the units in deploy/systemd
+#   openssl    - the test CA of the TLS end-to-end test
+#   git        - the fresh-clone test clones the repository
 # Native addons (better-sqlite3) build with the machine's python3, make and g++.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v git >/dev/null 2>&1 || missing+=(git)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,4 +26,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-echo "system dependencies present: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), $(promtool --version 2>&1 | head -1 | awk '{print $1, $3}')"
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+echo "system dependencies present: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), $(promtool --version 2>&1 | head -1 | awk '{print $1, $3}'), $("$NGINX" -v 2>&1 | awk '{print $3}'), systemd $(systemd-analyze --version | head -1 | awk '{print $2}')"

@@ -4,7 +4,7 @@
 // proxy forwards the public endpoints only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import { initLog, startLogProcess, type LogProcess } from '../../reference-log/t
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const deployConf = join(repo, 'deploy', 'nginx', 'sigsum-log.conf');
 const sigsumCli = join(repo, 'sdk', 'dist', 'cli', 'main.js');
+// Debian installs nginx in /usr/sbin, which a non-root PATH may lack.
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 const work = mkdtempSync(join(tmpdir(), 'sigsum-nginx-'));
 const prefix = join(work, 'nginx');
 let log: LogProcess;
@@ -110,12 +112,12 @@ beforeAll(async () => {
   writeFileSync(join(prefix, 'nginx.conf'), mainConf(join(prefix, 'sigsum-log.conf')));
   httpsUrl = `https://127.0.0.1:${port}/`;
 
-  const t = run('nginx', ['-t', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')]);
+  const t = run(NGINX, ['-t', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')]);
   expect(t.stderr).toContain('syntax is ok');
   expect(t.stderr).toContain('test is successful');
   expect(t.status).toBe(0);
 
-  nginx = spawn('nginx', ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  nginx = spawn(NGINX, ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
   nginx.stdout!.on('data', (c: Buffer) => (nginxOut += c.toString()));
   nginx.stderr!.on('data', (c: Buffer) => (nginxOut += c.toString()));
   const until = Date.now() + 15_000;
@@ -147,7 +149,7 @@ describe('nginx TLS reverse proxy (deploy/nginx/sigsum-log.conf) in front of a r
     const broken = join(prefix, 'broken.conf');
     writeFileSync(broken, readFileSync(join(prefix, 'sigsum-log.conf'), 'utf8').replace('ssl_protocols TLSv1.2 TLSv1.3;', 'ssl_protocols TLSv1.2 TLSv1.3'));
     writeFileSync(join(prefix, 'broken-main.conf'), mainConf(broken));
-    const t = run('nginx', ['-t', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'broken-main.conf')]);
+    const t = run(NGINX, ['-t', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'broken-main.conf')]);
     expect(t.status).not.toBe(0);
     expect(t.stderr).toContain('test failed');
   });

@@ -48,7 +48,7 @@ beforeAll(() => {
 afterAll(async () => {
   await Promise.all(procs.map(stopGroup));
   rmSync(work, { recursive: true, force: true });
-}, 60_000);
+}, 300_000);
 
 describe('fresh clone, README commands as written', () => {
   it('the start command installs, builds and brings up the log and the demo; npx sigsum / sigsum-log work', async () => {
@@ -75,6 +75,8 @@ describe('fresh clone, README commands as written', () => {
       expect(help).toContain(usage);
     }
     await stopGroup(p);
+    // npm start stops its log, secondary, witnesses and demo, then says so.
+    for (let i = 0; i < 100 && !logText().includes('stopped.'); i++) await new Promise((r) => setTimeout(r, 200));
     expect(logText()).toContain('stopped.');
   }, NPM_CI_MS + 120_000);
 });

@@ -4,7 +4,8 @@
  * Registered on the internal listener only, never on the public one.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { leafFromBytes, parseLeavesPath, serializeLeaves, serializeTreeHead, toSafeNumber, treeRoot } from '@sigsum-kit/sdk';
+import { leafFromBytes, serializeLeaves, serializeTreeHead, toSafeNumber } from '@sigsum-kit/sdk';
+import { parseLeavesPath, treeRoot } from '@sigsum-kit/sdk/internal';
 import { HttpError, parseSize } from '../server/app.js';
 import type { Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, tokenMatches } from './protocol.js';

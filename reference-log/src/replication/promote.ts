@@ -11,7 +11,8 @@
  *   tree head it never published is out there (another primary took over),
  *   or if its tree contradicts that head.
  */
-import { toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { toHex, toSafeNumber, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { treeRoot } from '@sigsum-kit/sdk/internal';
 import type { Storage } from '../storage/types.js';
 
 /** A refused failover step; `code` is stable, the message says what to do. */

@@ -12,7 +12,6 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
-  CompactRange,
   leafHashOf,
   leafToBytes,
   parseLeavesBody,
@@ -21,10 +20,13 @@ import {
   signTreeHead,
   toHex,
   toSafeNumber,
-  type PerfectNode,
   type SignedTreeHead,
   type Signer,
 } from '@sigsum-kit/sdk';
+import {
+  CompactRange,
+  type PerfectNode,
+} from '@sigsum-kit/sdk/internal';
 import { HttpError } from '../server/app.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches } from './protocol.js';

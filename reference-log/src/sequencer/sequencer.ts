@@ -8,14 +8,16 @@
  * inconsistent one.
  */
 import {
-  CompactRange,
-  consistencyProof,
   signTreeHead,
   toHex,
   treeHeadOriginOfKey,
-  treeRoot,
   type Signer,
 } from '@sigsum-kit/sdk';
+import {
+  CompactRange,
+  consistencyProof,
+  treeRoot,
+} from '@sigsum-kit/sdk/internal';
 import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
 import { noReplication, noWitnesses, type Cosigner, type ReplicationGate } from './cosigner.js';
 import { silentLogger, type NodeLogger } from '../logger.js';

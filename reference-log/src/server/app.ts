@@ -10,24 +10,26 @@ import cors from '@fastify/cors';
 import {
   SigsumError,
   VerificationError,
-  consistencyProof,
-  inclusionProof,
   leafFromBytes,
   leafHashOf,
   leafToBytes,
   parseAddLeafRequest,
-  parseConsistencyProofPath,
-  parseInclusionProofPath,
-  parseLeavesPath,
   parseUint63,
   serializeConsistencyProof,
   serializeCosignedTreeHead,
   serializeInclusionProof,
   serializeLeaves,
   toSafeNumber,
-  treeRoot,
   verifyAddLeafRequest,
 } from '@sigsum-kit/sdk';
+import {
+  consistencyProof,
+  inclusionProof,
+  parseConsistencyProofPath,
+  parseInclusionProofPath,
+  parseLeavesPath,
+  treeRoot,
+} from '@sigsum-kit/sdk/internal';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import type { Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';

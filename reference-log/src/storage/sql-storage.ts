@@ -2,7 +2,8 @@
  * The schema-level logic shared by both backends, written against a minimal
  * synchronous SQL driver so SQLite-on-disk and sql.js behave identically.
  */
-import { fromHex, toHex, type Cosignature, type PerfectNode } from '@sigsum-kit/sdk';
+import { fromHex, toHex, type Cosignature } from '@sigsum-kit/sdk';
+import { type PerfectNode } from '@sigsum-kit/sdk/internal';
 import { META, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import {
   StorageError,

@@ -35,7 +35,7 @@ export class NetworkError extends SigsumError {
   }
 }
 
-/** Retry behaviour of {@link httpRequest}. */
+/** Retry behaviour of the log and witness clients' HTTP requests. */
 export interface RetryPolicy {
   /** Attempts after the first one (default 3; 0 disables retries). */
   retries?: number;
