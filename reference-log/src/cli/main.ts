@@ -23,6 +23,7 @@ import { createMetrics, instrumentStorage, observeReplication, replicationLag } 
 import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
+import { addHelpExamples } from './examples.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = 'log.sqlite';
@@ -208,6 +209,7 @@ export function buildProgram(): Command {
     .action(runStatus);
   registerWitnessCommand(program);
   registerReplicationCommands(program);
+  addHelpExamples(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ import { addVerifyCommand } from './verify.js';
 import { addTokenCommands } from './token.js';
 import { addPolicyCommands } from './policy.js';
 import { addMonitorCommand } from './monitor.js';
+import { addHelpExamples } from './examples.js';
 
 /** The package version, shown by `--version`. */
 export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -53,6 +54,7 @@ Environment: SSH_AUTH_SOCK (ssh-agent for keys given as public key files),
     configure(c);
     for (const s of c.commands) configure(s);
   }
+  addHelpExamples(program);
   return program;
 }
 
