@@ -13,7 +13,7 @@ import { build, type Plugin } from 'vite';
 import { transform } from 'esbuild';
 
 const SDK = fileURLToPath(new URL('../sdk/src/index.ts', import.meta.url));
-const TARGET_GZIP = 15 * 1024;
+const TARGET_GZIP = 5 * 1024;
 
 const ENTRIES: Record<string, string> = {
   verify: `import { parsePolicy, parseProof, verifyProof } from ${JSON.stringify(SDK)};
@@ -33,7 +33,13 @@ function virtualEntry(code: string): Plugin {
   };
 }
 
-async function size(code: string): Promise<{ min: number; gzip: number }> {
+interface Size {
+  min: number;
+  gzip: number;
+}
+
+/** Size of the entry chunk (what a page loads up front) and of the lazily imported chunks. */
+async function size(code: string): Promise<{ entry: Size; lazy: Size }> {
   const out = await build({
     configFile: false,
     logLevel: 'silent',
@@ -47,23 +53,43 @@ async function size(code: string): Promise<{ min: number; gzip: number }> {
     },
   });
   const outputs = (Array.isArray(out) ? out : [out]).flatMap((o) => ('output' in o ? o.output : []));
-  const js = outputs
-    .filter((o) => o.type === 'chunk')
-    .map((o) => (o as { code: string }).code)
-    .join('\n');
-  // Vite keeps whitespace in ES library output (for downstream tree-shaking);
-  // an app's bundler removes it, so finish the minification as that would.
-  const min = (await transform(js, { minify: true, format: 'esm', target: 'es2022' })).code;
-  if (process.env.BUNDLE_DUMP) (await import('node:fs')).writeFileSync(`${process.env.BUNDLE_DUMP}-${Buffer.byteLength(min)}.js`, min);
-  return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length };
+  const chunks = outputs.filter((o) => o.type === 'chunk') as unknown as { code: string; isEntry: boolean; fileName: string; imports: string[] }[];
+  // Up front: the entry and every chunk it imports statically; the rest is only fetched by a dynamic import.
+  const byName = new Map(chunks.map((c) => [c.fileName, c]));
+  const upFront = new Set<string>();
+  const visit = (name: string): void => {
+    if (upFront.has(name)) return;
+    upFront.add(name);
+    for (const i of byName.get(name)?.imports ?? []) visit(i);
+  };
+  for (const c of chunks) if (c.isEntry) visit(c.fileName);
+  const measure = async (js: string[]): Promise<Size> => {
+    let min = 0;
+    let gzip = 0;
+    for (const c of js) {
+      // Vite keeps whitespace in ES library output (for downstream tree-shaking);
+      // an app's bundler removes it, so finish the minification as that would.
+      const m = (await transform(c, { minify: true, format: 'esm', target: 'es2022' })).code;
+      if (process.env.BUNDLE_DUMP) (await import('node:fs')).writeFileSync(`${process.env.BUNDLE_DUMP}-${Buffer.byteLength(m)}.js`, m);
+      min += Buffer.byteLength(m);
+      gzip += gzipSync(m, { level: 9 }).length;
+    }
+    return { min, gzip };
+  };
+  return {
+    entry: await measure(chunks.filter((c) => upFront.has(c.fileName)).map((c) => c.code)),
+    lazy: await measure(chunks.filter((c) => !upFront.has(c.fileName)).map((c) => c.code)),
+  };
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
-const results: Record<string, { min: number; gzip: number }> = {};
+const results: Record<string, { entry: Size; lazy: Size }> = {};
 for (const [name, code] of Object.entries(ENTRIES)) results[name] = await size(code);
 const v = results.verify!;
 const floor = results['crypto floor']!;
 console.log('bundle size (Vite library build, all dependencies bundled, esbuild-minified, gzip -9):');
-console.log(`  parsePolicy + parseProof + verifyProof  ${kb(v.min)} min / ${kb(v.gzip)} gzip  (target <= ${kb(TARGET_GZIP)} gzip: ${v.gzip <= TARGET_GZIP ? 'met' : 'NOT met'})`);
-console.log(`  baseline: SHA-256 + Ed25519 verify only   ${kb(floor.min)} min / ${kb(floor.gzip)} gzip`);
-console.log(`  ratio to baseline: ${(v.gzip / floor.gzip).toFixed(2)}x gzip; proof/policy code adds ${kb(v.gzip - floor.gzip)} gzip`);
+console.log(`  parsePolicy + parseProof + verifyProof, loaded up front  ${kb(v.entry.min)} min / ${kb(v.entry.gzip)} gzip  (target <= ${kb(TARGET_GZIP)} gzip: ${v.entry.gzip <= TARGET_GZIP ? 'met' : 'NOT met'})`);
+console.log(`    + pure-JS Ed25519 chunk, loaded only where WebCrypto fails the probe  ${kb(v.lazy.min)} min / ${kb(v.lazy.gzip)} gzip`);
+console.log(`  baseline: SHA-256 + Ed25519 verify only, up front          ${kb(floor.entry.min)} min / ${kb(floor.entry.gzip)} gzip`);
+console.log(`  ratio to baseline: ${(v.entry.gzip / floor.entry.gzip).toFixed(2)}x gzip; proof/policy code adds ${kb(v.entry.gzip - floor.entry.gzip)} gzip`);
+console.log(`  outside figure: FPF sigsum-ts 0.3.8 verify, 3,393 B min+gzip with esbuild (measured on this machine class 2026-11-29; cannot run in this build)`);

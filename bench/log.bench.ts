@@ -2,10 +2,7 @@
  * Reference log benchmark: the real `sigsum-log primary` process (SQLite,
  * WAL, synchronous=FULL) on 127.0.0.1, driven over HTTP from this process.
  *
- *  1. add-leaf: leaves acknowledged (200) per second at concurrency 64, each
- *     client re-sending its leaf until 200; and raw add-leaf requests/s with
- *     32 clients re-sending at once. Baseline: GET get-tree-head requests/s
- *     with 32 clients on the same server (a cached answer: HTTP cost only).
+ *  1. (write throughput and re-sends: bench/log-write.bench.ts, under wrk)
  *  2. submit-to-published-head p50 (no witnesses; 1 s interval). Baseline:
  *     the publish interval.
  *  3. A large log built by a bulk loader (storage + CompactRange directly):
@@ -133,44 +130,6 @@ function pct(sorted: number[], p: number): number {
 
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-/** Leaves acknowledged per second: `clients` workers each re-send their leaf until 200. */
-async function ackThroughput(url: string, bodies: string[], clients: number, pauseMs: number): Promise<{ leavesPerSec: number; requestsPerSec: number }> {
-  let next = 0;
-  let requests = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        for (;;) {
-          const s = await post(url + 'add-leaf', body);
-          requests++;
-          if (s === 200) break;
-          if (s !== 202) throw new Error(`add-leaf ${s}`);
-          if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
-        }
-      }
-    }),
-  );
-  const sec = (performance.now() - start) / 1000;
-  return { leavesPerSec: bodies.length / sec, requestsPerSec: requests / sec };
-}
-
-async function getThroughput(url: string, clients: number, ms: number): Promise<number> {
-  let n = 0;
-  const end = performance.now() + ms;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
-        await getText(url);
-        n++;
-      }
-    }),
-  );
-  return n / ((performance.now() - start) / 1000);
-}
-
 async function latencies(urls: string[]): Promise<number[]> {
   const out: number[] = [];
   for (const u of urls) {
@@ -271,36 +230,15 @@ async function main(): Promise<void> {
     const server = await startServer(writeConfig(dir, { maxPending: 1_000_000 }));
     const freshRss = server.rssMiB();
     try {
-      const [bodies64, bodies32] = [makeBodies(SUBMIT_LEAVES, 'c64'), makeBodies(SUBMIT_LEAVES, 'c32')];
-      // The machine is shared: measure the baseline before and after, keep the better.
-      const baseline1 = await getThroughput(server.url + 'get-tree-head', 32, 2000);
-      const a = await ackThroughput(server.url, bodies64, 64, 5);
-      // Raw request rate as log-go clients see it: a second log that answers 202 at once (addLeafWaitMs 0).
-      const dir2 = mkdtempSync(join(tmpdir(), 'log-bench-raw-'));
-      await generateKeyFiles(join(dir2, 'log.key'));
-      const raw = await startServer(writeConfig(dir2, { maxPending: 1_000_000, addLeafWaitMs: 0 }));
-      const b = await ackThroughput(raw.url, bodies32, 32, 0);
-      await raw.stop();
-      rmSync(dir2, { recursive: true, force: true });
-      const baseline = Math.max(baseline1, await getThroughput(server.url + 'get-tree-head', 32, 2000));
-      console.log(`\nadd-leaf, concurrency 64, re-send every 5 ms until 200: ${fmt(a.leavesPerSec)} leaves/s acknowledged, ${fmt(a.requestsPerSec)} requests/s (target ≥ 2,000 leaves/s)`);
-      console.log(`add-leaf, 32 clients re-sending at once until 200, addLeafWaitMs 0: ${fmt(b.requestsPerSec)} requests/s, ${fmt(b.leavesPerSec)} leaves/s acknowledged (target ≥ 8,000 req/s)`);
-      console.log(`  baseline GET get-tree-head, 32 clients: ${fmt(baseline)} requests/s | ratio add-leaf req/s ${fmt(b.requestsPerSec / baseline, 2)}×, acknowledged leaves/s ${fmt(a.leavesPerSec / baseline, 2)}×`);
-
+      // Write throughput and re-sends under wrk: bench/log-write.bench.ts.
       // Submit-to-published-head latency (1 s interval, no witnesses).
       const bodies = makeBodies(15, 'latency');
       const waits: number[] = [];
       for (const body of bodies) {
         await new Promise((r) => setTimeout(r, Math.random() * 300));
         const t = performance.now();
+        // 200 means the served head covers the leaf.
         while ((await post(server.url + 'add-leaf', body)) !== 200) await new Promise((r) => setTimeout(r, 5));
-        // At 200 the leaf is integrated: wait until the published head covers the integrated tree.
-        const want = Number(/tree_size=(\d+)/.exec(await getText(server.internalUrl + 'health'))![1]);
-        for (;;) {
-          const s = Number(/^size=(\d+)/.exec(await getText(server.url + 'get-tree-head'))![1]);
-          if (s >= want) break;
-          await new Promise((r) => setTimeout(r, 5));
-        }
         waits.push(performance.now() - t);
       }
       waits.sort((x, y) => x - y);

@@ -21,7 +21,15 @@ const INDEX = 777;
 const ROUNDS = 5;
 const ROUND_MS = 400;
 const CONCURRENT = 8;
-const REFERENCE_MS = 2; // FPF sigsum-ts verifyMessage on this machine class (docs: ANCHORS)
+/**
+ * FPF sigsum-ts cannot run inside this benchmark (its own proof and policy
+ * formats, bundled separately), so it is an outside figure, never a same-run
+ * baseline: verifyMessage median 2.47 ms per proof, one at a time, measured on
+ * this machine class on 2026-11-29 (sigsum-ts 0.3.8 bundled with esbuild, Node
+ * 20, 1 log, 3 witnesses, 2-of-3 quorum, policy parsed on every call).
+ */
+const OUTSIDE_SIGSUM_TS = { msPerProof: 2.47, date: '2026-11-29', how: 'sigsum-ts 0.3.8 verifyMessage, sequential median, esbuild bundle, Node 20, same machine class' };
+const TARGET_FLOOR_RATIO = 1.1;
 
 async function setup() {
   const sdk = await import('@sigsum-kit/sdk');
@@ -144,13 +152,18 @@ async function main(): Promise<void> {
 
   console.log(`verifyProof: tree of ${SIZE} (path ${Math.log2(SIZE)} hashes), 3 cosignatures, 2-of-3 policy parsed once; 5 Ed25519 verifications/proof; best of ${ROUNDS} rounds`);
   console.log(`  native lower bound (node:crypto, sync)   ${fmt(web.floor!)}`);
-  console.log(`  SDK ${backend}, one at a time          ${fmt(web.sequential!)}   ${ratio(web.sequential!, web.floor!)} (target <= 1.5x)`);
+  const seqRatio = web.floor! / web.sequential!;
+  console.log(`  SDK ${backend}, one at a time          ${fmt(web.sequential!)}   ${ratio(web.sequential!, web.floor!)} (target <= ${TARGET_FLOOR_RATIO}x: ${seqRatio <= TARGET_FLOOR_RATIO ? 'met' : 'NOT met'})`);
   console.log(`  SDK ${backend}, ${CONCURRENT} proofs in flight      ${fmt(web.concurrent!)}   ${ratio(web.concurrent!, web.floor!)}`);
   console.log(`  SDK ${noble.backend}, one at a time              ${fmt(noble.sequential!)}   ${ratio(noble.sequential!, noble.floor!)} (lower bound in that process: ${fmt(noble.floor!)})`);
   console.log(`  SDK ${noble.backend}, ${CONCURRENT} proofs in flight          ${fmt(noble.concurrent!)}   ${ratio(noble.concurrent!, noble.floor!)}`);
   console.log(`  parsePolicy: builtin sigsum-test-2025-3 (2 logs, 8 witnesses, 2 groups) ${us(parse.builtinPolicy!)}, bench policy ${us(parse.benchPolicy!)}; parseProof ${us(parse.proof!)}`);
-  const best = Math.max(web.sequential!, web.concurrent!);
-  console.log(`  vs sigsum-ts reference (${REFERENCE_MS} ms/proof): ${((best * REFERENCE_MS) / 1000).toFixed(1)}x faster (target >= 5x); the native lower bound itself is ${((web.floor! * REFERENCE_MS) / 1000).toFixed(1)}x`);
+  // Like for like: our sequential latency against sigsum-ts's sequential latency (an outside figure).
+  const seqMs = 1000 / web.sequential!;
+  console.log(
+    `  outside figure, not measured in this run: FPF sigsum-ts ${OUTSIDE_SIGSUM_TS.msPerProof} ms/proof (${OUTSIDE_SIGSUM_TS.date}; ${OUTSIDE_SIGSUM_TS.how}); ` +
+      `our sequential ${seqMs.toFixed(3)} ms/proof is ${(OUTSIDE_SIGSUM_TS.msPerProof / seqMs).toFixed(1)}x less time`,
+  );
 }
 
 await main();

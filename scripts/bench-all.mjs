@@ -11,7 +11,7 @@ import os from 'node:os';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filter = process.argv[2] ?? '';
-const build = spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const benches = readdirSync(join(root, 'bench'))

@@ -7,7 +7,9 @@
 #   systemd    - systemd-analyze, which verifies the units in deploy/systemd
 #   openssl    - the test CA of the TLS end-to-end test
 #   git        - the fresh-clone test clones the repository
-# Native addons (better-sqlite3) build with the machine's python3, make and g++.
+#   wrk        - HTTP load generator of `npm run bench` (bench/log-write.bench.ts); no test needs it
+#   softhsm2, opensc - a software PKCS#11 token (softhsm2-util, libsofthsm2.so) and pkcs11-tool for the HSM tests
+# Native addons (better-sqlite3, pkcs11js) build with the machine's python3, make and g++.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -17,6 +19,9 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -8,7 +8,8 @@ import { buildInternalApp, buildPublicApp, type PublicAppOptions } from './serve
 import { Sequencer, type SequencerLogger } from './sequencer/sequencer.js';
 import type { Cosigner, ReplicationGate } from './sequencer/cosigner.js';
 import type { Storage } from './storage/types.js';
-import { metricsPlugin, observeSequencer, type LogMetrics } from './metrics/index.js';
+import { verifyingSigner } from './signing.js';
+import { instrumentSigner, metricsPlugin, observeSequencer, type LogMetrics } from './metrics/index.js';
 
 /** Settings of a running log. */
 export interface LogOptions {
@@ -30,7 +31,7 @@ export interface LogOptions {
   intervalMs?: number;
   /** Integration interval in ms (default 10). */
   integrateIntervalMs?: number;
-  /** How long add-leaf waits for a new leaf to be sequenced before answering 202 (ms; default 0). */
+  /** How long add-leaf may wait for the publication that covers a new leaf before answering 202 (ms; default 0). */
   addLeafWaitMs?: number;
   /** get-leaves batch limit (default 512). */
   maxRange?: number;
@@ -93,7 +94,9 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
   };
   const sequencer = new Sequencer({
     storage: opts.storage,
-    signer: opts.signer,
+    // Every tree head signature is checked before it is published; a failing signer (e.g. a
+    // PKCS#11 token gone, or a bad signature) shows in sigsum_log_signer_up / _errors_total.
+    signer: opts.metrics === undefined ? verifyingSigner(opts.signer) : instrumentSigner(verifyingSigner(opts.signer), opts.metrics),
     cosigner: opts.cosigner,
     gate: opts.gate,
     intervalMs: opts.intervalMs,

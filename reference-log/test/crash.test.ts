@@ -84,7 +84,10 @@ describe('crash safety', () => {
         }
       };
       const load = Promise.all([...Array.from({ length: 16 }, worker), watcher()]);
-      await new Promise((res) => setTimeout(res, 300 + Math.floor(Math.random() * 500)));
+      // A 200 needs a published head (every 100 ms): let each round see a few before the kill, even on a loaded machine.
+      const before = acknowledged.size;
+      const killAt = Date.now() + 300 + Math.floor(Math.random() * 500);
+      while (Date.now() < killAt || (acknowledged.size - before < 8 && Date.now() < killAt + 10_000)) await new Promise((res) => setTimeout(res, 20));
       const exit = await log.stop('SIGKILL');
       alive = false;
       expect(exit.signal).toBe('SIGKILL');

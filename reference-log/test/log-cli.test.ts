@@ -23,7 +23,7 @@ describe('sigsum-log CLI', () => {
     const key = parsePrivateKeyFile(readFileSync(join(dir, 'log.key'), 'utf8'));
     expect(key.kind).toBe('private');
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ keyFile: 'log.key', storage: 'sqlite', maxRange: 512, intervalMs: 1000, addLeafWaitMs: 100 });
+    expect(config).toMatchObject({ keyFile: 'log.key', storage: 'sqlite', maxRange: 512, intervalMs: 1000, addLeafWaitMs: 0 });
     const again = runToExit(['init', '--dir', dir]);
     expect(again.status).toBe(1);
     expect(again.stderr).toBe(`sigsum-log: ${join(dir, 'config.json')} already exists; refusing to overwrite\n`);

@@ -35,8 +35,18 @@ describe('log configuration', () => {
     [{ keyFile: 'k', publishedTreeHeadSources: 'https://log.example.org/' }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', publishedTreeHeadSources: [''] }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],
+    [{ keyFile: 'k', publicKeyFile: 7 }, 'publicKeyFile: expected a string, got 7'],
+    [{ keyFile: 'pkcs11:object=k?module-path=/lib/p.so' }, 'publicKeyFile: required when keyFile is a pkcs11: URI (the public key the token must hold)'],
   ])('rejects %j', (json, message) => {
     expect(() => parseConfig(json, '/tmp')).toThrow(new ConfigError(message));
+  });
+
+  it('keeps a pkcs11: keyFile as it is and resolves publicKeyFile', () => {
+    const uri = 'pkcs11:token=t;object=log?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/sigsum/pin';
+    const c = parseConfig({ keyFile: uri, publicKeyFile: 'log.key.pub' }, '/etc/sigsum');
+    expect(c.keyFile).toBe(uri);
+    expect(c.publicKeyFile).toBe('/etc/sigsum/log.key.pub');
+    expect(parseConfig({ keyFile: 'log.key' }, '/etc/sigsum').publicKeyFile).toBe('');
   });
 
   it('parses host:port including IPv6', () => {

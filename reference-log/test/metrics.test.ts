@@ -4,6 +4,7 @@ import { sample } from './prometheus-text.js';
 import {
   UNMATCHED_ENDPOINT,
   createMetrics,
+  instrumentSigner,
   instrumentStorage,
   metricsPlugin,
   observeReplication,
@@ -61,11 +62,30 @@ describe('createMetrics', () => {
       'sigsum_log_witness_quorum_duration_seconds',
       'sigsum_log_rate_limit_decisions_total',
     ];
-    expect(names(primary)).toEqual(new Set([...common, ...logs, ...primaryOnly]));
+    const signing = ['sigsum_log_signer_up', 'sigsum_log_signer_errors_total'];
+    expect(names(primary)).toEqual(new Set([...common, ...logs, ...primaryOnly, ...signing]));
     expect(names(secondary)).toEqual(new Set([...common, ...logs]));
-    expect(names(witness)).toEqual(new Set(common));
+    expect(names(witness)).toEqual(new Set([...common, ...signing]));
     expect(sample(primary, 'sigsum_log_tree_size', { role: 'primary' })).toBe(0);
     expect(sample(secondary, 'sigsum_log_tree_size', { role: 'secondary' })).toBe(0);
+  });
+
+  it('counts signer failures and reports whether the last signature succeeded', async () => {
+    const m = createMetrics('witness', { defaultMetrics: false });
+    expect(sample(await m.registry.metrics(), 'sigsum_log_signer_up')).toBeNaN();
+    let fail = false;
+    const signer = instrumentSigner({ publicKey: new Uint8Array(32), sign: async (msg) => (fail ? Promise.reject(new Error('token gone')) : msg) }, m);
+    expect(sample(await m.registry.metrics(), 'sigsum_log_signer_up')).toBe(1);
+    fail = true;
+    await expect(signer.sign(Uint8Array.of(1))).rejects.toThrow('token gone');
+    let text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_log_signer_up')).toBe(0);
+    expect(sample(text, 'sigsum_log_signer_errors_total')).toBe(1);
+    fail = false;
+    expect(await signer.sign(Uint8Array.of(2))).toEqual(Uint8Array.of(2));
+    text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_log_signer_up')).toBe(1);
+    expect(sample(text, 'sigsum_log_signer_errors_total')).toBe(1);
   });
 
   it('includes Node process metrics by default', async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 // the stubbed global `crypto`.
 async function freshEd25519() {
   vi.resetModules();
-  return import('../src/crypto/ed25519.js');
+  return { ...(await import('../src/crypto/ed25519.js')), ...(await import('../src/crypto/seed-signer.js')) };
 }
 
 const pk = Uint8Array.from(Buffer.from('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', 'hex'));

@@ -6,11 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isPkcs11Uri } from '@sigsum-kit/sdk/node';
 
 /** The parsed, defaulted configuration. */
 export interface LogConfig {
-  /** OpenSSH private key file of the log (mode 0600). */
+  /** OpenSSH private key file of the log (mode 0600), a public key file (ssh-agent), or a `pkcs11:` URI. */
   keyFile: string;
+  /** Public key file of `keyFile`'s key; the node refuses to start on another key. Required with a `pkcs11:` key. */
+  publicKeyFile: string;
   /** `sqlite` (durable file, default) or `memory` (sql.js, nothing persisted). */
   storage: 'sqlite' | 'memory';
   /** Directory holding `log.sqlite` (sqlite storage). */
@@ -27,7 +30,7 @@ export interface LogConfig {
   integrateIntervalMs: number;
   /** Most leaves per get-leaves answer. */
   maxRange: number;
-  /** How long add-leaf waits for a new leaf to be sequenced before answering 202, ms (0 = never wait). */
+  /** How long add-leaf may wait for the publication that covers a new leaf before answering 202, ms (0 = never wait). */
   addLeafWaitMs: number;
   /** Most leaves waiting for integration before add-leaf answers 503. */
   maxPending: number;
@@ -66,6 +69,7 @@ export interface LogConfig {
 
 /** Defaults of every optional key. */
 export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
+  publicKeyFile: '',
   storage: 'sqlite',
   dataDir: 'data',
   listen: '127.0.0.1:6965',
@@ -74,7 +78,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   intervalMs: 1000,
   integrateIntervalMs: 10,
   maxRange: 512,
-  addLeafWaitMs: 100,
+  addLeafWaitMs: 0,
   maxPending: 100_000,
   policyFile: '',
   witnessTimeoutMs: 5000,
@@ -130,7 +134,14 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   for (const k of Object.keys(o)) if (!allowed.has(k)) throw new ConfigError(`unknown key ${JSON.stringify(k)}`);
   const c: LogConfig = { ...CONFIG_DEFAULTS, keyFile: '' };
   if (o.keyFile === undefined) throw new ConfigError('keyFile: required');
-  c.keyFile = resolve(baseDir, str(o.keyFile, 'keyFile'));
+  c.keyFile = str(o.keyFile, 'keyFile');
+  // A pkcs11: URI is not a path; its module-path and pin-source are absolute.
+  if (!isPkcs11Uri(c.keyFile)) c.keyFile = resolve(baseDir, c.keyFile);
+  if (o.publicKeyFile !== undefined) c.publicKeyFile = str(o.publicKeyFile, 'publicKeyFile');
+  if (c.publicKeyFile !== '') c.publicKeyFile = resolve(baseDir, c.publicKeyFile);
+  if (isPkcs11Uri(c.keyFile) && c.publicKeyFile === '') {
+    throw new ConfigError('publicKeyFile: required when keyFile is a pkcs11: URI (the public key the token must hold)');
+  }
   if (o.storage !== undefined) {
     if (o.storage !== 'sqlite' && o.storage !== 'memory') throw new ConfigError(`storage: expected "sqlite" or "memory", got ${JSON.stringify(o.storage)}`);
     c.storage = o.storage;

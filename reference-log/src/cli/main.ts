@@ -2,7 +2,7 @@
 /**
  * `sigsum-log`: initialise, run and inspect a Sigsum reference log.
  *
- *   sigsum-log init --dir DIR        key (OpenSSH, 0600) + config.json + empty database
+ *   sigsum-log init --dir DIR        key (OpenSSH, 0600, or in a PKCS#11 token) + config.json + empty database
  *   sigsum-log primary --config FILE run the log until SIGTERM/SIGINT
  *   sigsum-log status --config FILE  print the stored state
  *   sigsum-log witness ...           run a reference witness
@@ -11,8 +11,9 @@ import { Command } from 'commander';
 import type { FastifyBaseLogger } from 'fastify';
 import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { keyHash, toHex } from '@sigsum-kit/sdk';
-import { generateKeyFiles, loadSigner } from '@sigsum-kit/sdk/node';
+import { DEFAULT_KEY_COMMENT, formatOpenSshPublicKey, keyHash, toHex } from '@sigsum-kit/sdk';
+import { atomicWriteFile, generateKeyFiles, generatePkcs11Key, isPkcs11Uri } from '@sigsum-kit/sdk/node';
+import { openSigningKey } from './signing-key.js';
 import { registerWitnessCommand } from './witness.js';
 import { ConfigError, defaultConfigText, loadConfig, parseHostPort, type LogConfig } from './config.js';
 import { cosignerFromPolicyFile } from './cosigning.js';
@@ -20,7 +21,6 @@ import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/i
 import { startLog } from '../log.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { createMetrics, instrumentStorage, observeReplication, replicationLag } from '../metrics/index.js';
-import { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } from '../ratelimit/index.js';
 import { checkPublishedTreeHead, primaryReplication, readPublicKeyOption, registerReplicationCommands } from './replication.js';
 import { closeOnSignals } from './shutdown.js';
 import { addHelpExamples } from './examples.js';
@@ -39,32 +39,54 @@ async function openStorage(config: LogConfig): Promise<Storage> {
   return openSqliteStorage(join(config.dataDir, DATABASE_FILE));
 }
 
-async function runInit(opts: { dir: string; storage: string; secondaryOf?: string }): Promise<void> {
+async function runInit(opts: { dir: string; storage: string; secondaryOf?: string; pkcs11?: string }): Promise<void> {
   const dir = resolve(opts.dir);
   const configPath = join(dir, 'config.json');
   const keyPath = join(dir, 'log.key');
+  const publicKeyPath = `${keyPath}.pub`;
   if (opts.storage !== 'sqlite' && opts.storage !== 'memory') fail(`--storage must be sqlite or memory`);
-  for (const p of [configPath, keyPath, join(dir, 'data', DATABASE_FILE)]) {
+  if (opts.pkcs11 !== undefined && !isPkcs11Uri(opts.pkcs11)) fail('--pkcs11 expects a pkcs11: URI (RFC 7512)');
+  for (const p of [configPath, keyPath, publicKeyPath, join(dir, 'data', DATABASE_FILE)]) {
     if (existsSync(p)) fail(`${p} already exists; refusing to overwrite`);
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const key = await generateKeyFiles(keyPath);
-  const text = defaultConfigText().replace('"storage": "sqlite"', `"storage": "${opts.storage}"`);
-  writeFileSync(configPath, text, { mode: 0o644, flag: 'wx' });
+  let publicKey: Uint8Array;
+  let keyFile = 'log.key';
+  let keyLine: string;
+  if (opts.pkcs11 === undefined) {
+    publicKey = (await generateKeyFiles(keyPath)).publicKey;
+    keyLine = `  private key: ${keyPath} (mode 0600)\n`;
+  } else {
+    // The key stays in the token; only its public half is written here.
+    const { signer, created } = await generatePkcs11Key(opts.pkcs11);
+    for (const w of signer.warnings) process.stderr.write(`sigsum-log: warning: ${w}\n`);
+    publicKey = signer.publicKey;
+    keyFile = signer.uri;
+    await signer.close();
+    await atomicWriteFile(publicKeyPath, formatOpenSshPublicKey(publicKey, { comment: DEFAULT_KEY_COMMENT }), 0o644);
+    keyLine = `  private key: ${created ? 'generated in' : 'existing key in'} the token (${keyFile})\n`;
+  }
+  const raw = JSON.parse(defaultConfigText()) as Record<string, unknown>;
+  Object.assign(raw, { keyFile, storage: opts.storage });
+  // A token key is checked against its public key file at every start (a file key is its own proof).
+  if (opts.pkcs11 !== undefined) raw.publicKeyFile = 'log.key.pub';
+  writeFileSync(configPath, JSON.stringify(raw, null, 2) + '\n', { mode: 0o644, flag: 'wx' });
   const config = loadConfig(configPath);
   if (config.storage === 'sqlite') {
     const storage = await openStorage(config);
     // Hot standby: a secondary's database belongs to the log's key, not to the node's own key.
-    storage.setLogPublicKey(opts.secondaryOf === undefined ? key.publicKey : await readPublicKeyOption(opts.secondaryOf, '--secondary-of'));
+    storage.setLogPublicKey(opts.secondaryOf === undefined ? publicKey : await readPublicKeyOption(opts.secondaryOf, '--secondary-of'));
     storage.setStartupMode('empty');
     storage.close();
   }
+  const url = `http://${config.listen}${config.prefix.startsWith('/') ? '' : '/'}${config.prefix}`;
   process.stdout.write(
     `initialised log in ${dir}\n` +
       `  config:      ${configPath}\n` +
-      `  private key: ${keyPath} (mode 0600)\n` +
-      `  public key:  ${key.publicKeyPath}\n` +
-      `  key hash:    ${toHex(keyHash(key.publicKey))}\n`,
+      keyLine +
+      `  public key:  ${publicKeyPath}\n` +
+      `  key hash:    ${toHex(keyHash(publicKey))}\n` +
+      (opts.secondaryOf === undefined ? `  policy line: log ${toHex(publicKey)} ${url}\n` : ''),
   );
 }
 
@@ -88,7 +110,7 @@ async function runPrimary(opts: {
   }
   const pub = parseHostPort(config.listen, 'listen');
   const internal = config.internalListen === '' ? undefined : parseHostPort(config.internalListen, 'internalListen');
-  const signer = await loadSigner(config.keyFile);
+  const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
   // Metrics and rate limits (docs/metrics.md, docs/rate-limits.md).
   const metrics = createMetrics('primary');
   const storage = instrumentStorage(await openStorage(config), metrics);
@@ -100,6 +122,8 @@ async function runPrimary(opts: {
   const replication = await primaryReplication(config, storage, () => replicationLog.log);
   let admitLeaf;
   if (config.rateLimitFile !== '') {
+    // Loaded only when configured: the DNS and public-suffix modules cost memory at start.
+    const { createDnsTxtResolver, createRateLimiter, rateLimitAdmission, readRateLimitConfig } = await import('../ratelimit/index.js');
     const rateLimits = await readRateLimitConfig(config.rateLimitFile);
     for (const w of rateLimits.warnings) process.stderr.write(`sigsum-log: ${config.rateLimitFile}: ${w}\n`);
     const limiter = createRateLimiter(rateLimits, {
@@ -190,6 +214,7 @@ export function buildProgram(): Command {
     .option('--dir <dir>', 'directory to create the log in', '.')
     .option('--storage <kind>', 'sqlite (durable, default) or memory', 'sqlite')
     .option('--secondary-of <key>', 'initialise a hot-standby secondary of the log with this public key (hex or file); log.key is the secondary\'s own key')
+    .option('--pkcs11 <uri>', 'keep the key in a PKCS#11 token: generate it there (non-extractable) or use the existing key the pkcs11: URI names (docs/operations.md)')
     .action(runInit);
   program
     .command('primary')

@@ -10,8 +10,9 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LogClient, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
-import { loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
+import { LogClient, formatOpenSshPublicKey, fromHex, keyHash, parseCosignedTreeHeadBody, parseTreeHeadBody, toHex, type CosignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { atomicWriteFile, isPkcs11Uri, loadSigner, readPublicKeyFile, readTextFile } from '@sigsum-kit/sdk/node';
+import { openSigningKey } from './signing-key.js';
 import { ConfigError, loadConfig, parseHostPort, type LogConfig } from './config.js';
 import { openMemoryStorage, openSqliteStorage, type Storage } from '../storage/index.js';
 import { checkNotSuperseded, promoteStorage, secondaryGate, startSecondary, type GateLogger, type SecondaryGate } from '../replication/index.js';
@@ -131,7 +132,7 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   if (config.primaryUrl === '') throw new ConfigError('primaryUrl: required for a secondary');
   if (config.internalListen === '') throw new ConfigError('internalListen: a secondary needs its internal listener');
   const listen = parseHostPort(config.internalListen, 'internalListen');
-  const signer = await loadSigner(config.keyFile);
+  const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
   const metrics = createMetrics('secondary'); // docs/metrics.md
   const storage = instrumentStorage(await openStorage(config), metrics);
   const logKey = storage.logPublicKey();
@@ -175,7 +176,8 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
       throw new Error(`something still answers on ${config.internalListen} (the secondary?); stop it before promoting`);
     }
   }
-  const signer = await loadSigner(resolve(opts.logKey));
+  const logKey = isPkcs11Uri(opts.logKey) ? opts.logKey : resolve(opts.logKey);
+  const signer = await loadSigner(logKey);
   const head = await loadTreeHead(opts.treeHead);
   const storage = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
   let result;
@@ -188,7 +190,13 @@ async function runPromote(opts: { config: string; logKey: string; treeHead: stri
   const raw = JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>;
   delete raw.primaryUrl;
   delete raw.replicationIntervalMs;
-  raw.keyFile = resolve(opts.logKey);
+  raw.keyFile = logKey;
+  // publicKeyFile named the secondary's own key; a token log key gets its public key file next to the new config.
+  delete raw.publicKeyFile;
+  if (isPkcs11Uri(logKey)) {
+    raw.publicKeyFile = `${out.replace(/\.json$/, '')}-log.pub`;
+    await atomicWriteFile(raw.publicKeyFile as string, formatOpenSshPublicKey(signer.publicKey), 0o644);
+  }
   raw.dataDir = config.dataDir;
   for (const k of ['policyFile', 'rateLimitFile']) if (typeof raw[k] === 'string' && raw[k] !== '') raw[k] = resolve(dirname(resolve(opts.config)), raw[k]);
   raw.$comment = `primary promoted from secondary ${resolve(opts.config)} at ${new Date().toISOString()}`;

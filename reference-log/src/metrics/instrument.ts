@@ -1,8 +1,9 @@
 /**
  * Adapters that feed the metrics from the log's parts without those parts
  * knowing about Prometheus: the sequencer is read at scrape time, storage
- * failures are counted by wrapping the storage object.
+ * and signer failures are counted by wrapping the storage and signer objects.
  */
+import type { Signer } from '@sigsum-kit/sdk';
 import type { LogMetrics } from './registry.js';
 
 /** What {@link observeSequencer} reads (a subset of the reference log's `Sequencer`). */
@@ -130,5 +131,29 @@ export function replicationLag(opts: ReplicationLagOptions): () => ReplicationSt
       lagSeconds: oldestMissing === undefined ? 0 : (t - oldestMissing.at) / 1000,
       reachable: opts.reachable(),
     };
+  };
+}
+
+/**
+ * Count a signer's failures (`sigsum_log_signer_errors_total`) and report
+ * whether its last signature succeeded (`sigsum_log_signer_up`). The signer
+ * was opened (and, for a token, self-tested) before this is called, so it
+ * starts as up.
+ */
+export function instrumentSigner(signer: Signer, metrics: Pick<LogMetrics, 'signerErrors' | 'signerUp'>): Signer {
+  metrics.signerUp.set(1);
+  return {
+    publicKey: signer.publicKey,
+    async sign(message: Uint8Array): Promise<Uint8Array> {
+      try {
+        const signature = await signer.sign(message);
+        metrics.signerUp.set(1);
+        return signature;
+      } catch (err) {
+        metrics.signerErrors.inc();
+        metrics.signerUp.set(0);
+        throw err;
+      }
+    },
   };
 }

@@ -80,6 +80,10 @@ export interface LogMetrics {
   readonly secondaryReachable: Gauge;
   /** `sigsum_log_rate_limit_decisions_total{decision,rule}`. */
   readonly rateLimitDecisions: Counter<'decision' | 'rule'>;
+  /** `sigsum_log_signer_errors_total`: signatures the key (file, agent or PKCS#11 token) failed to make. */
+  readonly signerErrors: Counter;
+  /** `sigsum_log_signer_up`: 1 when the last signature succeeded, 0 when it failed, NaN before the first. */
+  readonly signerUp: Gauge;
   /**
    * Read tree size, pending leaves, the published head and replication state
    * from `source` at every scrape (overriding values set on those gauges by
@@ -262,6 +266,20 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     registers: primaryOnly,
   });
 
+  // The servers whose signing is on the critical path: the primary's tree heads, the witness's cosignatures.
+  const signing = role === 'secondary' ? [] : [registry];
+  const signerErrors = new Counter({
+    name: 'sigsum_log_signer_errors_total',
+    help: 'Signatures the signing key (file, ssh-agent or PKCS#11 token) failed to make or that did not verify.',
+    registers: signing,
+  });
+  const signerUp = new Gauge({
+    name: 'sigsum_log_signer_up',
+    help: '1 when the last signature succeeded, 0 when it failed (token gone or erroring).',
+    registers: signing,
+  });
+  signerUp.set(Number.NaN);
+
   // Unknown until replication reports: NaN, so "unreachable" (== 0) alerts stay silent on a log without a secondary.
   for (const g of [replicationLagLeaves, replicationLagSeconds, secondaryReachable]) g.set(Number.NaN);
 
@@ -287,6 +305,8 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     replicationLagSeconds,
     secondaryReachable,
     rateLimitDecisions,
+    signerErrors,
+    signerUp,
     observeLogState(s) {
       source = { ...source, ...s };
     },

@@ -2,10 +2,11 @@
  * The sequencer: queues accepted leaves, integrates them into the durable
  * tree in batches, and periodically signs, cosigns and publishes tree heads.
  *
- * Invariants: a leaf answered 200 is committed to storage and below the
- * replication gate, so it is in the next published head; a head is written to
- * storage before it is served, and never replaced by a smaller or
- * inconsistent one.
+ * Invariants: a leaf answered 200 is covered by the tree head served at that
+ * moment (so get-tree-head then get-inclusion-proof succeed at once, as with
+ * log-go); a head is written to storage before it is served, and never
+ * replaced by a smaller or inconsistent one; a head covers only leaves that
+ * are durable and below the replication gate.
  */
 import {
   signTreeHead,
@@ -49,8 +50,20 @@ export interface SequencerOptions {
   now?: () => number;
 }
 
-/** Result of a submission: `sequenced` → 200, `accepted` → 202, `busy` → 503. */
-export type SubmitStatus = 'sequenced' | 'accepted' | 'busy';
+/**
+ * Result of a submission: `published` (the served tree head covers the leaf)
+ * → 200, `accepted` (queued, or integrated but not yet published) → 202,
+ * `busy` → 503.
+ */
+export type SubmitStatus = 'published' | 'accepted' | 'busy';
+
+/** Where a leaf stands, see {@link Sequencer.leafState}. */
+export type LeafState = 'published' | 'integrated' | 'pending' | 'absent';
+
+/** Map key of a leaf hash: its 32 bytes as a latin1 string (cheaper than hex). */
+function pendingKey(leafHash: Uint8Array): string {
+  return Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
+}
 
 /** Thrown at start-up when stored state must not be served. */
 export class StartupError extends Error {
@@ -88,11 +101,11 @@ export class Sequencer {
   readonly #log: SequencerLogger;
   readonly #now: () => number;
   readonly #pending = new Map<string, LeafRecord>();
-  /** add-leaf requests waiting for their leaf to be sequenced (hex leaf hash → index once integrated, callbacks). */
+  /** add-leaf requests waiting for their leaf to be published (hex leaf hash → index once integrated, callbacks). */
   readonly #waiters = new Map<string, { index: number | undefined; wake: Set<(ok: boolean) => void> }>();
   #frontier!: CompactRange;
   #published: PublishedTreeHead | undefined;
-  /** Largest size the gate allowed at the last check; leaves below it get 200. */
+  /** Largest size the gate allowed at the last check; the next head covers at most this many leaves. */
   #gatedSize = 0;
   #integrateTimer: ReturnType<typeof setTimeout> | undefined;
   #publishTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,7 +127,7 @@ export class Sequencer {
     // Check before reading the tree's nodes, so a truncated database is reported as a rollback.
     this.#checkStartup();
     this.#frontier = CompactRange.restore(this.#storage.treeSize(), this.#storage);
-    // A published head was gated (replicated) before it was signed, so its leaves may answer 200 at once.
+    // A published head was gated (replicated) before it was signed.
     this.#gatedSize = this.#published?.size ?? 0;
   }
 
@@ -161,17 +174,34 @@ export class Sequencer {
     return this.#pending.size;
   }
 
-  /** Queue a verified leaf; says whether it is already sequenced (200) or not yet (202). */
-  submit(rec: LeafRecord): SubmitStatus {
-    const key = toHex(rec.leafHash);
-    if (this.#pending.has(key)) return 'accepted';
-    const index = this.#storage.leafIndex(rec.leafHash);
-    if (index !== undefined) {
-      if (index < this.#gatedSize) return 'sequenced';
-      // Integrated, not yet known to be replicated: a re-send asks the gate again (it rate-limits itself).
-      void this.#refreshGate();
-      return 'accepted';
-    }
+  /** Size of the served tree head (0 before the first). */
+  get publishedSize(): number {
+    return this.#published?.size ?? 0;
+  }
+
+  /**
+   * Where a leaf stands: `published` if the served head covers it, `pending`
+   * if queued, `integrated` if durable but not yet published, `absent` if
+   * unknown. A known leaf was verified when it was first accepted.
+   */
+  leafState(leafHash: Uint8Array): LeafState {
+    if (this.#pending.has(pendingKey(leafHash))) return 'pending';
+    const index = this.#storage.leafIndex(leafHash);
+    if (index === undefined) return 'absent';
+    return index < this.publishedSize ? 'published' : 'integrated';
+  }
+
+  /**
+   * Queue a verified leaf; says whether the served head covers it (200) or
+   * not yet (202). `known` is what {@link leafState} said about it in the
+   * same synchronous step (no await in between), which spares a second look-up.
+   */
+  submit(rec: LeafRecord, known?: LeafState): SubmitStatus {
+    const key = pendingKey(rec.leafHash);
+    if (known === 'published') return 'published';
+    if (known === 'pending' || known === 'integrated' || this.#pending.has(key)) return 'accepted';
+    const index = known === 'absent' ? undefined : this.#storage.leafIndex(rec.leafHash);
+    if (index !== undefined) return index < this.publishedSize ? 'published' : 'accepted';
     if (this.#pending.size >= this.#maxPending) return 'busy';
     this.#pending.set(key, rec);
     this.#scheduleIntegrate();
@@ -211,28 +241,31 @@ export class Sequencer {
     } catch (err) {
       this.#log.warn({ err: String(err) }, 'replication gate failed');
     }
-    this.#wakeWaiters();
   }
 
   #wakeWaiters(): void {
+    const size = this.publishedSize;
     for (const [key, w] of this.#waiters) {
-      if (w.index === undefined || w.index >= this.#gatedSize) continue;
+      if (w.index === undefined || w.index >= size) continue;
       this.#waiters.delete(key);
       for (const wake of w.wake) wake(true);
     }
   }
 
   /**
-   * Wait up to `ms` for a submitted leaf to be sequenced (integrated and
-   * below the replication gate). Lets add-leaf answer 200 at once instead of
-   * 202 followed by a re-send. Resolves false on timeout or shutdown.
+   * Wait up to `ms` for a submitted leaf to be covered by a published tree
+   * head. Lets add-leaf answer 200 without a re-send, at the price of holding
+   * the request (and its connection) until the next publication. Resolves
+   * false on timeout or shutdown.
    */
-  waitSequenced(leafHash: Uint8Array, ms: number): Promise<boolean> {
+  waitPublished(leafHash: Uint8Array, ms: number): Promise<boolean> {
     if (ms <= 0 || !this.#running) return Promise.resolve(false);
-    const key = toHex(leafHash);
+    const key = pendingKey(leafHash);
     let w = this.#waiters.get(key);
     if (w === undefined) {
-      w = { index: this.#pending.has(key) ? undefined : this.#storage.leafIndex(leafHash), wake: new Set() };
+      const index = this.#pending.has(key) ? undefined : this.#storage.leafIndex(leafHash);
+      if (index !== undefined && index < this.publishedSize) return Promise.resolve(true);
+      w = { index, wake: new Set() };
       this.#waiters.set(key, w);
     }
     const entry = w;
@@ -271,7 +304,7 @@ export class Sequencer {
     const start = this.#frontier.size;
     this.#frontier = next;
     for (let i = 0; i < batch.length; i++) {
-      const key = toHex(batch[i]!.leafHash);
+      const key = pendingKey(batch[i]!.leafHash);
       this.#pending.delete(key);
       const w = this.#waiters.get(key);
       if (w !== undefined) w.index = start + i;
@@ -305,6 +338,7 @@ export class Sequencer {
       const head: PublishedTreeHead = { size, rootHash, signature, cosignatures: result.cosignatures, publishedAt: this.#now() };
       this.#storage.saveTreeHead(head); // durable before it is served
       this.#published = head;
+      this.#wakeWaiters();
       if (prev === undefined || prev.size !== size) {
         this.#log.info({ size, root: toHex(rootHash), cosignatures: result.cosignatures.length }, 'published tree head');
       }

@@ -11,8 +11,6 @@ import {
   SigsumError,
   VerificationError,
   leafFromBytes,
-  leafHashOf,
-  leafToBytes,
   parseAddLeafRequest,
   parseUint63,
   serializeConsistencyProof,
@@ -30,15 +28,13 @@ import {
   parseLeavesPath,
   treeRoot,
 } from '@sigsum-kit/sdk/internal';
-import type { Sequencer } from '../sequencer/sequencer.js';
-import type { Storage } from '../storage/types.js';
+import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
+import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
+import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
-
-/** How many recently verified add-leaf bodies are remembered (oldest dropped first; ~0.5 KiB each). */
-export const VERIFIED_BODY_CACHE = 16_384;
 
 /** A decision of an add-leaf admission hook (e.g. rate limiting): an HTTP status and message to refuse with. */
 export interface Refusal {
@@ -62,7 +58,11 @@ export interface PublicAppOptions {
   corsOrigins?: string[];
   /** Fastify logger option (pino). */
   logger?: FastifyServerOptions['logger'];
-  /** How long add-leaf waits for a new leaf to be sequenced before answering 202 (ms; default 0 = answer at once). */
+  /**
+   * How long add-leaf waits for a new leaf to be covered by a published tree
+   * head before answering 202 (ms; default 0 = answer at once). Each waiting
+   * request holds its connection for up to this long.
+   */
   addLeafWaitMs?: number;
   /** Optional admission check for add-leaf (rate limits); runs after the signature check. */
   admitLeaf?: (req: FastifyRequest, leaf: { leaf: Uint8Array; leafHash: Uint8Array }) => Promise<Refusal | undefined> | Refusal | undefined;
@@ -93,6 +93,8 @@ function normalizePrefix(prefix: string | undefined): string {
   if (!p.endsWith('/')) p += '/';
   return p;
 }
+
+const TEXT = 'text/plain; charset=utf-8';
 
 function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
   return reply.code(status).type('text/plain; charset=utf-8').send(text);
@@ -170,10 +172,13 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
 
   const publishedSize = (): bigint => BigInt(sequencer.published?.size ?? 0);
 
-  app.get(prefix + 'get-tree-head', async (_req, reply) => {
+  // The served head changes once per publication: its text is made once.
+  let rendered: { head: PublishedTreeHead; text: Buffer } | undefined;
+  app.get(prefix + 'get-tree-head', (_req, reply) => {
     const head = sequencer.published;
     if (head === undefined) throw new HttpError(503, 'no tree head has been published yet');
-    return sendText(reply, 200, serializeCosignedTreeHead({ ...head, size: BigInt(head.size) }));
+    if (rendered?.head !== head) rendered = { head, text: Buffer.from(serializeCosignedTreeHead({ ...head, size: BigInt(head.size) }), 'latin1') };
+    return reply.code(200).header('content-type', TEXT).send(rendered.text);
   });
 
   const withArgs = (name: string, handler: (rest: string, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) => {
@@ -212,27 +217,32 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     return sendText(reply, 200, serializeLeaves(storage.getLeaves(s, Number(stop)).map(leafFromBytes)));
   });
 
-  // Clients re-send the same add-leaf body until they get 200. A body seen
-  // before verified once already, and identical bytes give the identical
-  // verdict, so re-sends skip parsing and the signature check.
-  const verifiedBodies = new Map<string, { leaf: Uint8Array; leafHash: Uint8Array }>();
+  // 200 means the served tree head covers the leaf (get-tree-head then
+  // get-inclusion-proof succeed at once); 202 means not yet, re-send.
   app.post(prefix + 'add-leaf', async (req, reply) => {
     const body = typeof req.body === 'string' ? req.body : '';
-    let leaf = verifiedBodies.get(body);
-    if (leaf === undefined) {
-      const verified = await verifyAddLeafRequest(parseAddLeafRequest(body));
-      leaf = { leaf: leafToBytes(verified), leafHash: leafHashOf(verified) };
-      if (verifiedBodies.size >= VERIFIED_BODY_CACHE) verifiedBodies.delete(verifiedBodies.keys().next().value!);
-      verifiedBodies.set(body, leaf);
+    const request = parseAddLeafRequest(body);
+    const leaf = leafOfRequest(request);
+    // A leaf the log already holds carries this very checksum, signature and
+    // key hash (its leaf hash says so), and that signature verified when it
+    // was first accepted: a re-send costs no signature check.
+    const state = sequencer.leafState(leaf.leafHash);
+    if (state === 'absent' && !verifyLeafRequestNode(request, leaf.checksum)) {
+      throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
     }
-    const refusal = await opts.admitLeaf?.(req, leaf);
-    if (refusal !== undefined) throw new HttpError(refusal.status, refusal.message);
-    switch (sequencer.submit(leaf)) {
-      case 'sequenced':
+    let status: SubmitStatus;
+    if (opts.admitLeaf === undefined) {
+      status = sequencer.submit(leaf, state);
+    } else {
+      const refusal = await opts.admitLeaf(req, leaf);
+      if (refusal !== undefined) throw new HttpError(refusal.status, refusal.message);
+      status = sequencer.submit(leaf); // looked up again: the leaf may have moved on during the await
+    }
+    switch (status) {
+      case 'published':
         return reply.code(200).send();
       case 'accepted':
-        // Waiting briefly for the next integration spares the client a re-send.
-        if (waitMs > 0 && (await sequencer.waitSequenced(leaf.leafHash, waitMs))) return reply.code(200).send();
+        if (waitMs > 0 && (await sequencer.waitPublished(leaf.leafHash, waitMs))) return reply.code(200).send();
         return reply.code(202).send();
       case 'busy':
         throw new HttpError(503, 'too many leaves are waiting to be sequenced; retry later');

@@ -2,7 +2,7 @@
  * In-memory storage on sql.js (SQLite compiled to WebAssembly): the same
  * schema and code path as the file backend, nothing on disk.
  */
-import initSqlJs, { type Database, type Statement } from 'sql.js';
+import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import { SqlStorage, type SqlDriver, type SqlValue } from './sql-storage.js';
 
 class SqlJsDriver implements SqlDriver {
@@ -72,11 +72,12 @@ class SqlJsDriver implements SqlDriver {
   }
 }
 
-let sqlJs: ReturnType<typeof initSqlJs> | undefined;
+// Loaded on first use: a log on SQLite never pays for the WebAssembly engine.
+let sqlJs: Promise<SqlJsStatic> | undefined;
 
 /** Open a fresh, empty in-memory storage. */
 export async function openMemoryStorage(): Promise<SqlStorage> {
-  sqlJs ??= initSqlJs();
+  sqlJs ??= import('sql.js').then((m) => m.default());
   const SQL = await sqlJs;
   return new SqlStorage(new SqlJsDriver(new SQL.Database()), 'memory');
 }

@@ -58,6 +58,39 @@ function decodeCosignatures(text: string): Cosignature[] {
   });
 }
 
+/** Rows per multi-row INSERT: 3 columns × 64 stays far below SQLite's 32,766 parameters. */
+const ROWS_PER_INSERT = 64;
+const insertSql = new Map<string, string>();
+
+/**
+ * Insert `count` rows of 3 columns into `table (cols)` with few statements:
+ * full statements of {@link ROWS_PER_INSERT} rows (one prepared statement,
+ * reused), then one for the remainder. `row(i, out)` appends row i's values.
+ */
+function insertRows(db: SqlDriver, table: string, count: number, row: (i: number, out: SqlValue[]) => void): void {
+  const statement = (rows: number): string => {
+    const key = `${table}/${rows}`;
+    let sql = insertSql.get(key);
+    if (sql === undefined) {
+      sql = `INSERT INTO ${table} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}`;
+      insertSql.set(key, sql);
+    }
+    return sql;
+  };
+  const params: SqlValue[] = [];
+  let i = 0;
+  for (; i + ROWS_PER_INSERT <= count; i += ROWS_PER_INSERT) {
+    params.length = 0;
+    for (let j = i; j < i + ROWS_PER_INSERT; j++) row(j, params);
+    db.run(statement(ROWS_PER_INSERT), params);
+  }
+  if (i < count) {
+    params.length = 0;
+    for (let j = i; j < count; j++) row(j, params);
+    db.run(statement(count - i), params);
+  }
+}
+
 /** {@link Storage} over an {@link SqlDriver}. */
 export class SqlStorage implements Storage {
   readonly backend: 'sqlite' | 'memory';
@@ -133,13 +166,9 @@ export class SqlStorage implements Storage {
     if (leaves.length === 0) return;
     const start = this.#size;
     this.#db.transaction(() => {
-      for (let i = 0; i < leaves.length; i++) {
-        this.#db.run('INSERT INTO leaves (idx, leaf_hash, leaf) VALUES (?, ?, ?)', [start + i, leaves[i]!.leafHash, leaves[i]!.leaf]);
-      }
-      for (const n of nodes) {
-        if (n.level === 0) continue;
-        this.#db.run('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)', [n.level, n.index, n.hash]);
-      }
+      insertRows(this.#db, 'leaves (idx, leaf_hash, leaf)', leaves.length, (i, out) => out.push(start + i, leaves[i]!.leafHash, leaves[i]!.leaf));
+      const interior = nodes.filter((n) => n.level !== 0);
+      insertRows(this.#db, 'nodes (level, idx, hash)', interior.length, (i, out) => out.push(interior[i]!.level, interior[i]!.index, interior[i]!.hash));
       this.#setMeta(META.treeSize, String(start + leaves.length));
     });
     this.#size = start + leaves.length;

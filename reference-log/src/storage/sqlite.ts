@@ -10,6 +10,7 @@ class BetterSqliteDriver implements SqlDriver {
   readonly #db: Database.Database;
   readonly #path: string;
   readonly #stmts = new Map<string, Database.Statement>();
+  readonly #rowStmts = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.#path = path;
@@ -36,10 +37,19 @@ class BetterSqliteDriver implements SqlDriver {
     this.#stmt(sql).run(...params);
   }
   get(sql: string, params: readonly SqlValue[]): SqlValue[] | undefined {
-    return this.#stmt(sql).raw(true).get(...params) as SqlValue[] | undefined;
+    return this.#rowStmt(sql).get(...params) as SqlValue[] | undefined;
   }
   all(sql: string, params: readonly SqlValue[]): SqlValue[][] {
-    return this.#stmt(sql).raw(true).all(...params) as SqlValue[][];
+    return this.#rowStmt(sql).all(...params) as SqlValue[][];
+  }
+  /** A statement returning rows as arrays, switched to raw mode once when prepared. */
+  #rowStmt(sql: string): Database.Statement {
+    let s = this.#rowStmts.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sql).raw(true);
+      this.#rowStmts.set(sql, s);
+    }
+    return s;
   }
   transaction(fn: () => void): void {
     this.#db.transaction(fn)();

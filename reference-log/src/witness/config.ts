@@ -2,15 +2,18 @@
  * Witness configuration from command-line values: the key file, log keys
  * given as hex, OpenSSH public key lines or key files, and the listen address.
  */
-import { ParseError, loadSigner, parseHexKey, parseOpenSshPublicKey, readPublicKeysFile } from '@sigsum-kit/sdk/node';
+import { ParseError, parseHexKey, parseOpenSshPublicKey, readPublicKeysFile } from '@sigsum-kit/sdk/node';
+import { openSigningKey } from '../cli/signing-key.js';
 import type { WitnessConfig } from './server.js';
 
 /** Raw command-line values of `sigsum-log witness`. */
 export interface WitnessOptions {
   /** `host:port` (IPv6 as `[::1]:port`). */
   listen: string;
-  /** OpenSSH (or hex) private key file, or a public key file whose private half is in ssh-agent. */
+  /** OpenSSH (or hex) private key file, a public key file whose private half is in ssh-agent, or a `pkcs11:` URI. */
   keyFile: string;
+  /** The witness's public key file; the witness refuses to start on another key. Required with a `pkcs11:` key. */
+  publicKey?: string;
   /** SQLite state database path. */
   stateDb: string;
   /** Log keys: 64 hex digits, an `ssh-ed25519 …` line, or a path to a file of public keys. */
@@ -40,12 +43,15 @@ export async function resolveLogKey(value: string): Promise<Uint8Array[]> {
 }
 
 /** Turn command-line values into a {@link WitnessConfig} (reads the key files). */
-export async function witnessConfigFromOptions(o: WitnessOptions): Promise<WitnessConfig> {
+export async function witnessConfigFromOptions(
+  o: WitnessOptions,
+  warn: (message: string) => void = (w) => process.stderr.write(`sigsum-log witness: warning: ${w}\n`),
+): Promise<WitnessConfig> {
   const { host, port } = parseListen(o.listen);
   if (o.logKey.length === 0) throw new ParseError('witness.log-key', 'at least one --log-key is required', '--log-key');
   const logKeys: Uint8Array[] = [];
   for (const k of o.logKey) logKeys.push(...(await resolveLogKey(k)));
-  const signer = await loadSigner(o.keyFile);
+  const signer = await openSigningKey(o.keyFile, o.publicKey ?? '', '--public-key', warn);
   return {
     host,
     port,

@@ -7,7 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Signer } from '@sigsum-kit/sdk';
 import { MAX_ADD_CHECKPOINT_BYTES, checkAddCheckpoint, cosignatureLine, refusalResponse, witnessIdentity, witnessLogs, type WitnessResponse } from './core.js';
 import { WitnessStateStore } from './state.js';
-import { createMetrics, metricsPlugin, type LogMetrics } from '../metrics/index.js';
+import { verifyingSigner } from '../signing.js';
+import { createMetrics, instrumentSigner, metricsPlugin, type LogMetrics } from '../metrics/index.js';
 
 /** Largest request body accepted (63 proof lines and 16 signature lines fit in well under 16 KiB). */
 export const MAX_REQUEST_BYTES = MAX_ADD_CHECKPOINT_BYTES;
@@ -129,7 +130,9 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
   if (config.logKeys.length === 0) throw new Error('witness: at least one log key is required');
   const store = new WitnessStateStore(config.statePath);
   const metrics = config.metricsListen === undefined ? undefined : createMetrics('witness');
-  const app = buildWitnessApp(config, store, metrics);
+  // Cosignatures are checked before they are sent; failures show in the signer metrics.
+  const signer = verifyingSigner(config.signer);
+  const app = buildWitnessApp({ ...config, signer: metrics === undefined ? signer : instrumentSigner(signer, metrics) }, store, metrics);
   app.addHook('onClose', async () => store.close());
   let metricsApp: FastifyInstance | undefined;
   let metricsUrl: string | undefined;

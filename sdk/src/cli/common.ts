@@ -1,7 +1,7 @@
 /** Helpers shared by several subcommands: policy selection, message input, key input. */
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
 import { fromHex } from '../encoding/hex.js';
 import { concatBytes, latin1 } from '../encoding/bytes.js';
 import { sha256 } from '../crypto/sha256.js';
@@ -95,9 +95,9 @@ const MAX_RAW_HASH_INPUT = 4096;
 
 /** SHA-256 of a stream, without holding it in memory. */
 async function hashStream(stream: AsyncIterable<unknown>): Promise<Uint8Array> {
-  const h = nobleSha256.create();
+  const h = createHash('sha256');
   for await (const chunk of stream) h.update(chunk as Uint8Array);
-  return h.digest();
+  return new Uint8Array(h.digest());
 }
 
 async function readAllBounded(stream: AsyncIterable<unknown>, max: number, where: string): Promise<Uint8Array> {

@@ -7,13 +7,21 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, describeError } from './util.js';
-import { addKeyCommands } from './key.js';
-import { addSubmitCommand } from './submit.js';
-import { addVerifyCommand } from './verify.js';
-import { addTokenCommands } from './token.js';
-import { addPolicyCommands } from './policy.js';
-import { addMonitorCommand } from './monitor.js';
 import { addHelpExamples } from './examples.js';
+
+/**
+ * Each subcommand's module, imported only when that subcommand runs (or for
+ * the top-level help): an offline `sigsum verify` never loads the HTTP client,
+ * and start-up stays close to a bare `node`.
+ */
+const SUBCOMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  key: async () => (await import('./key.js')).addKeyCommands,
+  submit: async () => (await import('./submit.js')).addSubmitCommand,
+  verify: async () => (await import('./verify.js')).addVerifyCommand,
+  token: async () => (await import('./token.js')).addTokenCommands,
+  policy: async () => (await import('./policy.js')).addPolicyCommands,
+  monitor: async () => (await import('./monitor.js')).addMonitorCommand,
+};
 
 /** The package version, shown by `--version`. */
 export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -24,8 +32,11 @@ export function configure(cmd: Command): Command {
   return cmd;
 }
 
-/** Build the command tree (exported for the docs generator and tests). */
-export function buildProgram(): Command {
+/**
+ * Build the command tree (exported for the docs generator and tests).
+ * @param only - register just this subcommand (the one about to run); every subcommand when absent or unknown.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = configure(new Command('sigsum'))
     .description('Sigsum tools: keys, submit, verify, submit tokens, monitor, policies (sigsum-go compatible)')
     .version(VERSION, '-v, --version', 'show program version and exit')
@@ -44,12 +55,8 @@ Environment: SSH_AUTH_SOCK (ssh-agent for keys given as public key files),
     .action(() => {
       process.stdout.write(`sigsum (sigsum-kit) ${VERSION}\n`);
     });
-  addKeyCommands(program);
-  addSubmitCommand(program);
-  addVerifyCommand(program);
-  addTokenCommands(program);
-  addPolicyCommands(program);
-  addMonitorCommand(program);
+  const names = only !== undefined && Object.hasOwn(SUBCOMMANDS, only) ? [only] : Object.keys(SUBCOMMANDS);
+  for (const add of await Promise.all(names.map((n) => SUBCOMMANDS[n]!()))) add(program);
   for (const c of program.commands) {
     configure(c);
     for (const s of c.commands) configure(s);
@@ -60,7 +67,8 @@ Environment: SSH_AUTH_SOCK (ssh-agent for keys given as public key files),
 
 /** Run the command line `argv` (without node and script); resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // Options come after the subcommand name, so the first word names it (`sigsum verify -k …`).
+  const program = await buildProgram(argv[0]);
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });

@@ -66,7 +66,7 @@ export function addSubmitCommand(program: Command): void {
     .description('create and/or submit add-leaf requests and collect Sigsum proofs (sigsum-submit)')
     .argument('[files...]', 'inputs: data (or with --raw-hash a 32-byte hash), or add-leaf requests when -k is not given; default: standard input')
     .option('--raw-hash', 'input has already been hashed: 32 octets or 64 hex digits')
-    .option('-k, --signing-key <key-file>', 'private key in OpenSSH format to sign checksums; or a public key whose private part is in ssh-agent')
+    .option('-k, --signing-key <key-file>', 'private key in OpenSSH format to sign checksums; or a public key whose private part is in ssh-agent; or a pkcs11: URI (RFC 7512, PIN via pin-source)')
     .option('-p, --policy <policy-file>', 'trust policy file; omit the policy to only output requests')
     .option('-P, --named-policy <policy-name>', 'use a named trust policy; omit the policy to only output requests')
     .option('--leaf-hash', "output the request's leaf hash without submission and exit")
@@ -96,6 +96,7 @@ async function runSubmit(files: string[], flags: SubmitFlags): Promise<void> {
   let nameFromKey: string | undefined;
   if (flags.signingKey !== undefined) {
     const k = await loadSigningKey(flags.signingKey);
+    for (const w of k.warnings) log.warning(w);
     signer = k.signer;
     nameFromKey = k.policyName;
   }

@@ -12,13 +12,12 @@
  *
  * Two verification paths give these verdicts: WebCrypto (fast, native) where
  * the runtime has Ed25519 and passes a conformance probe, and a pure-JS path
- * built on @noble/ed25519's curve arithmetic. Both are exported so that tests
- * can run every vector through each.
+ * built on @noble/ed25519's curve arithmetic (`ed25519-noble.ts`). The pure-JS
+ * path is loaded with a dynamic import only where WebCrypto fails, so a web
+ * app whose browser passes the probe never downloads it. Both are exported so
+ * that tests can run every vector through each.
  */
-import * as ed from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
-
-ed.hashes.sha512 = sha512;
+import type { verifyNobleSync as VerifyNobleSync } from './ed25519-noble.js';
 
 /** Size of an Ed25519 public key. */
 export const PUBLIC_KEY_SIZE = 32;
@@ -26,9 +25,6 @@ export const PUBLIC_KEY_SIZE = 32;
 export const SIGNATURE_SIZE = 64;
 /** Size of an Ed25519 private key seed. */
 export const SEED_SIZE = 32;
-
-/** Order of the Ed25519 base point. */
-const L = (1n << 252n) + 27742317777372353535851937790883648493n;
 
 /** Something that signs with an Ed25519 key whose public half is known. */
 export interface Signer {
@@ -41,68 +37,14 @@ export interface Signer {
 /** Which implementation {@link verify} and {@link SeedSigner.sign} use. */
 export type Ed25519Backend = 'webcrypto' | 'noble';
 
-function bytesToNumberLE(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
-// WebCrypto takes ArrayBuffer-backed views; copy only views of other buffers.
-function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
+/** `b` backed by a plain ArrayBuffer, as WebCrypto takes it (copies only views of other buffers). */
+export function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
   return b.buffer instanceof ArrayBuffer ? (b as Uint8Array<ArrayBuffer>) : new Uint8Array(b);
 }
 
-function isBytes(v: unknown, length: number): v is Uint8Array {
+/** Whether `v` is a Uint8Array of `length` bytes. */
+export function isBytes(v: unknown, length: number): v is Uint8Array {
   return v instanceof Uint8Array && v.length === length;
-}
-
-/**
- * Verify with the pure-JS path (synchronous): Go's algorithm on noble's curve
- * arithmetic. noble's own `verify` cannot be used: in strict mode
- * (`zip215: false`) it rejects every small-order public key (Go accepts them)
- * and uses the cofactored equation (accepting low-order residues that Go
- * rejects). On the CCTV vectors it refuses 122 that Go accepts and accepts
- * 126 that Go rejects; its 212 accepted against Go's 208 only looks close.
- * Returns false for malformed input; never throws.
- */
-export function verifyNobleSync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (!isBytes(publicKey, PUBLIC_KEY_SIZE) || !isBytes(signature, SIGNATURE_SIZE) || !(message instanceof Uint8Array)) return false;
-  // Go first rejects S ≥ 2^253 by its top three bits, then any S ≥ L.
-  if ((signature[63]! & 0xe0) !== 0) return false;
-  const s = bytesToNumberLE(signature.subarray(32, 64));
-  if (s >= L) return false;
-  let a: ed.Point;
-  try {
-    // zip215 decoding = Go's edwards25519 SetBytes: y is not required to be < p.
-    a = ed.Point.fromBytes(publicKey, true);
-  } catch {
-    return false;
-  }
-  const r = signature.subarray(0, 32);
-  const h = sha512.create();
-  h.update(r);
-  h.update(publicKey);
-  h.update(message);
-  const k = bytesToNumberLE(h.digest()) % L;
-  // R' = [S]B − [k]A; scalars are public, so the variable-time ladder is fine.
-  const rCheck = ed.Point.BASE.multiply(s, false).subtract(a.multiply(k, false));
-  return sameBytes(rCheck.toBytes(), r);
-}
-
-/** {@link verifyNobleSync} as a promise, the shape of {@link verify}. */
-export function verifyNoble(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  return Promise.resolve(verifyNobleSync(publicKey, message, signature));
-}
-
-function subtle(): SubtleCrypto | undefined {
-  return (globalThis as { crypto?: Crypto }).crypto?.subtle;
 }
 
 // Imported WebCrypto keys, least recently used first. Log and witness keys
@@ -156,6 +98,18 @@ export async function verifyWebCrypto(publicKey: Uint8Array, message: Uint8Array
   return sc.verify({ name: 'Ed25519' }, key, plain(signature), plain(message));
 }
 
+/** Decode hex (only for the built-in constants below). */
+export function constHex(s: string): Uint8Array {
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The WebCrypto `SubtleCrypto`, if this runtime has one. */
+export function subtle(): SubtleCrypto | undefined {
+  return (globalThis as { crypto?: Crypto }).crypto?.subtle;
+}
+
 // Conformance probe: CCTV ed25519vectors (C2SP, BSD licence) that separate Go's
 // rule from the other rules in use, plus S + L for the plain vector.
 // [public key, signature, message, Go's verdict]
@@ -174,17 +128,11 @@ const PROBE: readonly (readonly [string, string, string, boolean])[] = [
   ['0000000000000000000000000000000000000000000000000000000000000000', '00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000', 'ed25519vectors 11', true],
 ];
 
-function hex(s: string): Uint8Array {
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 async function detect(): Promise<Ed25519Backend> {
   if (subtle() === undefined) return 'noble';
   try {
     for (const [pk, sig, msg, want] of PROBE) {
-      const got = await verifyWebCrypto(hex(pk), new TextEncoder().encode(msg), hex(sig));
+      const got = await verifyWebCrypto(constHex(pk), new TextEncoder().encode(msg), constHex(sig));
       if (got !== want) return 'noble';
     }
     return 'webcrypto';
@@ -211,71 +159,13 @@ export function ed25519Backend(): Promise<Ed25519Backend> {
  */
 export async function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
   if ((await ed25519Backend()) === 'webcrypto') return verifyWebCrypto(publicKey, message, signature);
-  return verifyNobleSync(publicKey, message, signature);
+  return (await loadNoble())(publicKey, message, signature);
 }
 
-/** Derive the public key of a 32-byte seed. */
-export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
-  return ed.getPublicKey(seed);
-}
+let noble: Promise<typeof VerifyNobleSync> | undefined;
 
-/** Sign synchronously with a 32-byte seed (deterministic, RFC 8032). */
-export function signWithSeed(seed: Uint8Array, message: Uint8Array): Uint8Array {
-  return ed.sign(message, seed);
-}
-
-// PKCS#8 (RFC 8410) wrapping of a raw Ed25519 seed, for WebCrypto import.
-const PKCS8_PREFIX = hex('302e020100300506032b657004220420');
-
-async function importSigningKey(seed: Uint8Array): Promise<CryptoKey | null> {
-  const sc = subtle();
-  if (sc === undefined || (await ed25519Backend()) !== 'webcrypto') return null;
-  const der = new Uint8Array(PKCS8_PREFIX.length + SEED_SIZE);
-  der.set(PKCS8_PREFIX);
-  der.set(seed, PKCS8_PREFIX.length);
-  try {
-    return await sc.importKey('pkcs8', der, { name: 'Ed25519' }, false, ['sign']);
-  } catch {
-    return null;
-  } finally {
-    der.fill(0);
-  }
-}
-
-/**
- * A {@link Signer} holding its seed in memory. `sign` uses a non-extractable
- * WebCrypto key when available (same bytes: Ed25519 signing is
- * deterministic) and noble otherwise; `signSync` always uses noble.
- */
-export class SeedSigner implements Signer {
-  readonly publicKey: Uint8Array;
-  readonly #seed: Uint8Array;
-  #webKey: Promise<CryptoKey | null> | undefined;
-  constructor(seed: Uint8Array) {
-    if (!(seed instanceof Uint8Array) || seed.length !== SEED_SIZE) throw new TypeError(`Ed25519 seed must be ${SEED_SIZE} bytes`);
-    this.#seed = seed.slice();
-    this.publicKey = publicKeyFromSeed(this.#seed);
-  }
-  /** A fresh random key. */
-  static generate(): SeedSigner {
-    return new SeedSigner(ed.utils.randomSecretKey());
-  }
-  /** The seed; handle with care. */
-  exportSeed(): Uint8Array {
-    return this.#seed.slice();
-  }
-  /** Sign `message` (raw Ed25519, no namespace). */
-  async sign(message: Uint8Array): Promise<Uint8Array> {
-    this.#webKey ??= importSigningKey(this.#seed);
-    const key = await this.#webKey;
-    if (key !== null) {
-      const sc = subtle()!;
-      return new Uint8Array(await sc.sign({ name: 'Ed25519' }, key, plain(message)));
-    }
-    return signWithSeed(this.#seed, message);
-  }
-  /** Sign synchronously with noble. */
-  signSync(message: Uint8Array): Uint8Array {
-    return signWithSeed(this.#seed, message);
-  }
+// The pure-JS verifier, imported on first use (a separate chunk in browser builds).
+function loadNoble(): Promise<typeof VerifyNobleSync> {
+  noble ??= import('./ed25519-noble.js').then((m) => m.verifyNobleSync);
+  return noble;
 }

@@ -1,7 +1,38 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
-/** SHA-256 of the concatenation of `parts` (synchronous; @noble/hashes). */
+/** Node's one-shot `crypto.hash` (Node ≥ 20.12), reached without an import so that browser bundles never see it. */
+type NodeHash = (algorithm: 'sha256', data: Uint8Array, outputEncoding: 'buffer') => Uint8Array;
+
+// `process.getBuiltinModule` is how isomorphic code reaches a Node built-in
+// synchronously; browsers have no `process`, so they use @noble/hashes. On
+// Node the native hash is 2–9× faster for the 32–129-byte inputs Sigsum hashes.
+function nativeHash(): NodeHash | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:crypto') as { hash?: NodeHash } | undefined;
+  return typeof mod?.hash === 'function' ? mod.hash : undefined;
+}
+
+const native = nativeHash();
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** SHA-256 of the concatenation of `parts` (synchronous; Node's native hash where present, else @noble/hashes). */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
+  if (native !== undefined) {
+    const b = native('sha256', parts.length === 1 ? parts[0]! : concat(parts), 'buffer');
+    // A plain Uint8Array (not a Buffer view of Node's pool), so callers may keep it.
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
   if (parts.length === 1) return nobleSha256(parts[0]!);
   const h = nobleSha256.create();
   for (const p of parts) h.update(p);

@@ -14,7 +14,8 @@ import { bytesEqual, concatBytes, utf8 } from '../encoding/bytes.js';
 import { fromHex, toHex } from '../encoding/hex.js';
 import { toBase64 } from '../encoding/base64.js';
 import { keyHash } from '../crypto/keyhash.js';
-import { publicKeyFromSeed, PUBLIC_KEY_SIZE, SEED_SIZE } from '../crypto/ed25519.js';
+import { PUBLIC_KEY_SIZE, SEED_SIZE } from '../crypto/ed25519.js';
+import { publicKeyFromSeed } from '../crypto/ed25519-noble.js';
 
 /** The OpenSSH key type name of Ed25519 keys. */
 export const SSH_ED25519 = 'ssh-ed25519';

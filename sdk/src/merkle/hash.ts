@@ -2,7 +2,7 @@
  * RFC 6962 / RFC 9162 §2.1.1 hashing: leaves are `SHA-256(0x00 || data)`,
  * interior nodes `SHA-256(0x01 || left || right)`, the empty tree `SHA-256("")`.
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.js';
 import { EMPTY, HASH_BYTES, checkHash, emptyRootCopy, nodeHash } from './internal.js';
 
 /** Size of every Merkle hash (SHA-256). */
@@ -29,10 +29,7 @@ const LEAF_BYTE = new Uint8Array([LEAF_PREFIX]);
 
 /** Leaf hash of `data`: `SHA-256(0x00 || data)`. */
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  const h = nobleSha256.create();
-  h.update(LEAF_BYTE);
-  h.update(data);
-  return h.digest();
+  return sha256(LEAF_BYTE, data);
 }
 
 /**

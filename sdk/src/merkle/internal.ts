@@ -1,12 +1,12 @@
 /** Helpers shared inside the Merkle module; not part of the public API. */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.js';
 import { ParseError } from '../errors.js';
 
 /** Size of every Merkle hash (SHA-256). */
 export const HASH_BYTES = 32;
 
 /** The empty tree's root, private so callers cannot mutate it. */
-export const EMPTY = nobleSha256(new Uint8Array(0));
+export const EMPTY = sha256(new Uint8Array(0));
 
 /** True if `h` is the empty tree's root. */
 export function isEmptyRoot(h: Uint8Array): boolean {
@@ -38,7 +38,7 @@ nodeMessage[0] = 0x01;
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   nodeMessage.set(left, 1);
   nodeMessage.set(right, 1 + HASH_BYTES);
-  return nobleSha256(nodeMessage);
+  return sha256(nodeMessage);
 }
 
 /** 32-byte equality (both already checked to be 32 bytes). */

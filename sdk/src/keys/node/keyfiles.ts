@@ -4,7 +4,8 @@
  * I/O, 0600 permissions for private keys, and the ssh-agent fallback for a
  * signing key given as a public key file.
  */
-import { SeedSigner, type Signer } from '../../crypto/ed25519.js';
+import type { Signer } from '../../crypto/ed25519.js';
+import { SeedSigner } from '../../crypto/seed-signer.js';
 import {
   DEFAULT_KEY_COMMENT,
   MAX_KEY_FILE_SIZE,
@@ -16,6 +17,8 @@ import {
   type OpenSshPublicKey,
 } from '../openssh.js';
 import { SshAgentSigner, type AgentOptions } from './agent.js';
+import { isPkcs11Uri } from '../pkcs11-uri.js';
+import type { Pkcs11Options } from './pkcs11.js';
 import { atomicWriteFile, readTextFile } from './files.js';
 
 /**
@@ -40,20 +43,30 @@ export interface SigningKey {
   /** `sigsum-policy="…"` of a public key file (agent keys only; private key files carry none). */
   policyName: string | undefined;
   /** Where the private key is. */
-  source: 'file' | 'agent';
+  source: 'file' | 'agent' | 'pkcs11';
+  /** Problems worth telling the operator (e.g. a token key that is extractable). */
+  warnings: readonly string[];
 }
 
 /**
  * Load a signing key from a file, as sigsum-go's tools do: an unencrypted
  * OpenSSH private key (or 64 hex digits) signs in memory; a public key file
- * means the private half is in the ssh-agent at `$SSH_AUTH_SOCK`.
+ * means the private half is in the ssh-agent at `$SSH_AUTH_SOCK`. A
+ * `pkcs11:` URI (RFC 7512) instead of a path names a key in a PKCS#11 token;
+ * the native binding is imported only then.
+ * @param pkcs11 options for a `pkcs11:` key (the key the token must hold, the PIN environment).
  */
-export async function loadSigningKey(path: string, agent: AgentOptions = {}): Promise<SigningKey> {
+export async function loadSigningKey(path: string, agent: AgentOptions = {}, pkcs11: Pkcs11Options = {}): Promise<SigningKey> {
+  if (isPkcs11Uri(path)) {
+    const { Pkcs11Signer } = await import('./pkcs11.js');
+    const signer = await Pkcs11Signer.open(path, pkcs11);
+    return { signer, policyName: undefined, source: 'pkcs11', warnings: signer.warnings };
+  }
   const parsed = parsePrivateKeyFile(await readTextFile(path, MAX_KEY_FILE_SIZE), path);
   if (parsed.kind === 'public') {
-    return { signer: await SshAgentSigner.connect(parsed.key.publicKey, agent), policyName: parsed.key.policyName, source: 'agent' };
+    return { signer: await SshAgentSigner.connect(parsed.key.publicKey, agent), policyName: parsed.key.policyName, source: 'agent', warnings: [] };
   }
-  return { signer: new SeedSigner(parsed.key.seed), policyName: undefined, source: 'file' };
+  return { signer: new SeedSigner(parsed.key.seed), policyName: undefined, source: 'file', warnings: [] };
 }
 
 /** {@link loadSigningKey}, returning only the signer. */

@@ -1,0 +1,331 @@
+/**
+ * The log's write path and hot reads under a load generator that does not
+ * compete in JavaScript (wrk, a C program; `apt-get install wrk`), against
+ * the real `sigsum-log primary` process with durable SQLite and the default
+ * configuration plus one witness. Each figure is printed with its ratio to a
+ * baseline measured in the same run (issue 13, targets 1–5):
+ *
+ *  1. ingestion: wrk's first request → a cosigned head covering N distinct
+ *     pre-signed leaves (64 connections, wrk cycling through the bodies);
+ *     baseline: this machine's Ed25519 ceiling = single-thread node:crypto
+ *     verifications/s × cores.
+ *  2. server CPU per leaf during (1) (utime+stime from /proc); baseline: one
+ *     node:crypto Ed25519 verification.
+ *  3. re-sends of the N stored leaves (all 200), answers/s; baseline:
+ *     get-tree-head answers/s from the same server.
+ *  4. get-tree-head answers/s; baseline: a bare node:http server answering
+ *     the same bytes.
+ *  5. RSS of a fresh primary and of a primary over a 1M-leaf database after
+ *     serving; baseline: a bare Fastify process.
+ *
+ * Run: npx tsx bench/log-write.bench.ts  (LOG_WRITE_N=20000, LOG_WRITE_LARGE=1000000, LOG_WRITE_SECONDS=5)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CompactRange, SeedSigner, hashLeaf, keyHash, parseOpenSshPublicKey, signTreeHead, toHex } from '@sigsum-kit/sdk';
+import { generateKeyFiles } from '@sigsum-kit/sdk/node';
+import { openSqliteStorage, type LeafRecord } from '@sigsum-kit/reference-log';
+
+const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
+const N = Number(process.env.LOG_WRITE_N ?? 20_000);
+const LARGE = Number(process.env.LOG_WRITE_LARGE ?? 1_000_000);
+const SECONDS = Number(process.env.LOG_WRITE_SECONDS ?? 5);
+const CONNECTIONS = 64;
+const CORES = os.cpus().length;
+const TICK = 100; // USER_HZ of /proc/<pid>/stat on Linux
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const sha = (...parts: (string | Uint8Array)[]): Buffer => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+const PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+
+function needWrk(): void {
+  if (spawnSync('wrk', ['--version']).error !== undefined) {
+    console.log('wrk is not installed (scripts/install-system-deps.sh installs it); skipping log-write.bench');
+    process.exit(0);
+  }
+}
+
+/** N add-leaf bodies, signed with node:crypto by 16 submitter keys. */
+function makeBodies(n: number): string[] {
+  const keys = Array.from({ length: 16 }, (_, k) => {
+    const seed = sha(`log-write bench submitter ${k}`);
+    return { priv: createPrivateKey({ key: Buffer.concat([PKCS8, seed]), format: 'der', type: 'pkcs8' }), pub: toHex(new SeedSigner(seed).publicKey) };
+  });
+  const ns = Buffer.from('sigsum.org/v1/tree-leaf\0');
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = keys[i % keys.length]!;
+    const message = sha(`log-write ${i}`);
+    out.push(`message=${message.toString('hex')}\nsignature=${nodeSign(null, Buffer.concat([ns, sha(message)]), k.priv).toString('hex')}\npublic_key=${k.pub}\n`);
+  }
+  return out;
+}
+
+/** Single-thread node:crypto Ed25519 verifications per second (the same call the log makes). */
+function verifyRate(): number {
+  const seed = sha('ceiling');
+  const priv = createPrivateKey({ key: Buffer.concat([PKCS8, seed]), format: 'der', type: 'pkcs8' });
+  const pub = createPublicKey({ key: Buffer.concat([SPKI, Buffer.from(new SeedSigner(seed).publicKey)]), format: 'der', type: 'spki' });
+  const msgs = Array.from({ length: 256 }, (_, i) => sha(`m ${i}`));
+  const sigs = msgs.map((m) => nodeSign(null, m, priv));
+  for (let i = 0; i < 2000; i++) nodeVerify(null, msgs[i & 255]!, pub, sigs[i & 255]!);
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    const t = performance.now();
+    let n = 0;
+    while (performance.now() - t < 1000) {
+      for (let i = 0; i < 256; i++) nodeVerify(null, msgs[i]!, pub, sigs[i]!);
+      n += 256;
+    }
+    best = Math.max(best, n / ((performance.now() - t) / 1000));
+  }
+  return best;
+}
+
+/** A Lua script making wrk cycle through `bodies` (read from a file, 3 lines each), each thread from its own offset. */
+function luaScript(dir: string, path: string, bodies: string[]): string {
+  const data = join(dir, 'bodies.txt');
+  writeFileSync(data, bodies.join(''));
+  const file = join(dir, 'bodies.lua');
+  writeFileSync(
+    file,
+    `local counter = 0\n` +
+      `function setup(thread) thread:set("id", counter); counter = counter + 1 end\n` +
+      `function init(args)\n` +
+      `  bodies = {}\n  local lines = {}\n` +
+      `  for line in io.lines("${data}") do\n    table.insert(lines, line)\n` +
+      `    if #lines == 3 then table.insert(bodies, table.concat(lines, "\\n") .. "\\n"); lines = {} end\n  end\n` +
+      `  n = #bodies\n  i = id * math.floor(n / 2)\nend\n` +
+      `function request() i = i % n + 1; return wrk.format("POST", "${path}", {["Content-Type"] = "text/plain"}, bodies[i]) end\n`,
+  );
+  return file;
+}
+
+interface Wrk {
+  proc: ChildProcess;
+  output: Promise<string>;
+}
+
+function runWrk(url: string, seconds: number, script?: string): Wrk {
+  const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url];
+  const proc = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  return { proc, output: new Promise((res) => proc.on('exit', () => res(out))) };
+}
+
+const requestsPerSec = (out: string): number => {
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (m === null) throw new Error(`no wrk figure in: ${out}`);
+  return Number(m[1]);
+};
+
+interface Proc {
+  url: string;
+  proc: ChildProcess;
+  rssMiB(): number;
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+function procFigures(pid: number): Pick<Proc, 'rssMiB' | 'cpuSeconds'> {
+  return {
+    rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024,
+    cpuSeconds: () => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) / TICK; // utime, stime
+    },
+  };
+}
+
+function startProc(args: string[], ready: RegExp): Promise<Proc & { match: RegExpExecArray }> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`did not start: ${out}`));
+    }, 120_000);
+    const onData = (b: Buffer): void => {
+      out += b.toString();
+      const m = ready.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        proc.stdout!.removeAllListeners('data');
+        proc.stderr!.removeAllListeners('data');
+        proc.stdout!.resume();
+        proc.stderr!.resume();
+        resolve({
+          match: m,
+          url: m[1] ?? '',
+          proc,
+          ...procFigures(proc.pid!),
+          stop: () =>
+            new Promise((res) => {
+              if (proc.exitCode !== null) return res();
+              proc.once('exit', () => res());
+              proc.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`exited (${code}): ${out}`)));
+  });
+}
+
+const startLog = (config: string): Promise<Proc & { match: RegExpExecArray }> => startProc([CLI, 'primary', '-c', config], /"url":"([^"]+)"[^\n]*"msg":"log started"/);
+
+async function getText(url: string): Promise<string> {
+  const r = await fetch(url);
+  return r.text();
+}
+
+/** `init` a log with the default configuration, free ports and one witness. */
+async function initWitnessedLog(dir: string): Promise<{ config: string; witness: Proc }> {
+  const r = spawnSync(process.execPath, [CLI, 'init', '--dir', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const logKey = parseOpenSshPublicKey(readFileSync(join(dir, 'log.key.pub'), 'utf8').trim()).publicKey;
+  const wkey = await generateKeyFiles(join(dir, 'w.key'));
+  const witness = await startProc(
+    [CLI, 'witness', '-k', join(dir, 'w.key'), '--state-db', join(dir, 'w.db'), '--log-key', toHex(logKey), '--listen', '127.0.0.1:0'],
+    /witness listening on (\S+) /,
+  );
+  writeFileSync(join(dir, 'policy'), `log ${toHex(logKey)}\nwitness W ${toHex(wkey.publicKey)} ${witness.url}\nquorum W\n`);
+  const config = join(dir, 'config.json');
+  const c = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+  writeFileSync(config, JSON.stringify({ ...c, listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', policyFile: 'policy' }));
+  return { config, witness };
+}
+
+/** Write `n` leaves straight into a new log database (for the memory figure). */
+async function bulkLoad(dir: string, n: number): Promise<void> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const seed = sha(`log-write bench large ${n}`);
+  await generateKeyFiles(join(dir, 'log.key'), seed);
+  const signer = new SeedSigner(seed);
+  const storage = openSqliteStorage(join(dir, 'data', 'log.sqlite'));
+  storage.setLogPublicKey(signer.publicKey);
+  const range = new CompactRange();
+  const kh = keyHash(signer.publicKey);
+  for (let i = 0; i < n; i += 20_000) {
+    const recs: LeafRecord[] = [];
+    const nodes = [];
+    for (let j = i; j < Math.min(n, i + 20_000); j++) {
+      const leaf = new Uint8Array(128);
+      leaf.set(sha(`bulk ${j}`), 0);
+      leaf.set(sha(`sig ${j}`), 32);
+      leaf.set(kh, 96);
+      const leafHash = hashLeaf(leaf);
+      recs.push({ leaf, leafHash });
+      nodes.push(...range.append(leafHash));
+    }
+    storage.appendLeaves(recs, nodes);
+  }
+  const sth = await signTreeHead(signer, { size: BigInt(n), rootHash: range.root() });
+  storage.saveTreeHead({ size: n, rootHash: sth.rootHash, signature: sth.signature, cosignatures: [], publishedAt: Date.now() });
+  storage.close();
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ keyFile: 'log.key', listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', logLevel: 'info' }));
+}
+
+const BARE_HTTP = `
+const http = require('node:http');
+const body = Buffer.from(process.argv[1], 'base64');
+http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length }); res.end(body); })
+  .listen(0, '127.0.0.1', function () { console.log('bare listening on http://127.0.0.1:' + this.address().port + '/'); });
+`;
+const BARE_FASTIFY = `
+const app = require(process.argv[1])();
+app.get('/', async () => 'ok');
+app.listen({ host: '127.0.0.1', port: 0 }).then((u) => console.log('fastify listening on ' + u + '/'));
+`;
+
+async function main(): Promise<void> {
+  needWrk();
+  console.log(`log-write.bench: N = ${fmt(N)} leaves, ${CONNECTIONS} connections (wrk -t2), ${CORES} cores, durable SQLite, default configuration + one witness`);
+  console.log('note: the machine may be shared with other work while this runs; compare ratios, not absolute figures');
+  const dir = mkdtempSync(join(tmpdir(), 'log-write-bench-'));
+  const running: Proc[] = [];
+  try {
+    const verifies = verifyRate();
+    const ceiling = verifies * CORES;
+    console.log(`\nbaseline: node:crypto Ed25519 ${fmt(verifies)} verifications/s on one thread (${fmt(1e6 / verifies, 1)} µs each); ceiling × ${CORES} cores = ${fmt(ceiling)} leaves/s`);
+
+    const bodies = makeBodies(N);
+    const { config, witness } = await initWitnessedLog(join(dir, 'w'));
+    running.push(witness);
+    const log = await startLog(config);
+    running.push(log);
+    const freshRss = log.rssMiB();
+    const script = luaScript(dir, '/add-leaf', bodies);
+
+    // 1 + 2: ingestion.
+    const cpu0 = log.cpuSeconds();
+    const t0 = performance.now();
+    const wrk = runWrk(log.url, 300, script);
+    let doneAt = 0;
+    for (;;) {
+      const head = await getText(log.url + 'get-tree-head');
+      const size = Number(/^size=(\d+)$/m.exec(head)?.[1] ?? '0');
+      if (size >= N && /^cosignature=/m.test(head)) {
+        doneAt = performance.now();
+        break;
+      }
+      if (performance.now() - t0 > 295_000) throw new Error(`no cosigned head covering ${N} leaves after 295 s (size ${size})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    wrk.proc.kill('SIGINT');
+    await wrk.output;
+    const cpu = log.cpuSeconds() - cpu0;
+    const ingest = N / ((doneAt - t0) / 1000);
+    console.log(`\n1. ingestion, first request → cosigned head covering ${fmt(N)} leaves: ${fmt((doneAt - t0) / 1000, 2)} s = ${fmt(ingest)} leaves/s | baseline Ed25519 ceiling ${fmt(ceiling)} leaves/s | ratio ${fmt(ingest / ceiling, 2)}× (target ≥ 0.5×)`);
+    const perLeafUs = (cpu / N) * 1e6;
+    console.log(`2. server CPU per leaf (whole ingestion, re-sends included): ${fmt(perLeafUs, 1)} µs | baseline one verification ${fmt(1e6 / verifies, 1)} µs | ratio ${fmt(perLeafUs / (1e6 / verifies), 2)}× (target ≤ 1.6×)`);
+
+    // 3 + 4: re-sends (every leaf stored and published: all 200) vs get-tree-head vs bare node:http.
+    const resend = requestsPerSec(await runWrk(log.url, SECONDS, script).output);
+    const head = await getText(log.url + 'get-tree-head');
+    const gth = requestsPerSec(await runWrk(log.url + 'get-tree-head', SECONDS).output);
+    const bare = await startProc(['-e', BARE_HTTP, Buffer.from(head).toString('base64')], /bare listening on (\S+)/);
+    running.push(bare);
+    const bareRate = requestsPerSec(await runWrk(bare.url, SECONDS).output);
+    await bare.stop();
+    console.log(`3. re-send of ${fmt(N)} stored leaves (200 each): ${fmt(resend)} answers/s | baseline get-tree-head ${fmt(gth)} answers/s | ratio ${fmt(resend / gth, 2)}× (target ≥ 0.8×)`);
+    console.log(`4. get-tree-head: ${fmt(gth)} answers/s | baseline bare node:http, same ${head.length} bytes: ${fmt(bareRate)} answers/s | ratio ${fmt(gth / bareRate, 2)}× (target ≥ 0.8×)`);
+    const afterRss = log.rssMiB();
+    await log.stop();
+
+    // 5: memory.
+    const fastifyMain = fileURLToPath(new URL('../node_modules/fastify/fastify.js', import.meta.url));
+    const fastify = await startProc(['-e', BARE_FASTIFY, fastifyMain], /fastify listening on (\S+)/);
+    running.push(fastify);
+    await getText(fastify.url);
+    const fastifyRss = fastify.rssMiB();
+    await fastify.stop();
+    const big = join(dir, 'large');
+    await bulkLoad(big, LARGE);
+    const large = await startLog(join(big, 'config.json'));
+    running.push(large);
+    const largeFresh = large.rssMiB();
+    requestsPerSec(await runWrk(large.url + 'get-tree-head', 2).output);
+    const largeRss = large.rssMiB();
+    await large.stop();
+    console.log(`5. RSS: fresh primary ${fmt(freshRss, 1)} MiB (target ≤ 60) | after ${fmt(N)} leaves ingested ${fmt(afterRss, 1)} MiB | over ${fmt(LARGE)} leaves: ${fmt(largeFresh, 1)} MiB at start, ${fmt(largeRss, 1)} MiB serving = ${fmt(largeRss / freshRss, 2)}× fresh (target ≤ 1.2×) | baseline bare Fastify ${fmt(fastifyRss, 1)} MiB`);
+  } finally {
+    await Promise.all(running.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,106 @@
+/**
+ * The log's hot-path crypto on `node:crypto` (the log runs only on Node):
+ * SHA-256 without the pure-JS hasher, and synchronous Ed25519 verification
+ * without WebCrypto's per-call promise and key import. The SDK's isomorphic
+ * core stays pure; only the log uses this module.
+ *
+ * Verdicts are Go's `crypto/ed25519` (the SDK's conformance rule): OpenSSL
+ * checks S < L, decodes A and compares the re-encoded R as Go does, which the
+ * CCTV vectors confirm (reference-log/test/node-crypto.test.ts); the top-bits
+ * pre-check on S is Go's own first test.
+ */
+import { createHash, createPublicKey, hash, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { TREE_LEAF_NAMESPACE, type AddLeafRequest } from '@sigsum-kit/sdk';
+
+/** SHA-256 of one buffer (one-shot `crypto.hash`: no Hash object per call). */
+export function sha256Node(data: Uint8Array): Buffer {
+  return hash('sha256', data, 'buffer') as unknown as Buffer;
+}
+
+/** RFC 6962 leaf hash: SHA-256(0x00 || leaf). */
+export function leafHashNode(leaf: Uint8Array): Uint8Array {
+  return createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
+}
+const LEAF_PREFIX = new Uint8Array([0]);
+
+// Key hashes of recent submitter keys: one key usually signs many leaves.
+const KEY_HASH_CACHE_MAX = 1024;
+const keyHashes = new Map<string, Buffer>();
+
+function keyHashOf(publicKey: Uint8Array): Buffer {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  let h = keyHashes.get(id);
+  if (h === undefined) {
+    h = sha256Node(publicKey);
+    if (keyHashes.size >= KEY_HASH_CACHE_MAX) keyHashes.delete(keyHashes.keys().next().value!);
+    keyHashes.set(id, h);
+  }
+  return h;
+}
+
+// SubjectPublicKeyInfo DER prefix of a raw Ed25519 key (RFC 8410).
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const KEY_CACHE_MAX = 1024;
+// Submitter keys repeat (one key signs many leaves); least recently used first.
+const keyCache = new Map<string, KeyObject | null>();
+
+function publicKeyObject(raw: Uint8Array): KeyObject | null {
+  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+  const hit = keyCache.get(id);
+  if (hit !== undefined) {
+    keyCache.delete(id);
+    keyCache.set(id, hit);
+    return hit;
+  }
+  let key: KeyObject | null;
+  try {
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  } catch {
+    // Not a point OpenSSL can decode: Go refuses it as well.
+    key = null;
+  }
+  keyCache.set(id, key);
+  if (keyCache.size > KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+  return key;
+}
+
+/** Ed25519 verification with Go's verdicts (see the module comment); never throws. */
+export function ed25519VerifyNode(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  if ((signature[63]! & 0xe0) !== 0) return false;
+  const key = publicKeyObject(publicKey);
+  if (key === null) return false;
+  try {
+    return nodeVerify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+const LEAF_NAMESPACE_BYTES = Buffer.from(TREE_LEAF_NAMESPACE + '\0', 'latin1');
+
+/** A leaf ready to store: its 128 bytes and its leaf hash. */
+export interface DerivedLeaf {
+  /** checksum[32] || signature[64] || key_hash[32]. */
+  leaf: Uint8Array;
+  /** SHA-256(0x00 || leaf). */
+  leafHash: Uint8Array;
+  /** SHA-256(message), the signed checksum. */
+  checksum: Uint8Array;
+}
+
+/** The leaf an add-leaf request asks to log (no signature check). */
+export function leafOfRequest(req: AddLeafRequest): DerivedLeaf {
+  // 0x00 || leaf in one buffer, so the leaf hash is one one-shot hash.
+  const prefixed = new Uint8Array(129);
+  const checksum = sha256Node(req.message);
+  prefixed.set(checksum, 1);
+  prefixed.set(req.signature, 33);
+  prefixed.set(keyHashOf(req.publicKey), 97);
+  return { leaf: prefixed.subarray(1), leafHash: sha256Node(prefixed), checksum };
+}
+
+/** Check the leaf signature of an add-leaf request (namespace || 0x00 || checksum). */
+export function verifyLeafRequestNode(req: AddLeafRequest, checksum: Uint8Array): boolean {
+  return ed25519VerifyNode(req.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, checksum]), req.signature);
+}
