@@ -18,7 +18,6 @@ import {
   serializeInclusionProof,
   serializeLeaves,
   toSafeNumber,
-  verifyAddLeafRequest,
 } from '@sigsum-kit/sdk';
 import {
   consistencyProof,
