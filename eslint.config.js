@@ -5,7 +5,7 @@ const nodeBuiltins = ['fs', 'fs/promises', 'path', 'os', 'net', 'child_process',
 const nodeOnlyMessage = 'the isomorphic SDK core must not import Node-only modules; put this in a node.ts module';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'test-vectors/data/**', 'web-demo/dist/**', 'web-demo/test-results/**', '.stack/**', 'data/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'test-vectors/data/**', 'web-demo/dist/**', 'web-demo/test-results/**', '.stack/**', 'data/**', 'docs/api/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -9,7 +9,6 @@
  * Run: npx tsx bench/formats.bench.ts
  */
 import {
-  AsciiWriter,
   SeedSigner,
   cosignTreeHead,
   keyHash,
@@ -24,6 +23,9 @@ import {
   toBase64,
   type Leaf,
 } from '../sdk/src/index.js';
+import {
+  AsciiWriter,
+} from '../sdk/src/internal.js';
 
 const MS = Number(process.env.BENCH_MS ?? '700');
 

@@ -20,7 +20,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompactRange, SeedSigner, hashLeaf, keyHash, signTreeHead, toHex } from '@sigsum-kit/sdk';
+import { SeedSigner, hashLeaf, keyHash, signTreeHead, toHex } from '@sigsum-kit/sdk';
+import { CompactRange } from '@sigsum-kit/sdk/internal';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { openSqliteStorage, type LeafRecord } from '@sigsum-kit/reference-log';
 

@@ -31,7 +31,6 @@ import {
   addLeafUrl,
   checksumOf,
   fromHex,
-  httpRequest,
   keyHash,
   leafHashOf,
   makeAddLeafRequest,
@@ -50,6 +49,9 @@ import {
   type CosignedTreeHead,
   type Policy,
 } from '@sigsum-kit/sdk';
+import {
+  httpRequest,
+} from '@sigsum-kit/sdk/internal';
 import { readPublicKeyFile } from '@sigsum-kit/sdk/node';
 import { startLocalStack, type LocalStack } from '../web-demo/stack/local-stack.mjs';
 

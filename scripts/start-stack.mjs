@@ -6,10 +6,12 @@
 //
 // Ports (override with env): SIGSUM_LOG_PORT 6965, SIGSUM_WITNESS_PORTS 5001,5002,
 // SIGSUM_DEMO_PORT 5173. Data directory: SIGSUM_STACK_DIR (default .stack).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalStack } from '../web-demo/stack/local-stack.mjs';
+import { logCli, sigsumCli, startLocalStack } from '../web-demo/stack/local-stack.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = resolve(root, process.env.SIGSUM_STACK_DIR ?? '.stack');
@@ -26,7 +28,17 @@ async function checkPort(port, what) {
   });
 }
 
+/** `npm ci` builds (the root `prepare` script); build here too after `npm ci --ignore-scripts` or a `git clean`. */
+function buildIfNeeded() {
+  if (existsSync(logCli) && existsSync(sigsumCli)) return;
+  console.error('npm start: building the packages (tsc -b)…');
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`the build failed (exit ${r.status}); fix it, then run npm start again`);
+}
+
 async function main() {
+  buildIfNeeded();
   await checkPort(logPort, 'log');
   for (const [i, p] of witnessPorts.entries()) await checkPort(p, `witness W${i + 1}`);
   await checkPort(demoPort, 'web demo');
@@ -53,7 +65,7 @@ ${stack.witnesses.map((w) => `  witness ${w.name}: ${w.url}`).join('\n')}
 ${stack.policy.replace(/^/gm, '    ').trimEnd()}
 
 Submit from the command line:
-  node sdk/dist/cli/main.js submit -k KEY -p ${stack.policyFile} FILE
+  npx sigsum submit -k KEY -p ${stack.policyFile} FILE
 Press Ctrl-C to stop.`);
 
   let stopping = false;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The test command: typecheck + lint + vitest (unit, vector suite, integration with
+// The test command: typecheck + lint + API docs + vitest (unit, vector suite, integration with
 // real processes) + Playwright (web demo in Debian's Chromium). Prints one
 // summary line `N passed, N failed` counted over every runner; a skipped test
 // counts as failed because CI must run every test.
@@ -35,6 +35,8 @@ function step(name, cmd, args) {
 
 const built = step('typecheck+build', 'npm', ['run', '--silent', 'build']);
 step('lint', 'npx', ['eslint', '.']);
+// API reference (TypeDoc): an exported symbol without documentation fails the step.
+step('api docs', 'npm', ['run', '--silent', 'docs']);
 
 if (built) {
   const vitestJson = join(out, 'vitest.json');

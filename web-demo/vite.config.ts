@@ -49,6 +49,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@sigsum-kit\/sdk$/, replacement: r('../sdk/src/index.ts') },
+      { find: /^@sigsum-kit\/sdk\/internal$/, replacement: r('../sdk/src/internal.ts') },
       { find: /^@sigsum-kit\/test-vectors$/, replacement: r('../test-vectors/index.js') },
     ],
   },

@@ -7,7 +7,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CompactRange,
   SeedSigner,
   emptyRoot,
   hashLeaf,
@@ -22,6 +21,9 @@ import {
   verifyTreeHeadSignature,
   type CosignedTreeHead,
 } from '@sigsum-kit/sdk';
+import {
+  CompactRange,
+} from '@sigsum-kit/sdk/internal';
 import { openMemoryStorage, type Storage } from '../src/storage/index.js';
 import { startLog, type RunningLog } from '../src/log.js';
 import { parseConfig } from '../src/cli/config.js';

@@ -9,13 +9,13 @@ import {
   keyHash,
   sha256,
   toHex,
-  treeRoot,
   utf8,
   verifyConsistency,
   hashLeaf,
   verifyTreeHeadSignature,
   type SignedTreeHead,
 } from '@sigsum-kit/sdk';
+import { treeRoot } from '@sigsum-kit/sdk/internal';
 import { Sequencer, StartupError, openMemoryStorage, type CosignOutcome, type Cosigner, type LeafRecord } from '@sigsum-kit/reference-log';
 
 const signer = new SeedSigner(sha256(utf8('sequencer test log')));

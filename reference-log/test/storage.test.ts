@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { CompactRange, consistencyProof, fromHex, hashLeaf, inclusionProof, toHex, treeRoot } from '@sigsum-kit/sdk';
+import { fromHex, hashLeaf, toHex } from '@sigsum-kit/sdk';
+import { CompactRange, consistencyProof, inclusionProof, treeRoot } from '@sigsum-kit/sdk/internal';
 import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
 import { StorageError, openMemoryStorage, openSqliteStorage, type LeafRecord, type Storage } from '@sigsum-kit/reference-log';
 import { tempDir } from './log-helpers.js';

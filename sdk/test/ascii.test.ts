@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AsciiReader, AsciiWriter, toHex, utf8 } from '@sigsum-kit/sdk';
+import { toHex, utf8 } from '@sigsum-kit/sdk';
+import { AsciiReader, AsciiWriter } from '@sigsum-kit/sdk/internal';
 import { parseErrorOf } from './parse-error.js';
 
 const H = 'ab'.repeat(32);

@@ -66,7 +66,10 @@ describe('start-up of the modular command (sdk/dist/cli)', () => {
 describe('the bundled command (package bin)', () => {
   it('is what the sdk package.json bin names', () => {
     const pkg = JSON.parse(readFileSync(join(SDK, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(resolve(SDK, pkg.bin.sigsum!)).toBe(BUNDLED);
+    // The bin is a committed one-line launcher (npm ci links it before dist/ is built) that imports the bundle.
+    const launcher = resolve(SDK, pkg.bin.sigsum!);
+    expect(readFileSync(launcher, 'utf8')).toMatch(/^import '\.\.\/dist\/bin\/sigsum\.mjs';$/m);
+    expect(resolve(SDK, 'bin', '../dist/bin/sigsum.mjs')).toBe(BUNDLED);
   });
 
   it('loads only its own files and no node_modules package for an offline verify', async () => {

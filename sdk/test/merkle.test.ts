@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CompactRange,
   EMPTY_ROOT,
   MAX_CONSISTENCY_PATH,
   MAX_INCLUSION_PATH,
@@ -8,22 +7,25 @@ import {
   ParseError,
   OutOfRangeError,
   VerificationError,
-  borderPositions,
   consistencyPathLength,
-  consistencyProof,
   emptyRoot,
   hashLeaf,
   hashNode,
   inclusionPathLength,
-  inclusionProof,
   rootFromInclusionProof,
   rootFromLeafHashes,
   sha256,
   toHex,
-  treeRoot,
   verifyConsistency,
   verifyInclusion,
 } from '@sigsum-kit/sdk';
+import {
+  CompactRange,
+  borderPositions,
+  consistencyProof,
+  inclusionProof,
+  treeRoot,
+} from '@sigsum-kit/sdk/internal';
 
 /** Run `f` and return what it threw (fails the test if nothing was thrown). */
 function thrown(f: () => unknown): { name: string; code: string; where: string | undefined; message: string } {

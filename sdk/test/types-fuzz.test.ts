@@ -13,13 +13,10 @@ import {
   parseAddLeafRequest,
   parseCheckpointText,
   parseConsistencyProofBody,
-  parseConsistencyProofPath,
   parseCosignatureLines,
   parseCosignedTreeHeadBody,
   parseInclusionProofBody,
-  parseInclusionProofPath,
   parseLeavesBody,
-  parseLeavesPath,
   parseSignedNote,
   parseSigsumCheckpoint,
   parseTokenHeader,
@@ -32,6 +29,11 @@ import {
   toHex,
   type Cosignature,
 } from '@sigsum-kit/sdk';
+import {
+  parseConsistencyProofPath,
+  parseInclusionProofPath,
+  parseLeavesPath,
+} from '@sigsum-kit/sdk/internal';
 
 const RUNS = 300;
 

@@ -19,12 +19,9 @@ import {
   makeLeaf,
   parseAddLeafRequest,
   parseConsistencyProofBody,
-  parseConsistencyProofPath,
   parseCosignedTreeHeadBody,
   parseInclusionProofBody,
-  parseInclusionProofPath,
   parseLeavesBody,
-  parseLeavesPath,
   serializeAddLeafRequest,
   serializeCosignedTreeHead,
   serializeInclusionProof,
@@ -38,6 +35,11 @@ import {
   verifyTreeHeadSignature,
   type Cosignature,
 } from '@sigsum-kit/sdk';
+import {
+  parseConsistencyProofPath,
+  parseInclusionProofPath,
+  parseLeavesPath,
+} from '@sigsum-kit/sdk/internal';
 
 const seed = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 const submitter = new SeedSigner(seed(1));

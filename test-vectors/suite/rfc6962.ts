@@ -3,7 +3,8 @@
  * prefix, and inclusion/consistency proofs that our verifiers accept and our
  * generator reproduces exactly.
  */
-import { CompactRange, MemoryTree, SigsumError, fromHex, hashLeaf, rootFromLeafHashes, toHex, verifyConsistency, verifyInclusion } from '@sigsum-kit/sdk';
+import { MemoryTree, SigsumError, fromHex, hashLeaf, rootFromLeafHashes, toHex, verifyConsistency, verifyInclusion } from '@sigsum-kit/sdk';
+import { CompactRange } from '@sigsum-kit/sdk/internal';
 import data from '../data/rfc6962/known-answers.json' with { type: 'json' };
 import type { CaseResult } from './types.js';
 import { result } from './types.js';

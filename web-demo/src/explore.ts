@@ -9,7 +9,7 @@ import {
   type CosignedTreeHead, type Leaf, type LogClient, type Policy,
 } from '@sigsum-kit/sdk';
 import { el, errorText, fileField, shortHex } from './ui.js';
-import { checkLogUrl, defaultLogUrl, logClient, logErrorText, rememberLogUrl } from './log.js';
+import { checkLogUrl, defaultLogUrl, hasPresetLogUrl, logClient, logErrorText, rememberLogUrl } from './log.js';
 import { stackDefaults } from './stack-defaults.js';
 import { buildTree, drawTree, inclusionPath, type TreeNode } from './treeview.js';
 
@@ -28,13 +28,16 @@ export function explorePage(): HTMLElement {
   const policy = fileField('x-policy', 'Policy (optional: names the witnesses and checks the signatures and the quorum)', 'log <hex key> <url>\nwitness …\nquorum …', { rows: 4 });
   if (stackDefaults) policy.set(stackDefaults.policy);
   const status = el('div', { id: 'x-status', 'aria-live': 'polite' });
-  const head = el('div', { id: 'x-head', class: 'card' }, [el('p', { class: 'muted' }, ['Load a log to see its tree head.'])]);
+  const head = el('div', { id: 'x-head', class: 'card' }, [el('p', { class: 'muted' }, [hasPresetLogUrl() ? 'Loading the tree head…' : 'Load a log to see its tree head.'])]);
   const leaves = el('div', { id: 'x-leaves', class: 'card' });
   const tree = el('div', { id: 'x-tree', class: 'card' });
   const cons = el('div', { id: 'x-cons', class: 'card' });
   const seen: SeenHead[] = [];
+  // Only the newest Load may write to the page (an earlier one can answer later).
+  let generation = 0;
 
   const run = async (): Promise<void> => {
+    const mine = ++generation;
     status.replaceChildren();
     let base: string;
     let client: LogClient;
@@ -50,17 +53,20 @@ export function explorePage(): HTMLElement {
     load.disabled = true;
     try {
       const th = await client.getTreeHead();
+      if (mine !== generation) return;
       if (!seen.some((s) => s.size === th.size && bytesEqual(s.rootHash, th.rootHash))) seen.push({ size: th.size, rootHash: th.rootHash, from: 'log' });
       head.replaceChildren(await renderHead(th, pol, base));
       await showLeaves(client, th, leaves, tree);
       renderConsistency(cons, client, seen);
     } catch (e) {
-      status.replaceChildren(el('div', { class: 'error', id: 'x-error' }, [logErrorText(e, base)]));
+      if (mine === generation) status.replaceChildren(el('div', { class: 'error', id: 'x-error' }, [logErrorText(e, base)]));
     } finally {
-      load.disabled = false;
+      if (mine === generation) load.disabled = false;
     }
   };
   load.addEventListener('click', () => void run());
+  // A log chosen beforehand is shown at once; the bare default waits for Load.
+  if (hasPresetLogUrl()) queueMicrotask(() => void run());
 
   return el('section', { id: 'explore' }, [
     el('h2', {}, ['Explore the log']),

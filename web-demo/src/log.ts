@@ -12,6 +12,11 @@ export function defaultLogUrl(): string {
   return q ?? stackDefaults?.logUrl ?? localStorage.getItem('sigsum-kit.log-url') ?? 'http://127.0.0.1:6965/';
 }
 
+/** Whether a log was chosen before the page opened (?log=, `npm start`'s stack, or the last visit). */
+export function hasPresetLogUrl(): boolean {
+  return new URLSearchParams(location.search).get('log') !== null || stackDefaults !== null || localStorage.getItem('sigsum-kit.log-url') !== null;
+}
+
 /** Remember the log URL for the next visit. */
 export function rememberLogUrl(url: string): void {
   localStorage.setItem('sigsum-kit.log-url', url);

@@ -15,7 +15,7 @@ export const STEPS: ReadonlyArray<{ name: (typeof PROOF_STEPS)[number]; title: s
   { name: 'leaf-signature', title: 'Leaf signature', what: 'Ed25519 signature by the submitter over "sigsum.org/v1/tree-leaf" NUL checksum' },
   { name: 'log', title: 'Log signature', what: "the proof's log is in the policy and its signature on the tree head verifies" },
   { name: 'cosignatures', title: 'Cosignatures and quorum', what: "each cosignature is checked against the policy's witnesses (unknown ones are ignored); the quorum must hold" },
-  { name: 'inclusion', title: 'Inclusion proof', what: 'the leaf hash and the audit path lead to the signed root hash (size 1: the leaf hash is the root)' },
+  { name: 'inclusion', title: 'Inclusion proof', what: 'the leaf hash and the audit path lead to the signed root hash' },
 ];
 
 /** One step as displayed. */
@@ -98,11 +98,29 @@ export function stepViews(p: ParsedInputs, r: ProofVerification): StepView[] {
     const n = i + 1;
     const status: StepView['status'] = failedAt === 0 || n < failedAt ? 'pass' : n === failedAt ? 'fail' : 'skip';
     return {
-      n, title: s.title, what: s.what, status,
+      n, title: s.title, what: whatFor(s.name, s.what, p, r.details), status,
       ...(!r.ok && n === failedAt ? { error: `${r.message} [${r.code}]` } : {}),
       facts: factsFor(n, p, r.details),
     };
   });
+}
+
+/**
+ * A step's explanation made true for this proof: the checksum step names the
+ * input mode; the inclusion step names the tree size and the path length, and
+ * mentions the one-leaf case only for a tree of size 1.
+ */
+export function whatFor(name: (typeof PROOF_STEPS)[number], generic: string, p: ParsedInputs, d: ProofDetails): string {
+  if (name === 'checksum') {
+    return p.message !== undefined ? 'message = the given hash; checksum = SHA-256(message)' : 'message = SHA-256(data); checksum = SHA-256(message)';
+  }
+  if (name === 'inclusion') {
+    const size = d.treeSize;
+    if (size === 1n) return 'a tree of size 1: the leaf hash itself must equal the signed root hash (the audit path is empty)';
+    const n = d.inclusionPath.length;
+    return `the leaf hash and the audit path (${n} hash${n === 1 ? '' : 'es'}) lead to the signed root hash of the tree of size ${size}`;
+  }
+  return generic;
 }
 
 /** How each cosignature verdict of the SDK reads on the page. */

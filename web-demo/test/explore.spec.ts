@@ -136,3 +136,21 @@ async function closedPort(): Promise<number> {
     });
   });
 }
+
+test('explore: a preset log (?log=) is shown at once, without pressing Load', async ({ page }) => {
+  const size = await addLeaves(log, 2, 'preset');
+  await page.goto(`${demoUrl()}/index.html?log=${encodeURIComponent(log.url)}#explore`);
+  await expect(page.locator('#x-url')).toHaveValue(log.url);
+  await expect(page.locator('#x-size')).toHaveText(new RegExp(`^\\d+$`));
+  expect(BigInt((await page.locator('#x-size').textContent()) ?? '0')).toBeGreaterThanOrEqual(size);
+  await expect(page.locator('#x-recent tr').first()).toBeVisible();
+});
+
+test('explore: without a preset log nothing is fetched until Load', async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('get-tree-head')) requests.push(r.url()); });
+  await page.goto(`${demoUrl()}/index.html#explore`);
+  await expect(page.locator('#x-head')).toHaveText('Load a log to see its tree head.');
+  await page.waitForTimeout(300);
+  expect(requests).toEqual([]);
+});

@@ -191,3 +191,20 @@ test('verify: malformed inputs are named with the SDK error', async ({ page }) =
   await expect(page.locator('#v-verdict')).toHaveText(/^Cannot verify: data hash: hash: /);
   await saveScreenshot(page, 'verify-malformed');
 });
+
+test('verify: every step text is true for the proof shown (tree size, path length, input mode)', async ({ page }) => {
+  const v = (await loadSigsumVectors('proofs')) as { cases: ProofCase[] };
+  const one = v.cases.find((c) => c.name === 's1')!;
+  const pathLength = parseProof(valid.proof).inclusion.path.length;
+  expect(pathLength).toBeGreaterThan(1);
+
+  await fill(page, { data: hexBytes(valid.data), proof: valid.proof, policy: valid.policy, key: valid.key_file });
+  await expect(page.locator('#v-verdict')).toHaveAttribute('data-verdict', 'valid');
+  await expect(page.locator('#v-step-6 .muted')).toHaveText(`the leaf hash and the audit path (${pathLength} hashes) lead to the signed root hash of the tree of size 100`);
+  await expect(page.locator('#v-step-6')).not.toContainText('size 1:');
+  await expect(page.locator('#v-step-1 .muted')).toHaveText('message = SHA-256(data); checksum = SHA-256(message)');
+
+  await fill(page, { data: hexBytes(one.data), proof: one.proof, policy: one.policy, key: one.key_file });
+  await expect(page.locator('#v-verdict')).toHaveAttribute('data-verdict', 'valid');
+  await expect(page.locator('#v-step-6 .muted')).toHaveText('a tree of size 1: the leaf hash itself must equal the signed root hash (the audit path is empty)');
+});

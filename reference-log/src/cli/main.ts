@@ -11,7 +11,8 @@
 import { Command } from 'commander';
 import { mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_KEY_COMMENT, consistencyProof, formatOpenSshPublicKey, keyHash, toHex } from '@sigsum-kit/sdk';
+import { DEFAULT_KEY_COMMENT, formatOpenSshPublicKey, keyHash, toHex } from '@sigsum-kit/sdk';
+import { consistencyProof } from '@sigsum-kit/sdk/internal';
 import { atomicWriteFile, generateKeyFiles, generatePkcs11Key, isPkcs11Uri } from '@sigsum-kit/sdk/node';
 import { openSigningKey } from './signing-key.js';
 import { registerWitnessCommand } from './witness.js';
@@ -29,6 +30,7 @@ import { registerWitnessInfoCommand } from './witness-info.js';
 import { closeOnSignals } from './shutdown.js';
 import { refuseExposedKeyFile, refuseExposedSecret, writeSecretFile } from './secrets.js';
 import { registerTilesCommand, witnessKeysOfPolicyFile } from './tiles.js';
+import { addHelpExamples } from './examples.js';
 
 export { DATABASE_FILE } from './database.js';
 
@@ -252,6 +254,7 @@ export function buildProgram(): Command {
   registerReplicationCommands(program);
   registerWitnessInfoCommand(program);
   registerTilesCommand(program);
+  addHelpExamples(program);
   return program;
 }
 

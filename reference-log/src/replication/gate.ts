@@ -8,7 +8,8 @@
  * sequencer only moves it forward); it only stops it from rising, so reads
  * keep working and add-leaf answers 202 until the secondary has the leaf.
  */
-import { bytesEqual, parseSignedTreeHeadBody, toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature } from '@sigsum-kit/sdk';
+import { bytesEqual, parseSignedTreeHeadBody, toHex, toSafeNumber, verifyTreeHeadSignature } from '@sigsum-kit/sdk';
+import { treeRoot } from '@sigsum-kit/sdk/internal';
 import type { ReplicationGate } from '../sequencer/gate.js';
 import type { Storage } from '../storage/types.js';
 import { silentLogger, type Logger } from '../logger.js';

@@ -10,7 +10,8 @@
  * primary does (tests use it to stand in for log-go).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { leafFromBytes, parseLeavesPath, serializeLeaves, serializeTreeHead, toSafeNumber, treeRoot } from '@sigsum-kit/sdk';
+import { leafFromBytes, serializeLeaves, serializeTreeHead, toSafeNumber } from '@sigsum-kit/sdk';
+import { parseLeavesPath, treeRoot } from '@sigsum-kit/sdk/internal';
 import { ApiError, parseSize, sendText } from '../server/http.js';
 import type { Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, tokenMatches, type ReplicationApi } from './protocol.js';

@@ -11,7 +11,8 @@
  *   tree head it never published is out there (another primary took over),
  *   or if its tree contradicts that head.
  */
-import { bytesEqual, toHex, toSafeNumber, treeRoot, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { bytesEqual, toHex, toSafeNumber, verifyTreeHeadSignature, type CosignedTreeHead, type SignedTreeHead, type TreeHead } from '@sigsum-kit/sdk';
+import { treeRoot } from '@sigsum-kit/sdk/internal';
 import type { Storage } from '../storage/types.js';
 import { FailoverError } from '../errors.js';
 

@@ -16,7 +16,8 @@
  * - `get-secondary-tree-head`         the secondary's tree head, signed with the secondary's own key
  */
 import { timingSafeEqual } from 'node:crypto';
-import { httpRequest, utf8, type HttpResponse } from '@sigsum-kit/sdk';
+import { utf8 } from '@sigsum-kit/sdk';
+import { httpRequest, type HttpResponse } from '@sigsum-kit/sdk/internal';
 
 /** Endpoint names of the internal replication API. */
 export const REPLICATION_ENDPOINTS = {

@@ -35,13 +35,13 @@ import {
   signTreeHead,
   toHex,
   toSafeNumber,
-  treeRoot,
   verifyConsistency,
   verifyTreeHeadSignature,
   type PerfectNode,
   type SignedTreeHead,
   type Signer,
 } from '@sigsum-kit/sdk';
+import { treeRoot } from '@sigsum-kit/sdk/internal';
 import { ApiError, installErrorHandling, listenerUrl, sendText } from '../server/http.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches, type ReplicationApi } from './protocol.js';

@@ -10,14 +10,16 @@
  */
 import {
   bytesEqual,
-  CompactRange,
-  consistencyProof,
   signTreeHead,
   toHex,
   treeHeadOriginOfKey,
-  treeRoot,
   type Signer,
 } from '@sigsum-kit/sdk';
+import {
+  CompactRange,
+  consistencyProof,
+  treeRoot,
+} from '@sigsum-kit/sdk/internal';
 import type { LeafRecord, PublishedTreeHead, Storage } from '../storage/types.js';
 import { readGuardFile, writeGuardFile, type GuardHead } from '../storage/guard.js';
 import { verifyTree } from '../storage/verify.js';

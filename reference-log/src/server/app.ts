@@ -10,20 +10,22 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import cors from '@fastify/cors';
 import {
   VerificationError,
-  consistencyProof,
-  inclusionProof,
   leafFromBytes,
   parseAddLeafRequest,
-  parseConsistencyProofPath,
-  parseInclusionProofPath,
-  parseLeavesPath,
   serializeConsistencyProof,
   serializeCosignedTreeHead,
   serializeInclusionProof,
   serializeLeaves,
   toSafeNumber,
-  treeRoot,
 } from '@sigsum-kit/sdk';
+import {
+  consistencyProof,
+  inclusionProof,
+  parseConsistencyProofPath,
+  parseInclusionProofPath,
+  parseLeavesPath,
+  treeRoot,
+} from '@sigsum-kit/sdk/internal';
 import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
 import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import type { PublishedTreeHead, Storage } from '../storage/types.js';

@@ -4,7 +4,8 @@
  * synchronous: both engines are in-process, and a synchronous commit is what
  * makes "acknowledged" mean "on disk".
  */
-import type { Cosignature, PerfectNode } from '@sigsum-kit/sdk';
+import type { Cosignature } from '@sigsum-kit/sdk';
+import type { PerfectNode } from '@sigsum-kit/sdk/internal';
 
 /** How the log should treat its stored state at start-up (like log-go's sth file). */
 export type StartupMode = 'saved' | 'empty' | 'local-tree';

@@ -10,7 +10,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { TILE_WIDTH, bytesEqual, formatTilePath, newTiles, parseCosignedCheckpoint, toSafeNumber, treeRoot, type TileRef } from '@sigsum-kit/sdk';
+import { TILE_WIDTH, bytesEqual, formatTilePath, newTiles, parseCosignedCheckpoint, toSafeNumber, type TileRef } from '@sigsum-kit/sdk';
+import { treeRoot } from '@sigsum-kit/sdk/internal';
 import type { Storage } from '../storage/types.js';
 import { checkpointNote, tileBody } from './resources.js';
 

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, describeError } from './util.js';
+import { addHelpExamples } from './examples.js';
 
 /**
  * Each subcommand's module, imported only when that subcommand runs (or for
@@ -60,6 +61,7 @@ Environment: SSH_AUTH_SOCK (ssh-agent for keys given as public key files),
     configure(c);
     for (const s of c.commands) configure(s);
   }
+  addHelpExamples(program);
   return program;
 }
 

@@ -46,7 +46,7 @@ export function isTransportError(e: unknown): e is HttpError | NetworkError {
   return e instanceof HttpError || e instanceof NetworkError;
 }
 
-/** Retry behaviour of {@link httpRequest}. */
+/** Retry behaviour of the log and witness clients' HTTP requests. */
 export interface RetryPolicy {
   /** Attempts after the first one (default 3; 0 disables retries). */
   retries?: number;

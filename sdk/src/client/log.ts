@@ -47,6 +47,7 @@ export type AddLeafResult = 'accepted' | 'persisted';
 
 /** A client of one Sigsum log. */
 export class LogClient {
+  /** The log's base URL (ends in `/`). */
   readonly url: string;
   readonly #options: LogClientOptions;
 

@@ -63,19 +63,82 @@ export interface SubmitProgress {
  */
 export type SubmitEvent =
   /** The message was signed (by `submitMessage`/`submitMessages`). */
-  | { type: 'signed'; request: number }
-  /** add-leaf answered 202: the log has the leaf but has not sequenced it yet. */
-  | { type: 'accepted'; request: number; log: string }
-  /** add-leaf answered 200: the leaf is sequenced. */
-  | { type: 'sequenced'; request: number; log: string }
-  /** add-leaf failed at this log (`status` when the log answered); the next log is tried. */
-  | { type: 'add-leaf-failed'; request: number; log: string; status: number | undefined; message: string }
-  /** A tree head was fetched; `accepted` when it met the policy (log signature and quorum). */
-  | { type: 'tree-head'; log: string; size: bigint; cosignatures: number; accepted: boolean }
-  /** An inclusion proof was asked for in a tree head of `size`; `found` false when the leaf is not in it yet (404). */
-  | { type: 'inclusion-proof'; request: number; log: string; size: bigint; found: boolean }
+  | {
+      /** The stage. */
+      type: 'signed';
+      /** Index of the request in the batch. */
+      request: number;
+    }
+  /** add-leaf answered 202: the log has the leaf, but the tree head it serves does not cover it yet. */
+  | {
+      /** The stage. */
+      type: 'accepted';
+      /** Index of the request in the batch. */
+      request: number;
+      /** URL of the log. */
+      log: string;
+    }
+  /** add-leaf answered 200: the tree head the log serves now covers the leaf (on a log that answers 200 earlier, the next head does). */
+  | {
+      /** The stage. */
+      type: 'sequenced';
+      /** Index of the request in the batch. */
+      request: number;
+      /** URL of the log. */
+      log: string;
+    }
+  /** add-leaf failed at this log; the next log is tried. */
+  | {
+      /** The stage. */
+      type: 'add-leaf-failed';
+      /** Index of the request in the batch. */
+      request: number;
+      /** URL of the log. */
+      log: string;
+      /** The log's HTTP status, when it answered. */
+      status: number | undefined;
+      /** What went wrong. */
+      message: string;
+    }
+  /** A tree head was fetched. */
+  | {
+      /** The stage. */
+      type: 'tree-head';
+      /** URL of the log. */
+      log: string;
+      /** Its size. */
+      size: bigint;
+      /** How many cosignatures it carries. */
+      cosignatures: number;
+      /** Whether it met the policy (log signature and quorum). */
+      accepted: boolean;
+    }
+  /** An inclusion proof was asked for in a tree head of `size`. */
+  | {
+      /** The stage. */
+      type: 'inclusion-proof';
+      /** Index of the request in the batch. */
+      request: number;
+      /** URL of the log. */
+      log: string;
+      /** Size of the tree head. */
+      size: bigint;
+      /** False when the leaf is not in that tree yet (404). */
+      found: boolean;
+    }
   /** The complete proof verified as a verifier will check it. */
-  | { type: 'verified'; request: number; log: string; leafIndex: bigint; size: bigint };
+  | {
+      /** The stage. */
+      type: 'verified';
+      /** Index of the request in the batch. */
+      request: number;
+      /** URL of the log. */
+      log: string;
+      /** Index of the leaf in the tree. */
+      leafIndex: bigint;
+      /** Size of the tree head of the proof. */
+      size: bigint;
+    };
 
 /** Options of the submit functions. */
 export interface SubmitOptions {

@@ -21,7 +21,7 @@ import { MAX_UINT63, parseUint63 } from './integer.js';
 /** Default bound on the size of an ASCII body: 1 MiB. */
 export const DEFAULT_MAX_ASCII_BYTES = 1 << 20;
 
-/** Options of {@link AsciiReader}. */
+/** Options of the strict ASCII key=value reader behind every body parser. */
 export interface AsciiReaderOptions {
   /** Largest accepted input in bytes (characters for string input). Default {@link DEFAULT_MAX_ASCII_BYTES}. */
   maxBytes?: number;

@@ -71,7 +71,15 @@ function decodeChecked(s: string, forDecode: string, what: string, length: numbe
  * group are ignored. A failure gives the offset Go reports in its
  * "illegal base64 data at input byte N" (counted in the input without CR/LF).
  */
-export function decodeBase64Go(s: string): { bytes: Uint8Array } | { illegalAt: number } {
+export function decodeBase64Go(s: string):
+  | {
+      /** The decoded bytes. */
+      bytes: Uint8Array;
+    }
+  | {
+      /** Offset of the first illegal character, as Go reports it. */
+      illegalAt: number;
+    } {
   const clean = s.replace(/[\r\n]/g, '');
   const out = new Uint8Array(Math.ceil(clean.length / 4) * 3);
   let o = 0;

@@ -63,8 +63,20 @@ export interface OpenSshPrivateKey {
  * whose private half lives in ssh-agent (resolved by `keys/node.ts`).
  */
 export type PrivateKeyFile =
-  | { readonly kind: 'private'; readonly format: 'openssh' | 'hex'; readonly key: OpenSshPrivateKey | RawPrivateKey }
-  | { readonly kind: 'public'; readonly key: OpenSshPublicKey };
+  | {
+      /** The file holds the private key. */
+      readonly kind: 'private';
+      /** OpenSSH private key format, or sigsum-go's raw hex seed. */
+      readonly format: 'openssh' | 'hex';
+      /** The key. */
+      readonly key: OpenSshPrivateKey | RawPrivateKey;
+    }
+  | {
+      /** The file holds a public key (the private half is expected in ssh-agent). */
+      readonly kind: 'public';
+      /** The key. */
+      readonly key: OpenSshPublicKey;
+    };
 
 /** A private key given as 64 hex digits (sigsum-go's deprecated raw format). */
 export interface RawPrivateKey {

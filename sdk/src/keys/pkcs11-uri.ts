@@ -11,7 +11,19 @@
 import { ParseError } from '../errors.js';
 
 /** Where the PIN of a token comes from: a file (first line) or an environment variable. */
-export type Pkcs11PinSource = { kind: 'file'; path: string } | { kind: 'env'; name: string };
+export type Pkcs11PinSource =
+  | {
+      /** The PIN is the content of a file (`pin-source=file:...`). */
+      kind: 'file';
+      /** The file's path. */
+      path: string;
+    }
+  | {
+      /** The PIN is in an environment variable. */
+      kind: 'env';
+      /** The variable's name. */
+      name: string;
+    };
 
 /** A parsed `pkcs11:` URI. Absent attributes match anything. */
 export interface Pkcs11Uri {
@@ -36,7 +48,12 @@ export interface Pkcs11Uri {
   /** Library description. */
   libraryDescription?: string;
   /** Library version `major[.minor]`. */
-  libraryVersion?: { major: number; minor: number };
+  libraryVersion?: {
+    /** Major version. */
+    major: number;
+    /** Minor version. */
+    minor: number;
+  };
   /** Key label (CKA_LABEL), UTF-8. */
   object?: string;
   /** Key ID (CKA_ID), raw bytes. */

@@ -23,7 +23,7 @@ export class CompactRange {
 
   /**
    * Rebuild the range of a tree of `size` leaves by reading its border nodes
-   * ({@link borderPositions}) through `reader`.
+   * (the left border of the tree) through `reader`.
    * @throws OutOfRangeError (`merkle.safe-size`) for a size outside 0..2^53−1;
    *   ParseError (`merkle.hash-size`) if the reader returns a hash that is not 32 bytes.
    */

@@ -41,10 +41,58 @@ export type AlertKind =
 
 /** Something the monitor reports. */
 export type MonitorEvent =
-  | { type: 'tree-head'; log: string; size: bigint; rootHash: string }
-  | { type: 'leaf'; log: string; index: bigint; keyHash: string; checksum: string; signature: string }
-  | { type: 'progress'; log: string; processed: bigint; size: bigint }
-  | { type: 'alert'; alert: AlertKind; log: string; message: string; severity: 'critical' | 'warning'; index?: bigint; keyHash?: string; witness?: string };
+  | {
+      /** A new tree head of a log was verified. */
+      type: 'tree-head';
+      /** The log's URL. */
+      log: string;
+      /** Its size. */
+      size: bigint;
+      /** Its root hash (hex). */
+      rootHash: string;
+    }
+  | {
+      /** A leaf of one of the monitored submit keys. */
+      type: 'leaf';
+      /** The log's URL. */
+      log: string;
+      /** Leaf index. */
+      index: bigint;
+      /** Key hash of the submitter (hex). */
+      keyHash: string;
+      /** The leaf's checksum (hex). */
+      checksum: string;
+      /** The leaf's signature (hex). */
+      signature: string;
+    }
+  | {
+      /** Catching up: leaves of a log read so far. */
+      type: 'progress';
+      /** The log's URL. */
+      log: string;
+      /** Leaves read. */
+      processed: bigint;
+      /** Size of the tree being caught up with. */
+      size: bigint;
+    }
+  | {
+      /** Something is wrong with a log. */
+      type: 'alert';
+      /** What is wrong. */
+      alert: AlertKind;
+      /** The log's URL. */
+      log: string;
+      /** Human-readable explanation. */
+      message: string;
+      /** `critical`: evidence of misbehaviour; `warning`: availability. */
+      severity: 'critical' | 'warning';
+      /** The leaf concerned, if any. */
+      index?: bigint;
+      /** The submitter concerned (hex key hash), if any. */
+      keyHash?: string;
+      /** The witness concerned (hex key hash), if any. */
+      witness?: string;
+    };
 
 const SEVERITY: Record<AlertKind, 'critical' | 'warning'> = {
   'inconsistent-tree-head': 'critical',

@@ -94,7 +94,7 @@ export function readSigsumCheckpoint(r: AsciiReader, keyName?: string): SigsumCh
   return { origin, size, rootHash, keyId: found.keyId, signature: found.signature };
 }
 
-/** Parse a complete Sigsum checkpoint note (see {@link readSigsumCheckpoint}). */
+/** Parse a complete Sigsum checkpoint note. */
 export function parseSigsumCheckpoint(note: string | Uint8Array, options: { keyName?: string; maxBytes?: number } = {}): SigsumCheckpoint {
   const r = noteReader(note, options.maxBytes ?? 1 << 16);
   return readSigsumCheckpoint(r, options.keyName);

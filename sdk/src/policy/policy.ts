@@ -53,8 +53,24 @@ export interface PolicyWitness {
 
 /** A node of the quorum tree: a witness, or a k-of-n group of nodes. */
 export type QuorumNode =
-  | { readonly kind: 'witness'; readonly name: string; readonly witness: PolicyWitness }
-  | { readonly kind: 'group'; readonly name: string; readonly threshold: number; readonly members: readonly QuorumNode[] };
+  | {
+      /** A single witness. */
+      readonly kind: 'witness';
+      /** Its name in the policy. */
+      readonly name: string;
+      /** The witness. */
+      readonly witness: PolicyWitness;
+    }
+  | {
+      /** A group: satisfied when `threshold` of its members are. */
+      readonly kind: 'group';
+      /** Its name in the policy. */
+      readonly name: string;
+      /** How many members must be satisfied. */
+      readonly threshold: number;
+      /** Witnesses and groups. */
+      readonly members: readonly QuorumNode[];
+    };
 
 /** The set of verified witnesses, as key hashes (bytes or lowercase/uppercase hex). */
 export type KeyHashSet = Iterable<Uint8Array | string>;

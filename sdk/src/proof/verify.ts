@@ -22,7 +22,12 @@ export const PROOF_STEPS = ['checksum', 'submitter', 'leaf-signature', 'log', 'c
 export type ProofStepName = (typeof PROOF_STEPS)[number];
 
 /** A submitter key: raw public key bytes, or an object carrying them (e.g. a parsed OpenSSH key). */
-export type SubmitterKey = Uint8Array | { readonly publicKey: Uint8Array };
+export type SubmitterKey =
+  | Uint8Array
+  | {
+      /** The raw 32-byte Ed25519 public key (e.g. an OpenSSH key from parseOpenSshPublicKeys). */
+      readonly publicKey: Uint8Array;
+    };
 
 /** What was signed, and the keys and policy to check against. Give exactly one of `data` or `message`. */
 export type VerifyProofOptions = {
@@ -34,11 +39,13 @@ export type VerifyProofOptions = {
   | {
       /** The logged data; the message is SHA-256(data) (what `sigsum-submit` signs by default). */
       readonly data: Uint8Array;
+      /** Not with `data`. */
       readonly message?: undefined;
     }
   | {
       /** The 32-byte message itself (`--raw-hash`). */
       readonly message: Uint8Array;
+      /** Not with `message`. */
       readonly data?: undefined;
     }
 );
@@ -81,6 +88,7 @@ export interface ProofDetails {
 
 /** Successful verification. */
 export interface ProofVerified {
+  /** Every step passed. */
   readonly ok: true;
   /** Details of every step. */
   readonly details: ProofDetails;
@@ -88,6 +96,7 @@ export interface ProofVerified {
 
 /** Failed verification: the first step that failed. */
 export interface ProofRejected {
+  /** A step failed. */
   readonly ok: false;
   /** Step number 1..6 (see {@link PROOF_STEPS}). */
   readonly step: 1 | 2 | 3 | 4 | 5 | 6;

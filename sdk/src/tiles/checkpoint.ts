@@ -23,7 +23,16 @@ import { logKeyId, parseCheckpointText } from '../note/checkpoint.js';
  * one whose witness key is not in `witnessKeys` cannot get its key ID and is
  * left out (the count left out is returned).
  */
-export function formatCosignedCheckpoint(cth: CosignedTreeHead, logPublicKey: Uint8Array, witnessKeys: readonly Uint8Array[] = []): { note: string; omitted: number } {
+export function formatCosignedCheckpoint(
+  cth: CosignedTreeHead,
+  logPublicKey: Uint8Array,
+  witnessKeys: readonly Uint8Array[] = [],
+): {
+  /** The checkpoint as a signed note. */
+  note: string;
+  /** Cosignatures left out because their witness key is not in `witnessKeys`. */
+  omitted: number;
+} {
   const origin = treeHeadOrigin(keyHash(logPublicKey));
   const byHash = new Map(witnessKeys.map((k) => [toHex(keyHash(k)), k]));
   let note = formatCheckpoint(cth, origin) + '\n' + formatNoteSignatureLine({ name: origin, keyId: logKeyId(origin, logPublicKey), signature: cth.signature });

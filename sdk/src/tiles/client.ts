@@ -53,6 +53,7 @@ export interface VerifiedCheckpoint {
 
 /** A client reading one Sigsum log through tiles. */
 export class TilesClient {
+  /** Base URL the tile paths are appended to. */
   readonly url: string;
   readonly #options: TilesClientOptions;
   readonly #cache = new Map<string, Promise<Uint8Array>>();

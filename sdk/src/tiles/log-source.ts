@@ -35,6 +35,7 @@ export interface TilesLogSourceOptions {
 
 /** `getTreeHead`, `getConsistencyProof` and `getLeaves` over tiles. */
 export class TilesLogSource {
+  /** Base URL the tile paths are appended to. */
   readonly url: string;
   readonly #o: TilesLogSourceOptions;
   readonly #client: TilesClient;

@@ -10,12 +10,19 @@ import { HASH_SIZE } from '../crypto/sha256.js';
 
 /** Endpoint names relative to a log's base URL. */
 export const Endpoint = {
+  /** POST: submit a leaf. */
   addLeaf: 'add-leaf',
+  /** GET: the latest cosigned tree head. */
   getTreeHead: 'get-tree-head',
+  /** GET: an inclusion proof (`<size>/<leaf hash>` follow). */
   getInclusionProof: 'get-inclusion-proof/',
+  /** GET: a consistency proof (`<old size>/<new size>` follow). */
   getConsistencyProof: 'get-consistency-proof/',
+  /** GET: a range of leaves (`<start>/<end>` follow). */
   getLeaves: 'get-leaves/',
+  /** GET: a secondary's tree head (internal API). */
   getSecondaryTreeHead: 'get-secondary-tree-head',
+  /** POST: a checkpoint to a witness (C2SP tlog-witness). */
   addCheckpoint: 'add-checkpoint',
 } as const;
 

@@ -66,7 +66,9 @@ export interface AgentOptions {
  * holds no open handle between calls and concurrent calls are independent.
  */
 export class SshAgentClient {
+  /** Path of the agent's Unix socket. */
   readonly socketPath: string;
+  /** Time allowed for one agent request in ms. */
   readonly timeoutMs: number;
 
   constructor(options: AgentOptions = {}) {
@@ -146,7 +148,15 @@ export class SshAgentClient {
   }
 
   /** Ask the agent to sign `data` with the key of `blob` (SSH_AGENTC_SIGN_REQUEST, flags 0). */
-  async signRaw(blob: Uint8Array, data: Uint8Array): Promise<{ format: string; signature: Uint8Array }> {
+  async signRaw(
+    blob: Uint8Array,
+    data: Uint8Array,
+  ): Promise<{
+    /** Signature algorithm named by the agent (`ssh-ed25519`). */
+    format: string;
+    /** The raw signature bytes. */
+    signature: Uint8Array;
+  }> {
     const req = concatBytes(new Uint8Array([SSH_AGENTC_SIGN_REQUEST]), sshString(blob), sshString(data), sshUint32(0));
     const reply = await this.request(req);
     const r = replyReader(reply, 'sign response');
