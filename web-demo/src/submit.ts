@@ -142,7 +142,7 @@ function keyCard(): { card: HTMLElement; signer: () => SeedSigner | undefined } 
 }
 
 /** The stages a submission goes through, lit up as the SDK reports them. */
-const STAGE_NAMES = { signed: 'signed', accepted: '202 accepted', sequenced: '200 sequenced', cosigned: 'cosigned tree head', proof: 'proof verified' } as const;
+const STAGE_NAMES = { signed: 'signed', accepted: '202 accepted', sequenced: '200 published', cosigned: 'cosigned tree head', proof: 'proof verified' } as const;
 type Stage = keyof typeof STAGE_NAMES;
 const STAGE_ORDER = Object.keys(STAGE_NAMES) as Stage[];
 
@@ -165,8 +165,8 @@ function progressView(): { stages: HTMLElement; steps: HTMLElement; reset(): voi
   const show = (e: SubmitEvent): void => {
     switch (e.type) {
       case 'signed': mark('signed'); break;
-      case 'accepted': say('add-leaf → 202 Accepted: the log has the leaf but has not sequenced it yet'); mark('accepted'); break;
-      case 'sequenced': say('add-leaf → 200 OK: the leaf will be in the next tree head', 'ok'); mark('sequenced'); break;
+      case 'accepted': say('add-leaf → 202 Accepted: the log has the leaf, but the tree head it serves does not cover it yet'); mark('accepted'); break;
+      case 'sequenced': say('add-leaf → 200 OK: the tree head the log serves covers the leaf', 'ok'); mark('sequenced'); break;
       case 'add-leaf-failed': say(`add-leaf → ${e.status ?? e.message}`, 'bad'); break;
       case 'tree-head': say(`cosigned tree head: size ${e.size}, ${e.cosignatures} cosignature(s)`); break;
       case 'inclusion-proof':
