@@ -227,6 +227,33 @@ describe('monitor alarms against a misbehaving log', () => {
     expect(back.events.filter((e) => e.type === 'alert')).toMatchObject([{ alert: 'rollback', message: 'tree head size 3 is smaller than size 4 seen before' }]);
   });
 
+  it('shows catch-up progress on a terminal and none in scripts', async () => {
+    evil.leaves = await leavesOf(other, 'progress', 10);
+    const args = ['monitor', '--once', '-p', policyFile, '--batch-size', '3', 'watched.pub'];
+    // A real pseudo-terminal (util-linux script): the bar is redrawn in place on standard error.
+    const shellQuote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    // Asynchronous runs: the misbehaving log answers from this process.
+    const run = (cmd: string, argv: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((res, rej) => {
+        const p = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        p.on('error', rej);
+        p.on('close', (status) => res({ status, stdout, stderr }));
+      });
+    const tty = await run('script', ['-qec', [process.execPath, CLI, ...args].map(shellQuote).join(' '), '/dev/null']);
+    expect(tty.status).toBe(0);
+    for (const step of ['3/10', '6/10', '9/10', '10/10']) expect(tty.stdout).toContain(`] ${step}`);
+    expect(tty.stdout).toContain('New ');
+    // Piped: the same run prints only the sigsum-monitor lines.
+    const piped = await run(process.execPath, [CLI, ...args]);
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toContain('/10');
+  });
+
   it('alarms on a second root for the same size', async () => {
     const honest = [...(await leavesOf(watched, 'c', 3))];
     const c = collect();

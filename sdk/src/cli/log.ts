@@ -51,6 +51,7 @@ export function progressBar(out: NodeJS.WriteStream): { update(done: number, tot
     },
     done() {
       if (last !== '') out.write('\n');
+      last = '';
     },
   };
 }

@@ -5,7 +5,7 @@ import { readPublicKeyFile } from '../keys/node/keyfiles.js';
 import { Monitor, type MonitorEvent } from '../monitor/monitor.js';
 import { CliError, usageError } from './util.js';
 import { selectPolicy } from './common.js';
-import { parseDuration } from './log.js';
+import { parseDuration, progressBar } from './log.js';
 
 interface MonitorFlags {
   policy?: string;
@@ -86,7 +86,10 @@ export function addMonitorCommand(program: Command): void {
       const interval = parseDuration(o.interval, '--interval');
       let critical = 0;
       const text = new TextEventFormatter();
+      // Catching up on a large log shows a progress bar on a terminal; scripts (no TTY, or --json) get none.
+      const bar = o.json !== true && process.stderr.isTTY === true ? progressBar(process.stderr) : undefined;
       const onEvent = (e: MonitorEvent): void => {
+        if (e.type === 'progress' || e.type === 'alert') bar?.done();
         if (e.type === 'alert' && e.severity === 'critical') critical++;
         if (o.json === true) process.stdout.write(formatEventJson(e) + '\n');
         else (e.type === 'alert' ? process.stderr : process.stdout).write(text.format(e));
@@ -95,6 +98,7 @@ export function addMonitorCommand(program: Command): void {
         policy,
         submitKeys: keys.map((k) => k.publicKey),
         onEvent,
+        ...(bar !== undefined ? { onLeavesRead: (_log: string, read: bigint, size: bigint) => bar.update(Number(read), Number(size), 0) } : {}),
         batchSize,
         ...(o.tiles !== undefined ? { tilesUrl: o.tiles } : {}),
         ...(o.state !== undefined ? { stateFile: o.state } : {}),

@@ -140,6 +140,8 @@ export interface MonitorOptions {
    * name exactly one log. Alerts are the same.
    */
   tilesUrl?: string;
+  /** Called after each batch of leaves read in a round (`read` of `size`), e.g. for a progress display while catching up. */
+  onLeavesRead?: (log: string, read: bigint, size: bigint) => void;
   /** Clock (ms), for tests of freshness. */
   now?: () => number;
 }
@@ -336,6 +338,7 @@ export class Monitor {
         if (this.#keys.has(toHex(leaf.keyHash))) found.push({ index, leaf });
         index++;
       }
+      this.#o.onLeavesRead?.(r.name, index, cth.size);
     }
     return { start, nextIndex: index, range, found };
   }
