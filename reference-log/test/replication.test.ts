@@ -237,7 +237,7 @@ describe('promotion and the old-primary check', () => {
     expect(good.latestTreeHead()?.size).toBe(8);
     // The promoted storage runs as primary, serving the old head at once and publishing its whole tree next.
     const log = await primaryWith(good);
-    expect(log.sequencer.startupState).toEqual({ mode: 'local-tree', treeSize: 10, publishedSize: 8 });
+    expect(log.sequencer.startupState).toEqual({ mode: 'local-tree', treeSize: 10, publishedSize: 8, guardSize: null });
     expect(await waitFor(() => log.sequencer.published?.size === 10)).toBe(true);
   });
 
