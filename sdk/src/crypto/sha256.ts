@@ -8,7 +8,7 @@ type NodeHash = (algorithm: 'sha256', data: Uint8Array, outputEncoding: 'buffer'
 // Node the native hash is 2–9× faster for the 32–129-byte inputs Sigsum hashes.
 function nativeHash(): NodeHash | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.('node:crypto') as { hash?: NodeHash } | undefined;
+  const mod = proc?.getBuiltinModule?.('crypto') as { hash?: NodeHash } | undefined;
   return typeof mod?.hash === 'function' ? mod.hash : undefined;
 }
 
