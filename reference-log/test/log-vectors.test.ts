@@ -13,6 +13,7 @@ import {
   MemoryTree,
   fromHex,
   parseOpenSshPrivateKey,
+  publicKeyFromSeed,
   rootFromLeafHashes,
   serializeConsistencyProof,
   serializeCosignedTreeHead,
@@ -21,6 +22,7 @@ import {
   SeedSigner,
 } from '@sigsum-kit/sdk';
 import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
+import { openSqliteStorage } from '@sigsum-kit/reference-log';
 import { get, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
 
 interface LeafCase {
@@ -49,6 +51,11 @@ describe('vector replay through the log', () => {
     seed = parseOpenSshPrivateKey(keyfile.openssh_private_key).seed;
     mkdirSync(join(tmp.dir, 'data'));
     writeFileSync(join(tmp.dir, 'log.key'), keyfile.openssh_private_key, { mode: 0o600 });
+    // What `sigsum-log init` does, for the vectors' key: only init creates a database.
+    const db = openSqliteStorage(join(tmp.dir, 'data', 'log.sqlite'), { create: true });
+    db.setLogPublicKey(publicKeyFromSeed(seed));
+    db.setStartupMode('empty');
+    db.close();
     writeFileSync(
       join(tmp.dir, 'config.json'),
       JSON.stringify({ keyFile: 'log.key', listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', intervalMs: 100, logLevel: 'info' }),

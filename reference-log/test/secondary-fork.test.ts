@@ -5,7 +5,7 @@
  * `status=fork`, and its tree unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LeafFactory, field, freePort, getText, initNode, patchConfig, scratchSpace, startNode, waitFor } from './replication-helpers.js';
 
@@ -32,6 +32,9 @@ describe('secondary given a forked primary', () => {
     // The fork: another database served with the same log key.
     const forkConfig = join(tmp.dir, 'fork.json');
     writeFileSync(forkConfig, readFileSync(pconfig));
+    // A copy of the fresh database: same log key, then other leaves (only init creates a database).
+    mkdirSync(join(tmp.dir, 'fork-data'));
+    copyFileSync(join(pdir, 'data', 'log.sqlite'), join(tmp.dir, 'fork-data', 'log.sqlite'));
     const ports = { p: await freePort(), pi: await freePort(), f: await freePort(), fi: await freePort(), s: await freePort() };
     patchConfig(pconfig, { listen: `127.0.0.1:${ports.p}`, internalListen: `127.0.0.1:${ports.pi}` });
     patchConfig(forkConfig, { keyFile: join(pdir, 'log.key'), dataDir: join(tmp.dir, 'fork-data'), listen: `127.0.0.1:${ports.f}`, internalListen: `127.0.0.1:${ports.fi}` });

@@ -11,6 +11,10 @@ const EXAMPLES: Record<string, string> = {
   status: 'sigsum-log status -c /var/lib/sigsum-log/config.json',
   witness: 'sigsum-log witness -k witness.key --state-db state.sqlite --log-key log.key.pub --listen 127.0.0.1:5001',
   secondary: 'sigsum-log secondary -c /var/lib/sigsum-log-secondary/config.json',
+  check: 'sigsum-log check -c /var/lib/sigsum-log/config.json     # or --database backup.sqlite',
+  backup: 'sigsum-log backup -c /var/lib/sigsum-log/config.json /backups/log-$(date +%F).sqlite',
+  tiles: 'sigsum-log tiles -c /var/lib/sigsum-log/config.json --out /srv/sigsum-tiles --follow',
+  'witness-info': 'sigsum-log witness-info -c /var/lib/sigsum-log/config.json',
   promote: 'sigsum-log promote -c /var/lib/sigsum-log-secondary/config.json --log-key log.key --tree-head https://log.example.org/',
 };
 
