@@ -75,8 +75,11 @@ describe('fresh clone, README commands as written', () => {
       expect(help).toContain(usage);
     }
     await stopGroup(p);
-    // The stack got the signal and began its orderly stop.
-    expect(logText()).toContain('SIGTERM: stopping the web demo, the log, its secondary and the witnesses');
+    // The stack got the signal and began its orderly stop. bash and npm may exit before the
+    // stack's handler has written its line, so wait for the line rather than read once.
+    const stopLine = 'SIGTERM: stopping the web demo, the log, its secondary and the witnesses';
+    for (let i = 0; i < 100 && !logText().includes(stopLine); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(logText()).toContain(stopLine);
   }, NPM_CI_MS + 120_000);
 });
 
