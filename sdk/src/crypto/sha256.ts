@@ -1,4 +1,5 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '../encoding/bytes.js';
 
 /** Node's one-shot `crypto.hash` (Node ≥ 20.12), reached without an import so that browser bundles never see it. */
 type NodeHash = (algorithm: 'sha256', data: Uint8Array, outputEncoding: 'buffer') => Uint8Array;
@@ -14,22 +15,10 @@ function nativeHash(): NodeHash | undefined {
 
 const native = nativeHash();
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** SHA-256 of the concatenation of `parts` (synchronous; Node's native hash where present, else @noble/hashes). */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
   if (native !== undefined) {
-    const b = native('sha256', parts.length === 1 ? parts[0]! : concat(parts), 'buffer');
+    const b = native('sha256', parts.length === 1 ? parts[0]! : concatBytes(...parts), 'buffer');
     // A plain Uint8Array (not a Buffer view of Node's pool), so callers may keep it.
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   }
