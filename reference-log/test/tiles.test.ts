@@ -87,7 +87,7 @@ describe('tlog-tiles from the log, its export and nginx', () => {
     policyText = `log ${toHex(logKey.publicKey)}\nquorum none\n`;
     log = await startLogProcess(configPath);
     const subs = await makeSubmissions(N, 'tiles');
-    await pool(subs, 8, (s) => submitUntilSequenced(log.url, s.body, 20));
+    await pool(subs, 64, (s) => submitUntilSequenced(log.url, s.body, 20));
     for (let i = 0; i < 200; i++) {
       if ((await get(log.url + 'get-tree-head')).text.startsWith(`size=${N}\n`)) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -213,7 +213,7 @@ describe('tlog-tiles from the log, its export and nginx', () => {
     const stopped = new Promise((res) => follower.once('exit', res));
     try {
       const readers = [reader(log.url, seen.log), reader(nginx.url, seen.nginx)];
-      await pool(more, 8, (s) => submitUntilSequenced(log.url, s.body, 20));
+      await pool(more, 32, (s) => submitUntilSequenced(log.url, s.body, 20));
       for (let i = 0; ; i++) {
         const cp = await client(nginx.url).checkpoint();
         if (cp.size === 2 * N) break;
