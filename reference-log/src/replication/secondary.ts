@@ -45,7 +45,8 @@ import { treeRoot } from '@sigsum-kit/sdk/internal';
 import { ApiError, installErrorHandling, listenerUrl, sendText } from '../server/http.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches, type ReplicationApi } from './protocol.js';
-import { metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
+import { instrumentSigner, metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
+import { verifyingSigner } from '../signing.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
 import { ForkError } from '../errors.js';
@@ -380,7 +381,9 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
     intervalMs: opts.intervalMs ?? 250,
     log: app.log,
   });
-  await buildSecondaryApp(app, replicator, { signer: opts.signer, token: opts.token, api: upstream.api, metrics: opts.metrics });
+  // As the primary's: never hand out a head whose signature does not verify; count failures (docs/metrics.md).
+  const signer = opts.metrics === undefined ? verifyingSigner(opts.signer) : instrumentSigner(verifyingSigner(opts.signer), opts.metrics);
+  await buildSecondaryApp(app, replicator, { signer, token: opts.token, api: upstream.api, metrics: opts.metrics });
   // Listening first: /health and the (partial) tree head are served during a long initial catch-up.
   const internalUrl = await listenUrl(app, opts.host ?? '127.0.0.1', opts.port ?? 0);
   await replicator.start();
