@@ -144,6 +144,8 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
     logger: log,
     limits: internalListenerLimits(config),
     metrics,
+    // A person watching a terminal gets a progress line; journald and scripts get log lines.
+    progressTty: process.stderr.isTTY ? process.stderr : undefined,
   });
   closeOnSignals(secondary);
 }

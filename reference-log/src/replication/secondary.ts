@@ -50,6 +50,7 @@ import { verifyingSigner } from '../signing.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
 import { ForkError } from '../errors.js';
+import { catchUpProgress, type CatchUpProgress } from './progress.js';
 
 /** Replication state reported on `/health`. */
 export type SecondaryStatus = 'ok' | 'unreachable' | 'fork';
@@ -84,6 +85,8 @@ export interface SecondaryOptions {
   limits?: ListenerLimits;
   /** Prometheus metrics (`createMetrics('secondary')`): served at `/metrics` on the internal listener (docs/metrics.md). */
   metrics?: LogMetrics;
+  /** Where catching up is drawn as a progress line (a TTY); without it, progress goes to the log (progress.ts). */
+  progressTty?: NodeJS.WriteStream;
 }
 
 /** A running secondary. */
@@ -210,8 +213,9 @@ function createReplicator(opts: {
   timeoutMs: number;
   intervalMs: number;
   log: FastifyBaseLogger;
+  progress: CatchUpProgress;
 }): Replicator {
-  const { storage, upstream, log } = opts;
+  const { storage, upstream, log, progress } = opts;
   let frontier = CompactRange.restore(storage.treeSize(), storage);
   let status: SecondaryStatus = 'ok';
   let problem: string | undefined;
@@ -257,7 +261,12 @@ function createReplicator(opts: {
       const target = await upstream.target();
       primarySize = target.size;
       if (target.size <= frontier.size) checkNotAhead(target);
-      while (running && frontier.size < target.size) await pullBatch(target);
+      progress.begin(frontier.size, target.size, opts.batchSize);
+      while (running && frontier.size < target.size) {
+        await pullBatch(target);
+        progress.update(frontier.size, target.size);
+      }
+      if (frontier.size >= target.size) progress.finish(frontier.size);
       if (status !== 'ok') log.info({ size: frontier.size }, 'replicating from the primary again');
       status = 'ok';
       problem = undefined;
@@ -380,6 +389,7 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
     timeoutMs,
     intervalMs: opts.intervalMs ?? 250,
     log: app.log,
+    progress: catchUpProgress({ log: app.log, tty: opts.progressTty }),
   });
   // As the primary's: never hand out a head whose signature does not verify; count failures (docs/metrics.md).
   const signer = opts.metrics === undefined ? verifyingSigner(opts.signer) : instrumentSigner(verifyingSigner(opts.signer), opts.metrics);
