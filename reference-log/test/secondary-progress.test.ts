@@ -59,7 +59,9 @@ describe('secondary catching up with a large primary', () => {
     const t = await newSecondary('tty-secondary');
     const cmd = [process.execPath, CLI, 'secondary', '-c', t.config].map((a) => `'${a}'`).join(' ');
     const tty = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    onTestFinished(() => process.kill(-tty.pid!, 'SIGKILL'));
+    onTestFinished(() => {
+      process.kill(-tty.pid!, 'SIGKILL');
+    });
     let out = '';
     tty.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const s = await newSecondary('secondary');
