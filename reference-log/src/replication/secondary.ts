@@ -326,7 +326,16 @@ async function buildSecondaryApp(app: FastifyInstance, replicator: Replicator, o
   app.get('/' + REPLICATION_ENDPOINTS.secondaryTreeHead, async (req, reply) => {
     if (!tokenMatches(req.headers.authorization, opts.token)) throw new ApiError(401, 'missing or wrong bearer token');
     const frontier = replicator.frontier();
-    if (signed === undefined || signed.size !== BigInt(frontier.size)) signed = await signTreeHead(opts.signer, { size: BigInt(frontier.size), rootHash: frontier.root() });
+    if (signed === undefined || signed.size !== BigInt(frontier.size)) {
+      try {
+        signed = await signTreeHead(opts.signer, { size: BigInt(frontier.size), rootHash: frontier.root() });
+      } catch (err) {
+        // The key (e.g. a token) failed: the primary must not publish beyond what it already knows we hold.
+        const reason = err instanceof Error ? err.message : String(err);
+        req.log.error({ err: reason, size: frontier.size }, 'signing the secondary tree head failed');
+        throw new ApiError(503, `the secondary's signing key failed: ${reason}`);
+      }
+    }
     return sendText(reply, 200, serializeSignedTreeHead(signed));
   });
 
