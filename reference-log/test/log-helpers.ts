@@ -114,6 +114,15 @@ export function runToExit(args: string[]): { status: number | null; stdout: stri
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Run the CLI on a pseudo-terminal (script(1)); its output as the terminal shows it (stdout and stderr together). */
+export function runOnTty(args: string[]): Promise<{ status: number | null; out: string }> {
+  const cmd = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+  const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((res) => p.on('close', (status) => res({ status, out })));
+}
+
 /** A signed submission: the add-leaf body and the leaf hash the log will store. */
 export interface Submission {
   /** add-leaf request body. */

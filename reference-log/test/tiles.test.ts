@@ -31,7 +31,7 @@ import {
   utf8,
   type SigsumError,
 } from '@sigsum-kit/sdk';
-import { CLI, get, initLog, makeSubmissions, pool, runToExit, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
+import { CLI, get, initLog, makeSubmissions, pool, runOnTty, runToExit, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
 import { startNginx, type NginxProcess } from './nginx-helpers.js';
 
 const N = 300;
@@ -192,6 +192,10 @@ describe('tlog-tiles from the log, its export and nginx', () => {
     }
     // A second pass with nothing new writes nothing.
     expect(runToExit(['tiles', '-c', configPath, '--out', exportDir]).stdout).toBe('');
+    // On a terminal, the first export says how far it is (and nothing extra in scripts, above).
+    const tty = await runOnTty(['tiles', '-c', configPath, '--out', join(tmp.dir, 'tty-export')]);
+    expect(tty.status).toBe(0);
+    expect(tty.out).toMatch(new RegExp(`^(\\rexporting: \\d/5 tiles and bundles \\(\\d+%\\))*\\rexporting: 5/5 tiles and bundles \\(100%\\)\\r\\nexported size=${N} written=5\\r\\n$`));
 
     // Follow while the log grows; readers of the log and of the export verify every checkpoint they see.
     nginx = await startNginx(exportDir, join(tmp.dir, 'nginx'));

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { checkStorage, readGuardFile, type CheckReport, type GuardHead, type Storage } from '../storage/index.js';
 import { loadConfig, type LogConfig } from './config.js';
 import { DATABASE_FILE, openExistingDatabase } from './database.js';
+import { terminalProgress } from './progress.js';
 
 /** Print the report as `key=value` lines; true if the database is whole. */
 function printReport(report: CheckReport, guard: GuardHead | undefined): boolean {
@@ -37,38 +38,8 @@ function sqliteConfig(path: string): LogConfig {
   return config;
 }
 
-/**
- * A check of a large database takes minutes: on a terminal, a line on
- * standard error redrawn in place (at most every 250 ms) says how far it
- * is; in scripts (no TTY) nothing is added to the output.
- */
-function progressLine(what: string): { update: (done: number, total: number) => void; end: (done: number, total: number) => void } | undefined {
-  const tty = process.stderr.isTTY ? process.stderr : undefined;
-  if (tty === undefined) return undefined;
-  let last = 0;
-  let drawn = false;
-  const draw = (done: number, total: number): void => {
-    tty.write(`\r${what}: ${done}/${total} leaves (${total === 0 ? 100 : Math.floor((done / total) * 100)}%)`);
-    drawn = true;
-  };
-  return {
-    update(done, total) {
-      const now = Date.now();
-      if (drawn && now - last < 250) return;
-      last = now;
-      draw(done, total);
-    },
-    end(done, total) {
-      if (!drawn) return;
-      draw(done, total);
-      tty.write('\n');
-      drawn = false;
-    },
-  };
-}
-
 async function checked(storage: Storage, guard: GuardHead | undefined, what = 'checking'): Promise<boolean> {
-  const progress = progressLine(what);
+  const progress = terminalProgress(what, 'leaves');
   try {
     const report = await checkStorage(storage, guard, progress?.update);
     progress?.end(report.leaves, report.treeSize);

@@ -11,6 +11,7 @@ import { parsePolicy } from '@sigsum-kit/sdk';
 import { loadConfig } from './config.js';
 import { StorageError, openSqliteStorage, type Storage } from '../storage/index.js';
 import { exportTiles } from '../tiles/export.js';
+import { terminalProgress } from './progress.js';
 
 /** Public keys of the policy file's witnesses (none without a policy file). */
 export function witnessKeysOfPolicyFile(policyFile: string): Uint8Array[] {
@@ -26,17 +27,25 @@ async function runTiles(opts: { config: string; out: string; follow?: boolean; i
   const witnessKeys = witnessKeysOfPolicyFile(config.policyFile);
   const out = resolve(opts.out);
   const dbPath = join(config.dataDir, 'log.sqlite');
-  const once = (): void => {
-    const r = withStorage(dbPath, (storage) => exportTiles(storage, out, { witnessKeys }));
+  // Progress on a terminal for the first pass (a whole log's tiles); the passes of --follow write a few files each.
+  const once = (first: boolean): void => {
+    const progress = first ? terminalProgress('exporting', 'tiles and bundles') : undefined;
+    let total = 0;
+    const onProgress = (done: number, all: number): void => {
+      total = all;
+      progress?.update(done, all);
+    };
+    const r = withStorage(dbPath, (storage) => exportTiles(storage, out, { witnessKeys, onProgress }));
+    progress?.end(total, total);
     if (r.checkpointWritten) process.stdout.write(`exported size=${r.size} written=${r.written}\n`);
   };
-  once();
+  once(true);
   if (opts.follow !== true) return;
   let stop = false;
   for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => (stop = true));
   while (!stop) {
     await new Promise((r) => setTimeout(r, intervalMs));
-    if (!stop) once();
+    if (!stop) once(false);
   }
 }
 

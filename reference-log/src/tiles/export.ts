@@ -30,6 +30,8 @@ export class ExportError extends Error {
 export interface ExportOptions {
   /** Witness public keys for the checkpoint's cosignature lines. */
   witnessKeys?: readonly Uint8Array[];
+  /** Called after each tile or bundle written or found in place: `done` of `total` for this pass. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** What one export pass did. */
@@ -80,7 +82,9 @@ export function exportTiles(storage: Storage, dir: string, opts: ExportOptions =
   }
   let written = 0;
   const replaced: TileRef[] = [];
-  for (const t of newTiles(oldSize, head.size)) {
+  const todo = [...newTiles(oldSize, head.size)];
+  for (const [i, t] of todo.entries()) {
+    opts.onProgress?.(i, todo.length);
     const path = join(dir, formatTilePath(t));
     // Full tiles are immutable: one already there (an interrupted earlier pass) has the same bytes.
     if (t.width === TILE_WIDTH && existsSync(path)) continue;
@@ -88,6 +92,7 @@ export function exportTiles(storage: Storage, dir: string, opts: ExportOptions =
     written++;
     if (t.width === TILE_WIDTH) replaced.push(t);
   }
+  opts.onProgress?.(todo.length, todo.length);
   writeAtomic(cpPath, note);
   // Only now, with a checkpoint that names the full tiles: drop the partial ones they replace.
   for (const t of replaced) rmSync(join(dir, formatTilePath(t) + '.p'), { recursive: true, force: true });
