@@ -9,6 +9,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import {
+  TREE_LEAF_NAMESPACE,
   VerificationError,
   leafFromBytes,
   parseAddLeafRequest,
@@ -27,7 +28,8 @@ import {
   treeRoot,
 } from '@sigsum-kit/sdk/internal';
 import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
-import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
+import type { VerifyPool } from '../crypto/verify-pool.js';
+import type { LeafState, Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 import { silentLogger } from '../logger.js';
@@ -72,6 +74,8 @@ export interface PublicAppOptions {
   admitLeaf?: (req: FastifyRequest, leaf: { leaf: Uint8Array; leafHash: Uint8Array }) => Promise<Refusal | undefined> | Refusal | undefined;
   /** Witness public keys, so the tiles checkpoint can carry their cosignature lines (docs/tiles.md). */
   witnessKeys?: readonly Uint8Array[];
+  /** Worker threads checking leaf signatures; none → checked on the main thread. */
+  verifyPool?: VerifyPool;
 }
 
 /** Public endpoint names and their only method. */
@@ -85,6 +89,8 @@ export const ENDPOINTS: Record<string, 'GET' | 'POST'> = {
 
 const TEXT = 'text/plain; charset=utf-8';
 
+const LEAF_NAMESPACE_BYTES = Buffer.from(TREE_LEAF_NAMESPACE + '\0', 'latin1');
+
 function safe(v: bigint, what: string): number {
   return toSafeNumber(v, what);
 }
@@ -94,7 +100,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   const prefix = normalizePrefix(opts.prefix);
   const maxRange = opts.maxRange ?? 512;
   const waitMs = opts.addLeafWaitMs ?? 0;
-  const { storage, sequencer } = opts;
+  const { storage, sequencer, verifyPool: pool } = opts;
   const limits = opts.limits ?? publicLimits();
   const app = Fastify({
     loggerInstance: opts.logger ?? silentLogger,
@@ -172,12 +178,23 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     // key hash (its leaf hash says so), and that signature verified when it
     // was first accepted: a re-send costs no signature check.
     const state = sequencer.leafState(leaf.leafHash);
-    if (state === 'absent' && !verifyLeafRequestNode(request, leaf.checksum)) {
-      throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
+    let known: LeafState | undefined = state;
+    if (state === 'absent') {
+      let valid: boolean;
+      if (pool === undefined) {
+        valid = verifyLeafRequestNode(request, leaf.checksum);
+      } else {
+        const size = sequencer.treeSize;
+        valid = await pool.verify(request.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, leaf.checksum]), request.signature);
+        // Leaves reach storage only by integration: with the tree unchanged,
+        // the leaf is still absent from storage (the pending queue is checked anyway).
+        if (sequencer.treeSize !== size) known = undefined;
+      }
+      if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
     }
     let status: SubmitStatus;
     if (opts.admitLeaf === undefined) {
-      status = sequencer.submit(leaf, state);
+      status = sequencer.submit(leaf, known);
     } else {
       const refusal = await opts.admitLeaf(req, leaf);
       if (refusal !== undefined) throw new ApiError(refusal.status, refusal.message);
