@@ -34,6 +34,7 @@ import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
+import { batchLeafStates } from './leaf-states.js';
 import { registerTileRoutes } from '../tiles/routes.js';
 import { ApiError, installErrorHandling, leavesRange, normalizePrefix, sendText } from './http.js';
 
@@ -101,6 +102,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   const maxRange = opts.maxRange ?? 512;
   const waitMs = opts.addLeafWaitMs ?? 0;
   const { storage, sequencer, verifyPool: pool } = opts;
+  const leafStates = batchLeafStates((hashes) => sequencer.leafStates(hashes));
   const limits = opts.limits ?? publicLimits();
   const app = Fastify({
     loggerInstance: opts.logger ?? silentLogger,
@@ -177,21 +179,16 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     // A leaf the log already holds carries this very checksum, signature and
     // key hash (its leaf hash says so), and that signature verified when it
     // was first accepted: a re-send costs no signature check.
-    const state = sequencer.leafState(leaf.leafHash);
-    let known: LeafState | undefined = state;
+    const size = sequencer.treeSize;
+    const state = await leafStates(leaf.leafHash);
     if (state === 'absent') {
-      let valid: boolean;
-      if (pool === undefined) {
-        valid = verifyLeafRequestNode(request, leaf.checksum);
-      } else {
-        const size = sequencer.treeSize;
-        valid = await pool.verify(request.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, leaf.checksum]), request.signature);
-        // Leaves reach storage only by integration: with the tree unchanged,
-        // the leaf is still absent from storage (the pending queue is checked anyway).
-        if (sequencer.treeSize !== size) known = undefined;
-      }
+      const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, leaf.checksum]), request.signature);
       if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
     }
+    // Leaves reach storage only by integration: with the tree unchanged since
+    // the look-up, an absent leaf is still absent from storage (the sequencer
+    // checks its queue anyway); other states only move towards published.
+    const known: LeafState | undefined = state === 'absent' && sequencer.treeSize !== size ? undefined : state;
     let status: SubmitStatus;
     if (opts.admitLeaf === undefined) {
       status = sequencer.submit(leaf, known);
