@@ -1,7 +1,7 @@
 /** The `sigsum-log` configuration file: defaults, path resolution and every kind of bad value. */
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { CONFIG_DEFAULTS, ConfigError, parseConfig, parseHostPort } from '@sigsum-kit/reference-log';
+import { CONFIG_DEFAULTS, ConfigError, defaultVerifyWorkers, parseConfig, parseHostPort } from '@sigsum-kit/reference-log';
 
 describe('log configuration', () => {
   it('fills defaults and resolves paths against the config directory', () => {
@@ -81,8 +81,10 @@ describe('log configuration', () => {
     expect(parseConfig({ keyFile: 'k', intervalMs: 100 }, '/tmp').intervalMs).toBe(100);
   });
 
-  it('verifies leaf signatures on one worker thread per core, at most 4, unless told otherwise', () => {
-    expect(CONFIG_DEFAULTS.verifyWorkers).toBe(Math.min(availableParallelism(), 4));
+  it('verifies leaf signatures on one worker thread per core, at most 4 and none on one core, unless told otherwise', () => {
+    expect(CONFIG_DEFAULTS.verifyWorkers).toBe(defaultVerifyWorkers());
+    expect([1, 2, 3, 4, 5, 64].map((cores) => defaultVerifyWorkers(cores))).toEqual([0, 2, 3, 4, 4, 4]);
+    expect(defaultVerifyWorkers()).toBe(availableParallelism() > 1 ? Math.min(availableParallelism(), 4) : 0);
     expect(parseConfig({ keyFile: 'k', verifyWorkers: 0 }, '/tmp').verifyWorkers).toBe(0);
     expect(parseConfig({ keyFile: 'k', verifyWorkers: 64 }, '/tmp').verifyWorkers).toBe(64);
   });

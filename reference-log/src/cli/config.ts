@@ -40,7 +40,7 @@ export interface LogConfig {
   addLeafWaitMs: number;
   /** Most leaves waiting for integration before add-leaf answers 503. */
   maxPending: number;
-  /** Worker threads checking add-leaf signatures; 0 = on the main thread. Default: one per core, at most 4. */
+  /** Worker threads checking add-leaf signatures; 0 = on the main thread. Default: one per core, at most 4, none on one core. */
   verifyWorkers: number;
   /** Sigsum policy file naming the witnesses and quorum; `""` = no witnesses (quorum none). */
   policyFile: string;

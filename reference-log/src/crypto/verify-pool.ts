@@ -14,9 +14,13 @@ import { availableParallelism } from 'node:os';
 import { ed25519VerifyNode } from './node-crypto.js';
 import { KEY_BYTES, SIGNATURE_BYTES, type VerifyAnswer, type VerifyJob } from './verify-protocol.js';
 
-/** Default pool size: every core, at most 4 (beyond that the main thread, not verification, bounds add-leaf). */
-export function defaultVerifyWorkers(): number {
-  return Math.min(availableParallelism(), 4);
+/**
+ * Default pool size: one thread per core, at most 4 (beyond that the main
+ * thread, not verification, bounds add-leaf); none on a single core, where a
+ * thread would only add message passing.
+ */
+export function defaultVerifyWorkers(cores = availableParallelism()): number {
+  return cores > 1 ? Math.min(cores, 4) : 0;
 }
 
 /** Why a worker stopped, for the log's warning. */
