@@ -67,6 +67,8 @@ interface Slot {
   load: number;
 }
 
+/** Fewest triples worth a job of their own (below it, a job costs about a verification per triple). */
+const MIN_JOB = 8;
 const MIN_RESTART_MS = 100;
 const MAX_RESTART_MS = 10_000;
 /** A worker that lived this long restarts at once. */
@@ -166,9 +168,11 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     queue = [];
     if (batch.length === 0) return;
     if (slots.length === 0) return retryHere(batch);
-    // Least loaded workers first; one job per worker, split evenly.
+    // Least loaded workers first; one job per worker, split evenly, but no
+    // job below MIN_JOB triples: each job costs a thread wake-up and two
+    // messages, and the next turn's batch goes to the other threads anyway.
     const order = [...slots].sort((a, b) => a.load - b.load);
-    const parts = Math.min(order.length, batch.length);
+    const parts = Math.max(1, Math.min(order.length, Math.floor(batch.length / MIN_JOB)));
     const per = Math.ceil(batch.length / parts);
     for (let p = 0, start = 0; start < batch.length; p++, start += per) post(order[p]!, batch.slice(start, start + per));
   };
