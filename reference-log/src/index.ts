@@ -12,3 +12,4 @@ export * from './cli/config.js';
 export * from './metrics/index.js';
 export * from './ratelimit/index.js';
 export * from './tiles/index.js';
+export { createVerifyPool, defaultVerifyWorkers, type VerifyPool, type VerifyPoolOptions, type WorkerExit } from './crypto/verify-pool.js';

@@ -13,6 +13,7 @@ import type { Cosigner } from './cosigning/contract.js';
 import type { ReplicationGate } from './sequencer/gate.js';
 import type { Storage } from './storage/types.js';
 import { verifyingSigner } from './signing.js';
+import { createVerifyPool, type VerifyPool } from './crypto/verify-pool.js';
 import { instrumentSigner, metricsPlugin, observeSequencer, type LogMetrics } from './metrics/index.js';
 
 /** Settings of a running log. */
@@ -73,6 +74,12 @@ export interface LogOptions {
   trustDatabase?: boolean;
   /** Newest leaves re-hashed by the start-up check (default 1,000,000). */
   startupVerifyLeaves?: number;
+  /**
+   * Worker threads checking add-leaf signatures (default 0 = on the main
+   * thread; the `sigsum-log` configuration defaults to
+   * {@link defaultVerifyWorkers}). Terminated by `close()`.
+   */
+  verifyWorkers?: number;
 }
 
 /** A running log. */
@@ -87,6 +94,8 @@ export interface RunningLog {
   storage: Storage;
   /** The structured logger. */
   log: FastifyBaseLogger;
+  /** The signature verification threads, if `verifyWorkers` > 0. */
+  verifyPool: VerifyPool | undefined;
   /** Stop listening, integrate what is pending, close storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -115,32 +124,48 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     trustDatabase: opts.trustDatabase,
     startupVerifyLeaves: opts.startupVerifyLeaves,
   });
-  const publicApp = await buildPublicApp({
-    storage: opts.storage,
-    sequencer,
-    prefix: opts.prefix,
-    maxRange: opts.maxRange,
-    addLeafWaitMs: opts.addLeafWaitMs,
-    corsOrigins: opts.corsOrigins,
-    logger: log,
-    limits: pubLimits,
-    admitLeaf: opts.admitLeaf,
-    witnessKeys: opts.witnessKeys,
-  });
-  log.info(sequencer.startupState, 'start-up state checked');
-  const internalApp =
-    opts.internalPort === null
+  const workers = opts.verifyWorkers ?? 0;
+  const verifyPool: VerifyPool | undefined =
+    workers === 0
       ? undefined
-      : await buildInternalApp({ sequencer, storage: opts.storage, logger: log, limits: intLimits, replication: { ...opts.replication, maxRange: opts.maxRange } });
+      : createVerifyPool({
+          workers,
+          onWorkerExit: (exit) => log.warn(exit, 'signature verification thread stopped; its leaves were verified on the main thread; restarting it'),
+        });
+  let publicApp: Awaited<ReturnType<typeof buildPublicApp>>;
+  let internalApp: Awaited<ReturnType<typeof buildInternalApp>> | undefined;
+  try {
+    publicApp = await buildPublicApp({
+      storage: opts.storage,
+      sequencer,
+      prefix: opts.prefix,
+      maxRange: opts.maxRange,
+      addLeafWaitMs: opts.addLeafWaitMs,
+      corsOrigins: opts.corsOrigins,
+      logger: log,
+      limits: pubLimits,
+      admitLeaf: opts.admitLeaf,
+      witnessKeys: opts.witnessKeys,
+      verifyPool,
+    });
+    log.info(sequencer.startupState, 'start-up state checked');
+    internalApp =
+      opts.internalPort === null
+        ? undefined
+        : await buildInternalApp({ sequencer, storage: opts.storage, logger: log, limits: intLimits, replication: { ...opts.replication, maxRange: opts.maxRange } });
 
-  // Metrics (docs/metrics.md): hooks on both apps, /metrics on the internal one only.
-  if (opts.metrics !== undefined) {
-    await publicApp.register(metricsPlugin, { metrics: opts.metrics, serve: false });
-    await internalApp?.register(metricsPlugin, { metrics: opts.metrics });
-    observeSequencer(opts.metrics, sequencer);
+    // Metrics (docs/metrics.md): hooks on both apps, /metrics on the internal one only.
+    if (opts.metrics !== undefined) {
+      await publicApp.register(metricsPlugin, { metrics: opts.metrics, serve: false });
+      await internalApp?.register(metricsPlugin, { metrics: opts.metrics });
+      observeSequencer(opts.metrics, sequencer);
+    }
+
+    await sequencer.start();
+  } catch (err) {
+    await verifyPool?.close();
+    throw err;
   }
-
-  await sequencer.start();
   let url: string;
   let internalUrl: string | undefined;
   try {
@@ -154,6 +179,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     await sequencer.stop();
     await publicApp.close();
     await internalApp?.close();
+    await verifyPool?.close();
     throw err;
   }
 
@@ -163,14 +189,15 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
       // Stop taking requests first, then drain the sequencer, then close storage.
       await publicApp.close();
       await internalApp?.close();
+      await verifyPool?.close();
       await sequencer.stop();
       opts.storage.close();
     })();
     return closing;
   };
   log.info(
-    { url, internalUrl, backend: opts.storage.backend, origin: sequencer.origin, maxConnections: pubLimits.maxConnections, internalMaxConnections: internalApp === undefined ? undefined : intLimits.maxConnections },
+    { url, internalUrl, backend: opts.storage.backend, origin: sequencer.origin, verifyWorkers: workers, maxConnections: pubLimits.maxConnections, internalMaxConnections: internalApp === undefined ? undefined : intLimits.maxConnections },
     'log started',
   );
-  return { url, internalUrl, sequencer, storage: opts.storage, log, close };
+  return { url, internalUrl, sequencer, storage: opts.storage, log, verifyPool, close };
 }

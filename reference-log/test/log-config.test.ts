@@ -1,6 +1,7 @@
 /** The `sigsum-log` configuration file: defaults, path resolution and every kind of bad value. */
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, ConfigError, parseConfig, parseHostPort } from '@sigsum-kit/reference-log';
+import { availableParallelism } from 'node:os';
+import { CONFIG_DEFAULTS, ConfigError, defaultVerifyWorkers, parseConfig, parseHostPort } from '@sigsum-kit/reference-log';
 
 describe('log configuration', () => {
   it('fills defaults and resolves paths against the config directory', () => {
@@ -29,6 +30,9 @@ describe('log configuration', () => {
     [{ keyFile: 'k', maxRange: '512' }, 'maxRange: expected an integer in 1..65536, got "512"'],
     [{ keyFile: 'k', addLeafWaitMs: -1 }, 'addLeafWaitMs: expected an integer in 0..10000, got -1'],
     [{ keyFile: 'k', maxPending: 0 }, 'maxPending: expected an integer in 1..10000000, got 0'],
+    [{ keyFile: 'k', verifyWorkers: -1 }, 'verifyWorkers: expected an integer in 0..64, got -1'],
+    [{ keyFile: 'k', verifyWorkers: 65 }, 'verifyWorkers: expected an integer in 0..64, got 65'],
+    [{ keyFile: 'k', verifyWorkers: 'auto' }, 'verifyWorkers: expected an integer in 0..64, got "auto"'],
     [{ keyFile: 'k', corsOrigins: '*' }, 'corsOrigins: expected an array of strings'],
     [{ keyFile: 'k', logLevel: 'loud' }, 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ keyFile: 'k', witnessTimeoutMs: 0 }, 'witnessTimeoutMs: expected an integer in 1..600000, got 0'],
@@ -77,6 +81,14 @@ describe('log configuration', () => {
     expect(parseConfig({ keyFile: 'k', policyFile: 'p', intervalMs: 1000, witnessRequestsPerDay: 86_400 }, '/tmp').intervalMs).toBe(1000);
     // No witnesses configured: nothing is promised, any interval goes.
     expect(parseConfig({ keyFile: 'k', intervalMs: 100 }, '/tmp').intervalMs).toBe(100);
+  });
+
+  it('verifies leaf signatures on one worker thread per core, at most 4 and none on one core, unless told otherwise', () => {
+    expect(CONFIG_DEFAULTS.verifyWorkers).toBe(defaultVerifyWorkers());
+    expect([1, 2, 3, 4, 5, 64].map((cores) => defaultVerifyWorkers(cores))).toEqual([0, 2, 3, 4, 4, 4]);
+    expect(defaultVerifyWorkers()).toBe(availableParallelism() > 1 ? Math.min(availableParallelism(), 4) : 0);
+    expect(parseConfig({ keyFile: 'k', verifyWorkers: 0 }, '/tmp').verifyWorkers).toBe(0);
+    expect(parseConfig({ keyFile: 'k', verifyWorkers: 64 }, '/tmp').verifyWorkers).toBe(64);
   });
 
   it('parses host:port including IPv6', () => {

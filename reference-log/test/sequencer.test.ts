@@ -60,6 +60,24 @@ describe('sequencer', () => {
     await seq.stop();
   });
 
+  it('tells where many leaves stand at once, as it does one at a time', async () => {
+    const storage = await openMemoryStorage();
+    const seq = new Sequencer({ storage, signer, logger });
+    for (const i of [1, 2]) seq.submit(rec(i));
+    seq.integrateNow();
+    await seq.publishNow();
+    seq.submit(rec(3));
+    seq.integrateNow();
+    seq.submit(rec(4));
+    const hashes = [rec(4), rec(1), rec(5), rec(3), rec(2), rec(1)].map((r) => r.leafHash);
+    const expected = ['pending', 'published', 'absent', 'integrated', 'published', 'published'];
+    expect(seq.leafStates(hashes)).toEqual(expected);
+    expect(hashes.map((h) => seq.leafState(h))).toEqual(expected);
+    expect(seq.leafStates([rec(3).leafHash])).toEqual(['integrated']);
+    expect(seq.leafStates([])).toEqual([]);
+    await seq.stop();
+  });
+
   it('publishes only when the quorum holds and keeps the previous head otherwise', async () => {
     const storage = await openMemoryStorage();
     const cos = { keyHash: keyHash(new Uint8Array(32).fill(3)), timestamp: 5n, signature: new Uint8Array(64).fill(4) };

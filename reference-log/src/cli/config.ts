@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { isPkcs11Uri } from '@sigsum-kit/sdk/node';
 import { DEFAULT_INTERNAL_MAX_CONNECTIONS, DEFAULT_TIMEOUTS, internalLimits, publicLimits, type ListenerLimits } from '../server/limits.js';
 import { ConfigError } from '../errors.js';
+import { defaultVerifyWorkers } from '../crypto/verify-pool.js';
 
 /** The parsed, defaulted configuration. */
 export interface LogConfig {
@@ -45,6 +46,8 @@ export interface LogConfig {
   addLeafWaitMs: number;
   /** Most leaves waiting for integration before add-leaf answers 503. */
   maxPending: number;
+  /** Worker threads checking add-leaf signatures; 0 = on the main thread. Default: one per core, at most 4, none on one core. */
+  verifyWorkers: number;
   /** Sigsum policy file naming the witnesses and quorum; `""` = no witnesses (quorum none). */
   policyFile: string;
   /** How long to wait for witnesses per tree head, ms. */
@@ -132,6 +135,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   maxRange: 512,
   addLeafWaitMs: 0,
   maxPending: 100_000,
+  verifyWorkers: defaultVerifyWorkers(),
   policyFile: '',
   witnessTimeoutMs: 5000,
   witnessRequestsPerDay: 8640,
@@ -234,6 +238,7 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (o.maxRange !== undefined) c.maxRange = intIn(o.maxRange, 'maxRange', 1, 65_536);
   if (o.addLeafWaitMs !== undefined) c.addLeafWaitMs = intIn(o.addLeafWaitMs, 'addLeafWaitMs', 0, 10_000);
   if (o.maxPending !== undefined) c.maxPending = intIn(o.maxPending, 'maxPending', 1, 10_000_000);
+  if (o.verifyWorkers !== undefined) c.verifyWorkers = intIn(o.verifyWorkers, 'verifyWorkers', 0, 64);
   if (o.policyFile !== undefined) c.policyFile = str(o.policyFile, 'policyFile');
   if (c.policyFile !== '') c.policyFile = resolve(baseDir, c.policyFile);
   if (o.witnessTimeoutMs !== undefined) c.witnessTimeoutMs = intIn(o.witnessTimeoutMs, 'witnessTimeoutMs', 1, 600_000);

@@ -164,6 +164,7 @@ async function runPrimary(opts: {
     maxRange: config.maxRange,
     addLeafWaitMs: config.addLeafWaitMs,
     maxPending: config.maxPending,
+    verifyWorkers: config.verifyWorkers,
     corsOrigins: config.corsOrigins,
     cosigner,
     logger: log,

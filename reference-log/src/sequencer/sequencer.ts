@@ -298,6 +298,16 @@ export class Sequencer {
   }
 
   /**
+   * {@link leafState} of several leaves, the stored ones looked up in one
+   * read transaction (a look-up outside one opens its own, which costs more
+   * than the look-up).
+   */
+  leafStates(leafHashes: readonly Uint8Array[]): LeafState[] {
+    if (leafHashes.length === 1) return [this.leafState(leafHashes[0]!)];
+    return this.#storage.snapshot(() => leafHashes.map((h) => this.leafState(h)));
+  }
+
+  /**
    * Queue a verified leaf; says whether the served head covers it (200) or
    * not yet (202). `known` is what {@link leafState} said about it in the
    * same synchronous step (no await in between), which spares a second look-up.

@@ -9,6 +9,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import {
+  TREE_LEAF_NAMESPACE,
   VerificationError,
   leafFromBytes,
   parseAddLeafRequest,
@@ -27,11 +28,13 @@ import {
   treeRoot,
 } from '@sigsum-kit/sdk/internal';
 import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
-import type { Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
+import type { VerifyPool } from '../crypto/verify-pool.js';
+import type { LeafState, Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
+import { batchLeafStates } from './leaf-states.js';
 import { registerTileRoutes } from '../tiles/routes.js';
 import { ApiError, installErrorHandling, leavesRange, normalizePrefix, sendText } from './http.js';
 
@@ -72,6 +75,8 @@ export interface PublicAppOptions {
   admitLeaf?: (req: FastifyRequest, leaf: { leaf: Uint8Array; leafHash: Uint8Array }) => Promise<Refusal | undefined> | Refusal | undefined;
   /** Witness public keys, so the tiles checkpoint can carry their cosignature lines (docs/tiles.md). */
   witnessKeys?: readonly Uint8Array[];
+  /** Worker threads checking leaf signatures; none → checked on the main thread. */
+  verifyPool?: VerifyPool;
 }
 
 /** Public endpoint names and their only method. */
@@ -85,6 +90,8 @@ export const ENDPOINTS: Record<string, 'GET' | 'POST'> = {
 
 const TEXT = 'text/plain; charset=utf-8';
 
+const LEAF_NAMESPACE_BYTES = Buffer.from(TREE_LEAF_NAMESPACE + '\0', 'latin1');
+
 function safe(v: bigint, what: string): number {
   return toSafeNumber(v, what);
 }
@@ -94,7 +101,8 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   const prefix = normalizePrefix(opts.prefix);
   const maxRange = opts.maxRange ?? 512;
   const waitMs = opts.addLeafWaitMs ?? 0;
-  const { storage, sequencer } = opts;
+  const { storage, sequencer, verifyPool: pool } = opts;
+  const leafStates = batchLeafStates((hashes) => sequencer.leafStates(hashes));
   const limits = opts.limits ?? publicLimits();
   const app = Fastify({
     loggerInstance: opts.logger ?? silentLogger,
@@ -171,13 +179,19 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     // A leaf the log already holds carries this very checksum, signature and
     // key hash (its leaf hash says so), and that signature verified when it
     // was first accepted: a re-send costs no signature check.
-    const state = sequencer.leafState(leaf.leafHash);
-    if (state === 'absent' && !verifyLeafRequestNode(request, leaf.checksum)) {
-      throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
+    const size = sequencer.treeSize;
+    const state = await leafStates(leaf.leafHash);
+    if (state === 'absent') {
+      const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, leaf.checksum]), request.signature);
+      if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
     }
+    // Leaves reach storage only by integration: with the tree unchanged since
+    // the look-up, an absent leaf is still absent from storage (the sequencer
+    // checks its queue anyway); other states only move towards published.
+    const known: LeafState | undefined = state === 'absent' && sequencer.treeSize !== size ? undefined : state;
     let status: SubmitStatus;
     if (opts.admitLeaf === undefined) {
-      status = sequencer.submit(leaf, state);
+      status = sequencer.submit(leaf, known);
     } else {
       const refusal = await opts.admitLeaf(req, leaf);
       if (refusal !== undefined) throw new ApiError(refusal.status, refusal.message);

@@ -1,0 +1,122 @@
+/**
+ * add-leaf with signatures checked on worker threads (`verifyWorkers`), over
+ * real HTTP on 127.0.0.1 and a durable SQLite log: a bad signature among
+ * many good ones gets exactly its own 403 and is not stored; re-sends of
+ * known leaves reach no worker; a worker killed under load loses no request
+ * and is restarted; the `sigsum-log` process with workers stops on SIGTERM.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { SeedSigner, sha256, utf8 } from '@sigsum-kit/sdk';
+import { openSqliteStorage } from '../src/storage/index.js';
+import { startLog, type RunningLog } from '../src/log.js';
+import { get, initLog, makeSubmissions, startLogProcess, submitUntilSequenced, tempDir, type Submission } from './log-helpers.js';
+
+const BAD_SIGNATURE = 'signature: leaf signature does not verify\n';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function pooledLog(workers: number): Promise<{ log: RunningLog; dbPath: string }> {
+  const tmp = tempDir('sigsum-add-leaf-pool-');
+  cleanups.push(tmp.cleanup);
+  const dbPath = join(tmp.dir, 'log.sqlite');
+  const storage = openSqliteStorage(dbPath, { create: true });
+  const log = await startLog({ storage, signer: new SeedSigner(sha256(utf8('add-leaf pool log'))), intervalMs: 100, integrateIntervalMs: 5, verifyWorkers: workers });
+  cleanups.push(() => log.close());
+  return { log, dbPath };
+}
+
+/** A copy of `s` whose signature has one bit flipped. */
+function forge(s: Submission): string {
+  return s.body.replace(/^signature=(.)/m, (_m, c: string) => `signature=${c === '0' ? '1' : '0'}`);
+}
+
+async function publishedAtLeast(log: RunningLog, n: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (log.sequencer.publishedSize < n) {
+    if (Date.now() > deadline) throw new Error(`published size ${log.sequencer.publishedSize}, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function post(url: string, body: string): Promise<{ status: number; text: string }> {
+  const r = await fetch(url + 'add-leaf', { method: 'POST', body });
+  return { status: r.status, text: await r.text() };
+}
+
+describe('add-leaf with the verify pool', () => {
+  it('answers 403 to exactly the bad signature among many good ones, stores only the good ones, and re-sends skip the workers', async () => {
+    const { log, dbPath } = await pooledLog(2);
+    const pool = log.verifyPool!;
+    expect(pool.threads.length).toBe(2);
+    const subs = await makeSubmissions(80, 'add-leaf pool');
+    const bad = 41;
+    const bodies = subs.map((s, i) => (i === bad ? forge(s) : s.body));
+    const answers = await Promise.all(bodies.map((b) => post(log.url, b)));
+    expect(answers[bad]).toEqual({ status: 403, text: BAD_SIGNATURE });
+    expect(answers.filter((a, i) => i !== bad && a.status !== 202 && a.status !== 200)).toEqual([]);
+    expect(pool.stats.triples + pool.stats.mainThread).toBe(80);
+    expect(pool.stats.mainThread).toBe(0);
+    expect(pool.stats.jobs).toBeLessThanOrEqual(80);
+
+    // Every good leaf is sequenced; re-sends answer 200 without another verification.
+    await publishedAtLeast(log, 79);
+    const verified = pool.stats.triples;
+    const resends = await Promise.all(subs.filter((_, i) => i !== bad).map((s) => post(log.url, s.body)));
+    expect(resends.every((a) => a.status === 200)).toBe(true);
+    expect(pool.stats.triples).toBe(verified);
+    // The bad leaf's body is refused again, with the same message.
+    expect(await post(log.url, bodies[bad]!)).toEqual({ status: 403, text: BAD_SIGNATURE });
+    expect(pool.stats.triples).toBe(verified + 1);
+
+    // Durable: the database holds exactly the 79 good leaves.
+    await log.close();
+    const db = openSqliteStorage(dbPath);
+    try {
+      expect(db.treeSize()).toBe(79);
+      for (const [i, s] of subs.entries()) expect(db.leafIndex(s.leafHash) === undefined, `leaf ${i}`).toBe(i === bad);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('loses no request when a worker is killed under load, and restarts it', async () => {
+    const { log } = await pooledLog(2);
+    const pool = log.verifyPool!;
+    const subs = await makeSubmissions(300, 'add-leaf pool kill');
+    const bad = new Set([17, 150, 299]);
+    const victim = pool.threads[0]!;
+    const jobs0 = pool.stats.jobs;
+    const answers = Promise.all(subs.map((s, i) => post(log.url, bad.has(i) ? forge(s) : s.body)));
+    while (pool.stats.jobs === jobs0) await new Promise((r) => setTimeout(r, 1));
+    await victim.terminate();
+    const got = await answers;
+    expect(got.flatMap((a, i) => (a.status === 403 && a.text === BAD_SIGNATURE ? [i] : []))).toEqual([...bad]);
+    expect(got.filter((a, i) => !bad.has(i) && a.status !== 202 && a.status !== 200)).toEqual([]);
+    expect(pool.stats.triples + pool.stats.mainThread).toBe(300);
+    while (pool.threads.length < 2) await new Promise((r) => setTimeout(r, 10));
+    expect(pool.threads).not.toContain(victim);
+    await publishedAtLeast(log, 297);
+    const resends = await Promise.all(subs.filter((_, i) => !bad.has(i)).map((s) => post(log.url, s.body)));
+    expect(resends.every((a) => a.status === 200)).toBe(true);
+    expect(log.sequencer.publishedSize).toBe(297);
+  });
+
+  it('runs sigsum-log with verifyWorkers and stops it cleanly on SIGTERM', async () => {
+    const tmp = tempDir('sigsum-add-leaf-pool-cli-');
+    cleanups.push(tmp.cleanup);
+    const proc = await startLogProcess(initLog(tmp.dir, { verifyWorkers: 3 }));
+    cleanups.push(async () => void (await proc.stop('SIGKILL')));
+    expect(proc.output()).toContain('"verifyWorkers":3');
+    const [good, other] = await makeSubmissions(2, 'add-leaf pool cli');
+    await submitUntilSequenced(proc.url, good!.body, 50);
+    expect(await post(proc.url, forge(other!))).toEqual({ status: 403, text: BAD_SIGNATURE });
+    expect((await get(proc.url + 'get-tree-head')).status).toBe(200);
+    const t = Date.now();
+    expect(await proc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t).toBeLessThan(5000);
+  });
+});
