@@ -11,7 +11,25 @@ import { fileURLToPath } from 'node:url';
 const sdk = fileURLToPath(new URL('../sdk/', import.meta.url));
 const outdir = `${sdk}dist/bin`;
 rmSync(outdir, { recursive: true, force: true });
+// commander requires node:child_process at load time only to run external
+// subcommand executables, which sigsum never does; loading it (with net,
+// dgram and stream) is a measurable part of every start-up. The bundle gets a
+// stand-in that loads the real module on first use.
+const deferChildProcess = {
+  name: 'defer-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('/node_modules/commander/') ? { path: 'deferred-child-process', namespace: 'sigsum-defer' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'sigsum-defer' }, () => ({
+      contents: "let m; const real = () => (m ??= require('node:child_process')); module.exports = new Proxy({}, { get: (_, k) => real()[k] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
+  plugins: [deferChildProcess],
   entryPoints: { sigsum: `${sdk}src/cli/main.ts` },
   outdir,
   bundle: true,

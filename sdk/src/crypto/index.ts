@@ -1,4 +1,5 @@
 export * from './sha256.js';
+export * from './sha256-js.js';
 export * from './ed25519.js';
 export * from './ed25519-native.js';
 export * from './ed25519-noble.js';
