@@ -10,33 +10,12 @@
  * Run: npx tsx bench/pkcs11.bench.ts
  */
 import { join } from 'node:path';
-import { MemoryTree, SeedSigner, hashLeaf, parsePolicy, sha256, signTreeHead, toHex, utf8, verify, type Signer } from '../sdk/src/index.js';
+import { SeedSigner, parsePolicy, sha256, toHex, utf8, verify, type Signer } from '../sdk/src/index.js';
 import { Pkcs11Signer } from '../sdk/src/node.js';
 import { startWitness } from '../reference-log/src/witness/server.js';
 import { createCosigner } from '../reference-log/src/cosigning/index.js';
 import { createSoftHsm } from '../sdk/test/softhsm.js';
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? '1');
-
-async function rate(name: string, op: () => unknown | Promise<unknown>): Promise<number> {
-  const warm = performance.now();
-  while (performance.now() - warm < 200) await op();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < SECONDS * 1000) {
-    await op();
-    n++;
-    t = performance.now();
-  }
-  const r = n / ((t - t0) / 1000);
-  console.log(`  ${name.padEnd(56)} ${(r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(1)).padStart(10)} /s  (${(1000 / r).toFixed(3)} ms)`);
-  return r;
-}
-
-function ratio(label: string, ours: number, base: number): void {
-  console.log(`  ratio ${label.padEnd(50)} ${(ours / base).toFixed(2)}x of baseline`);
-}
+import { benchTree, cosigningRound, rate, ratio } from './rate.js';
 
 const hsm = createSoftHsm('sigsum-bench-pkcs11-');
 process.env.SOFTHSM2_CONF = hsm.env.SOFTHSM2_CONF;
@@ -65,7 +44,7 @@ try {
   console.log(`  (8 concurrent: ${(batch * 8).toFixed(0)} signatures/s; one session, serialized)`);
 
   console.log('time to a cosigned tree head (sign + 1 witness over HTTP)');
-  const tree = MemoryTree.fromLeafHashes(Array.from({ length: 1 << 12 }, (_, i) => hashLeaf(utf8(`leaf ${i}`))));
+  const tree = benchTree();
   const dir = hsm.dir;
   // Three set-ups measured in rotation, three times each (median shown), so that load changes on a
   // shared machine do not favour whichever runs first.
@@ -79,7 +58,7 @@ try {
       const w = await startWitness({ signer: u.witnessKey, statePath: join(dir, `w${i}.db`), logKeys: [u.logKey.publicKey] });
       const policy = parsePolicy(`log ${toHex(u.logKey.publicKey)}\nwitness W ${toHex(u.witnessKey.publicKey)} ${w.url}\nquorum W\n`);
       const cosigner = createCosigner({ policy, logPublicKey: u.logKey.publicKey, consistencyProof: (o, n) => tree.consistencyProof(o, n), timeoutMs: 5000 });
-      return { w, cosigner, size: 1 };
+      return { w, round: cosigningRound(u.logKey, cosigner, tree, 1) };
     }),
   );
   try {
@@ -88,12 +67,7 @@ try {
         const u = setups[i]!;
         const r = running[i]!;
         u.rates.push(
-          await rate(`${u.label} (run ${rep})`, async () => {
-            r.size = Math.min(r.size + 1, tree.size);
-            const sth = await signTreeHead(u.logKey, { size: BigInt(r.size), rootHash: tree.root(r.size) });
-            const c = await r.cosigner.cosign(sth);
-            if (!c.quorumMet) throw new Error(JSON.stringify(c.failures));
-          }),
+          await rate(`${u.label} (run ${rep})`, r.round),
         );
       }
     }

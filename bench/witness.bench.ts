@@ -11,36 +11,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryTree, SeedSigner, hashLeaf, parsePolicy, sha256, signTreeHead, toHex, utf8, verify, signedCheckpointNote } from '../sdk/src/index.js';
+import { SeedSigner, parsePolicy, sha256, signTreeHead, toHex, utf8, verify, signedCheckpointNote } from '../sdk/src/index.js';
 import { checkAddCheckpoint, cosignatureLine, witnessIdentity, witnessLogs, type WitnessState } from '../reference-log/src/witness/core.js';
 import { startWitness } from '../reference-log/src/witness/server.js';
 import { createCosigner } from '../reference-log/src/cosigning/index.js';
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? '1');
-
-async function rate(name: string, op: () => unknown | Promise<unknown>): Promise<number> {
-  const warm = performance.now();
-  while (performance.now() - warm < 200) await op();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < SECONDS * 1000) {
-    await op();
-    n++;
-    t = performance.now();
-  }
-  const r = n / ((t - t0) / 1000);
-  console.log(`  ${name.padEnd(52)} ${(r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(1)).padStart(10)} /s  (${(1000 / r).toFixed(3)} ms)`);
-  return r;
-}
-
-function ratio(label: string, ours: number, base: number): void {
-  console.log(`  ratio ${label.padEnd(46)} ${(ours / base).toFixed(2)}x of baseline`);
-}
+import { benchTree, cosigningRound, rate, ratio } from './rate.js';
 
 const log = new SeedSigner(sha256(utf8('bench log')));
 const wkey = new SeedSigner(sha256(utf8('bench witness')));
-const tree = MemoryTree.fromLeafHashes(Array.from({ length: 1 << 12 }, (_, i) => hashLeaf(utf8(`leaf ${i}`))));
+const tree = benchTree();
 const OLD = 3000;
 const NEW = 4000;
 const sthNew = await signTreeHead(log, { size: BigInt(NEW), rootHash: tree.root(NEW) });
@@ -94,15 +73,7 @@ try {
     `log ${toHex(log.publicKey)}\nwitness A ${toHex(wkey.publicKey)} ${w.url}\nwitness B ${toHex(new SeedSigner(sha256(utf8('bench witness 2'))).publicKey)} ${w2.url}\ngroup g all A B\nquorum g\n`,
   );
   const cosigner = createCosigner({ policy, logPublicKey: log.publicKey, consistencyProof: (o, n) => tree.consistencyProof(o, n), timeoutMs: 5000 });
-  let size = NEW;
-  const rounds = await rate('cosigning round, 2 witnesses over HTTP', async () => {
-    // Advance one leaf per round; at the end of the tree keep re-cosigning the last size
-    // (witnesses never go back, so wrapping around would be refused as a rollback).
-    size = Math.min(size + 1, tree.size);
-    const sth = await signTreeHead(log, { size: BigInt(size), rootHash: tree.root(size) });
-    const r = await cosigner.cosign(sth);
-    if (!r.quorumMet) throw new Error(JSON.stringify(r.failures));
-  });
+  const rounds = await rate('cosigning round, 2 witnesses over HTTP', cosigningRound(log, cosigner, tree, NEW));
   ratio('cosigning round vs one HTTP add-checkpoint', rounds, http);
   await w2.close();
   await w.close();

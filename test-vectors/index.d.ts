@@ -100,13 +100,22 @@ export interface QuorumEvaluation {
   go_error?: string;
 }
 
-export interface PoliciesVectors extends VectorFileHeader {
-  keys: { logs: VectorKey[]; witnesses: VectorKey[] };
-  cases: ({ name: string; text: string; expect: string; quorum_evaluations: QuorumEvaluation[] } & Mutated)[];
-  builtin_policies: { name: string; text: string; expect: string; quorum_evaluations: QuorumEvaluation[] }[];
+/** One policy text (hex when it is not valid UTF-8) with Go's verdict and, for valid ones, quorum evaluations. */
+export interface PolicyVector extends Mutated {
+  name: string;
+  text: string;
+  text_hex?: string;
+  expect: 'valid' | 'invalid';
+  quorum_evaluations?: QuorumEvaluation[];
 }
 
-export interface ProofVector {
+export interface PoliciesVectors extends VectorFileHeader {
+  keys: { logs: VectorKey[]; witnesses: VectorKey[] };
+  cases: PolicyVector[];
+  builtin_policies: PolicyVector[];
+}
+
+export interface ProofVector extends Mutated {
   name: string;
   base: string;
   version: number;
@@ -117,7 +126,9 @@ export interface ProofVector {
   key_file: string;
   policy: string;
   proof: string;
-  expect: string;
+  expect: 'valid' | 'invalid';
+  /** The proof-verification stage at which Go rejected the case. */
+  stage?: string;
 }
 
 export interface ProofsVectors extends VectorFileHeader {
@@ -170,7 +181,8 @@ export interface TreeHeadVector {
     note_key_name: string;
     note_key_id: string;
     note_signature_line: string;
-    checks: ({ name: string; expect: string } & Mutated & Record<string, unknown>)[];
+    /** Cosignature checks: a different witness key or origin, or a timestamp changed by the check's name. */
+    checks: ({ name: string; expect: string; public_key?: string; origin?: string } & Mutated)[];
   }[];
   log_signature_checks: ({ name: string; expect: string; public_key?: string; size?: string; root_hash?: string; signed_text?: string; signature?: string; note?: string; verify_version0?: string } & Mutated)[];
   expect: string;

@@ -29,7 +29,7 @@ import {
 import { Monitor, type MonitorEvent } from '@sigsum-kit/sdk/node';
 import { WitnessStateStore } from '../src/witness/state.js';
 import { pool } from './log-helpers.js';
-import { LeafFactory, field, freePort, getText, initNode, patchConfig, scratchSpace, runCli, startNode, startWitnessNode, waitFor, type NodeProcess } from './replication-helpers.js';
+import { LeafFactory, SubmitLoad, field, freePort, getText, initNode, patchConfig, scratchSpace, runCli, startNode, startWitnessNode, waitFor, type NodeProcess } from './replication-helpers.js';
 
 const ROUNDS = 10;
 const TOKEN = 'failover-test-token';
@@ -90,32 +90,12 @@ describe('failover: SIGKILL the primary, promote the secondary', () => {
 
     // Load: concurrent submitters that re-send each leaf (to whichever node is primary) until 200.
     const factory = new LeafFactory('failover');
-    const acknowledged = new Map<string, Uint8Array>();
-    const unexpected: string[] = [];
-    let alive = true;
-    const submitter = async (): Promise<void> => {
-      while (alive) {
-        const leaf = await factory.next();
-        while (alive) {
-          try {
-            const r = await fetch(current.url + 'add-leaf', { method: 'POST', body: leaf.body });
-            await r.arrayBuffer();
-            if (r.status === 200) {
-              acknowledged.set(leaf.hex, leaf.leafHash);
-              break;
-            }
-            if (r.status !== 202) unexpected.push(`add-leaf answered ${r.status}`);
-          } catch {
-            // primary down: keep the leaf and re-send it to the next primary
-          }
-          await new Promise((r) => setTimeout(r, 25));
-        }
-      }
-    };
+    const load = new SubmitLoad(factory, current);
+    const { acknowledged } = load;
     // Watcher: every tree head served by whichever node is primary.
     const heads: CosignedTreeHead[] = [];
     const watcher = async (): Promise<void> => {
-      while (alive) {
+      while (load.running) {
         try {
           const r = await getText(current.url + 'get-tree-head');
           if (r.status === 200) heads.push(parseCosignedTreeHeadBody(r.text));
@@ -131,7 +111,7 @@ describe('failover: SIGKILL the primary, promote the secondary', () => {
     let monitorNewest = { size: -1n, rootHash: '' };
     const monitorState = join(tmp.dir, 'monitor-state.json');
     const monitorLoop = async (): Promise<void> => {
-      while (alive) {
+      while (load.running) {
         const policy = parsePolicy([`log ${logKeyHex} ${current.url}`, ...policyLines].join('\n'));
         const m = new Monitor({ policy, submitKeys: [factory.publicKey], stateFile: monitorState, requestTimeoutMs: 2000, onEvent: (e) => {
             if (e.type === 'alert') alerts.push(e);
@@ -145,7 +125,7 @@ describe('failover: SIGKILL the primary, promote the secondary', () => {
         await new Promise((r) => setTimeout(r, 250));
       }
     };
-    const load = Promise.all([...Array.from({ length: 6 }, submitter), watcher(), monitorLoop()]);
+    load.start(6, watcher, monitorLoop);
 
     const recoveries: { reads: number; cosigned: number; firstAck: number }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -184,9 +164,8 @@ describe('failover: SIGKILL the primary, promote the secondary', () => {
       expect(await waitFor(() => acknowledged.size > acksBefore, 20_000)).toBe(true);
       recoveries.push({ reads, cosigned, firstAck: Date.now() - killedAt });
     }
-    alive = false;
-    await load;
-    expect(unexpected).toEqual([]);
+    await load.stop();
+    expect(load.unexpected).toEqual([]);
 
     // Final state: the last primary publishes everything it integrated.
     let final!: CosignedTreeHead;

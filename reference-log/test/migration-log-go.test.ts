@@ -30,7 +30,7 @@ import {
 } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { pool } from './log-helpers.js';
-import { LeafFactory, field, freePort, getText, initNode, patchConfig, runCli, scratchSpace, startNode, startWitnessNode, waitFor } from './replication-helpers.js';
+import { LeafFactory, SubmitLoad, field, freePort, getText, initNode, patchConfig, runCli, scratchSpace, startNode, startWitnessNode, waitFor } from './replication-helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -92,34 +92,14 @@ describe('migrating from a log-go primary', () => {
     phase('started');
     const current = { url: publicUrl };
     const factory = new LeafFactory('migrate');
-    const acknowledged = new Map<string, Uint8Array>();
-    const unexpected: string[] = [];
-    let alive = true;
-    const submitter = async (): Promise<void> => {
-      while (alive) {
-        const leaf = await factory.next();
-        while (alive) {
-          try {
-            const r = await fetch(current.url + 'add-leaf', { method: 'POST', body: leaf.body });
-            await r.arrayBuffer();
-            if (r.status === 200) {
-              acknowledged.set(leaf.hex, leaf.leafHash);
-              break;
-            }
-            if (r.status !== 202) unexpected.push(`add-leaf answered ${r.status}`);
-          } catch {
-            // primary down during the cut-over: keep the leaf, re-send it to the new primary
-          }
-          await sleep(25);
-        }
-      }
-    };
+    const load = new SubmitLoad(factory, current);
+    const { acknowledged } = load;
     // Every head served: the public ones, and the secondary's with the largest public size seen before asking for it.
     const publicHeads: TreeHead[] = [];
     const secondaryHeads: { head: TreeHead; publicBefore: bigint }[] = [];
     let publicMax = -1n;
     const watcher = async (): Promise<void> => {
-      while (alive) {
+      while (load.running) {
         try {
           const r = await getText(current.url + 'get-tree-head');
           if (r.status === 200) {
@@ -140,7 +120,7 @@ describe('migrating from a log-go primary', () => {
         await sleep(30);
       }
     };
-    let load = Promise.all([...Array.from({ length: 4 }, submitter), watcher()]);
+    load.start(4, watcher);
     expect(await waitFor(() => acknowledged.size >= 40, 60_000), primary.output().slice(-2000)).toBe(true);
     const sHealth = await getText(secondaryUrl + 'health');
     expect(field(sHealth.text, 'status')).toBe('ok');
@@ -149,8 +129,7 @@ describe('migrating from a log-go primary', () => {
 
     phase('loaded');
     // Drain writes (as the runbook's proxy would), let the last head be published and replicated.
-    alive = false;
-    await load;
+    await load.stop();
     let lastHeadText = '';
     expect(
       await waitFor(async () => {
@@ -188,13 +167,11 @@ describe('migrating from a log-go primary', () => {
 
     phase('promoted');
     // Keep serving at the same URL: new leaves get 200 only under heads both witnesses cosigned.
-    alive = true;
     const acksBefore = acknowledged.size;
-    load = Promise.all([...Array.from({ length: 4 }, submitter), watcher()]);
+    load.start(4, watcher);
     expect(await waitFor(() => acknowledged.size >= acksBefore + 20, 60_000), promotedNode.output().slice(-2000)).toBe(true);
-    alive = false;
-    await load;
-    expect(unexpected).toEqual([]);
+    await load.stop();
+    expect(load.unexpected).toEqual([]);
 
     phase('served');
     // The final head: once it covers everything integrated (leaves still in flight when the load stopped).

@@ -203,3 +203,62 @@ export function scratchSpace(prefix: string): { tmp: { dir: string; cleanup: () 
   });
   return { tmp, running };
 }
+
+/**
+ * Add-leaf load that survives failovers: each submitter makes a leaf and
+ * re-sends it to `target.url` (whichever node is primary now) until it is
+ * answered 200, through 202s and refused connections. Any other status is
+ * recorded in `unexpected`. Extra loops (head watchers, monitors) run beside
+ * the submitters while `running` is true.
+ */
+export class SubmitLoad {
+  /** Leaves answered 200, by leaf hash hex. */
+  readonly acknowledged = new Map<string, Uint8Array>();
+  /** Answers other than 200 and 202. */
+  readonly unexpected: string[] = [];
+  #running = false;
+  #all: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly factory: LeafFactory,
+    private readonly target: { url: string },
+    private readonly retryMs = 25,
+  ) {}
+
+  /** Whether the load is running; extra loops poll it. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Start `submitters` submitters and the extra loops. */
+  start(submitters: number, ...loops: (() => Promise<void>)[]): void {
+    this.#running = true;
+    this.#all = Promise.all([...Array.from({ length: submitters }, () => this.#submitter()), ...loops.map((l) => l())]);
+  }
+
+  /** Stop every loop and wait for them to end (a leaf in flight is abandoned). */
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#all;
+  }
+
+  async #submitter(): Promise<void> {
+    while (this.#running) {
+      const leaf = await this.factory.next();
+      while (this.#running) {
+        try {
+          const r = await fetch(this.target.url + 'add-leaf', { method: 'POST', body: leaf.body });
+          await r.arrayBuffer();
+          if (r.status === 200) {
+            this.acknowledged.set(leaf.hex, leaf.leafHash);
+            break;
+          }
+          if (r.status !== 202) this.unexpected.push(`add-leaf answered ${r.status}`);
+        } catch {
+          // The primary is down (failover or cut-over): keep the leaf for the next primary.
+        }
+        await new Promise((r) => setTimeout(r, this.retryMs));
+      }
+    }
+  }
+}

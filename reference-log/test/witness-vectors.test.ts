@@ -9,7 +9,7 @@ import { startWitness, type RunningWitness } from '../src/witness/server.js';
 import { WitnessStateStore } from '../src/witness/state.js';
 import { emptyState } from '../src/witness/core.js';
 import { tempDir } from './witness-fixtures.js';
-import type { WitnessCase } from '../../test-vectors/suite/witness.js';
+import type { WitnessCase } from '@sigsum-kit/test-vectors';
 
 type Case = WitnessCase;
 

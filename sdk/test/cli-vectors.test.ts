@@ -16,7 +16,7 @@ import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
 import { verifyInputs } from '../src/cli/verify.js';
 import { CliError } from '../src/cli/util.js';
-import type { ProofCase } from '../../test-vectors/suite/proofs.js';
+import type { ProofVector as ProofCase } from '@sigsum-kit/test-vectors';
 
 // Real processes on a shared 2-core machine: allow for slow starts under load.
 vi.setConfig({ testTimeout: 120_000 });
@@ -26,7 +26,7 @@ let cases: ProofCase[];
 let dir: string;
 
 beforeAll(async () => {
-  cases = ((await loadSigsumVectors('proofs')) as { cases: ProofCase[] }).cases;
+  cases = (await loadSigsumVectors('proofs')).cases;
   dir = mkdtempSync(join(tmpdir(), 'sigsum-cli-vectors-'));
 });
 afterAll(() => {

@@ -23,27 +23,13 @@ import {
   verifyLeafSignature,
   type Leaf,
 } from '@sigsum-kit/sdk';
-import { loadSigsumVectors } from '../index.js';
+import { loadSigsumVectors, type LeafEncodings, type LeavesVectors } from '../index.js';
 import { result, type CaseResult } from './types.js';
 
 const FILE = 'leaves';
 
-interface LeafCase {
-  name: string;
-  submitter?: { seed: string; public_key: string };
-  public_key?: string;
-  message: string;
-  checksum: string;
-  signed_data?: string;
-  signature: string;
-  key_hash: string;
-  leaf_binary: string;
-  leaf_hash: string;
-  get_leaves_line: string;
-  add_leaf_request: string;
-  expect: string;
-  add_leaf_verify_error?: string;
-}
+/** A case of either group: the valid cases carry the submitter, the invalid ones a public key and Go's add-leaf error. */
+type LeafCase = Partial<LeavesVectors['cases'][number] & LeavesVectors['invalid'][number]> & LeafEncodings & { name: string };
 
 async function runCase(c: LeafCase, isValidGroup: boolean, out: CaseResult[]): Promise<Leaf> {
   const pub = fromHex(c.submitter?.public_key ?? c.public_key!);
@@ -88,10 +74,10 @@ export default async function leavesSuite(): Promise<CaseResult[]> {
   const v = await loadSigsumVectors('leaves');
   const out: CaseResult[] = [];
   const valid: Leaf[] = [];
-  for (const c of v.cases as LeafCase[]) valid.push(await runCase(c, true, out));
-  for (const c of v.invalid as LeafCase[]) await runCase(c, false, out);
+  for (const c of v.cases) valid.push(await runCase(c, true, out));
+  for (const c of v.invalid) await runCase(c, false, out);
   // The get-leaves body is the valid leaves in order.
-  const body = v.get_leaves_body as string;
+  const body = v.get_leaves_body;
   const leaves = parseLeavesBody(body);
   out.push(result(FILE, 'get-leaves-body/parse', valid.map((l) => toHex(leafToBytes(l))).join(','), leaves.map((l) => toHex(leafToBytes(l))).join(',')));
   out.push(result(FILE, 'get-leaves-body/serialize', body, serializeLeaves(leaves)));

@@ -33,21 +33,6 @@ import {
 import { loadSigsumVectors } from '../index.js';
 import { result, type CaseResult } from './types.js';
 
-interface WitnessCase {
-  name: string;
-  request_body: string;
-  expect_status: number;
-  timestamp: string;
-  state_size: string;
-  response_body?: string;
-  cosigned_text?: string;
-  response_key_id?: string;
-  response_signature?: string;
-  old_size?: string;
-  consistency_proof?: string[];
-  checkpoint?: { origin: string; size: string; root_hash: string; log_key_id: string; log_signature: string; signed_note: string };
-}
-
 function describeRequest(r: AddCheckpointRequest): string {
   const cp = r.checkpoint;
   return `${r.oldSize} [${r.proof.map(toHex).join(',')}] ${cp.origin} ${cp.size} ${toHex(cp.rootHash)} ${toHex(cp.keyId)} ${toHex(cp.signature)}`;
@@ -56,18 +41,18 @@ function describeRequest(r: AddCheckpointRequest): string {
 async function witnessCases(out: CaseResult[]): Promise<void> {
   const FILE = 'witness';
   const v = await loadSigsumVectors('witness');
-  const logPub = fromHex(v.log.public_key as string);
-  const witness = new SeedSigner(fromHex(v.witness.seed as string));
+  const logPub = fromHex(v.log.public_key);
+  const witness = new SeedSigner(fromHex(v.witness.seed));
   const eq = (name: string, got: string, want: string, detail?: string): void => {
     out.push(result(FILE, name, want, got, detail));
   };
-  eq('log/origin', treeHeadOrigin(fromHex(v.log.key_hash as string)), v.log.origin as string);
-  eq('log/vkey', formatVkey(v.log.origin as string, SIG_TYPE_ED25519, logPub), v.log.vkey as string);
-  eq('witness/key-name', witnessKeyName(fromHex(v.witness.key_hash as string)), v.witness.key_name as string);
-  eq('witness/key-id', toHex(keyId(v.witness.key_name as string, SIG_TYPE_COSIGNATURE, witness.publicKey)), v.witness.key_id as string);
-  eq('witness/vkey', formatVkey(v.witness.key_name as string, SIG_TYPE_COSIGNATURE, witness.publicKey), v.witness.vkey as string);
+  eq('log/origin', treeHeadOrigin(fromHex(v.log.key_hash)), v.log.origin);
+  eq('log/vkey', formatVkey(v.log.origin, SIG_TYPE_ED25519, logPub), v.log.vkey);
+  eq('witness/key-name', witnessKeyName(fromHex(v.witness.key_hash)), v.witness.key_name);
+  eq('witness/key-id', toHex(keyId(v.witness.key_name, SIG_TYPE_COSIGNATURE, witness.publicKey)), v.witness.key_id);
+  eq('witness/vkey', formatVkey(v.witness.key_name, SIG_TYPE_COSIGNATURE, witness.publicKey), v.witness.vkey);
 
-  for (const c of v.cases as WitnessCase[]) {
+  for (const c of v.cases) {
     const wantParse = c.expect_status === 400 ? 'invalid' : 'valid';
     let req: AddCheckpointRequest;
     try {

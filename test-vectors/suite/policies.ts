@@ -22,36 +22,14 @@ import {
   type Cosignature,
   type Policy,
 } from '@sigsum-kit/sdk';
-import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
+import { loadSigsumVectors, type PolicyVector } from '@sigsum-kit/test-vectors';
 import type { CaseResult } from './types.js';
 import { result } from './types.js';
 
 const FILE = 'policies';
 
-interface Evaluation {
-  cosigned_key_hashes: string[];
-  quorum: boolean;
-  confirmed_by_VerifyCosignedTreeHead?: boolean;
-  go_error?: string;
-}
 
-interface PolicyCase {
-  name: string;
-  text: string;
-  text_hex?: string;
-  expect: 'valid' | 'invalid';
-  go_error?: string;
-  quorum_evaluations?: Evaluation[];
-}
-
-interface KeyEntry {
-  label: string;
-  seed: string;
-  public_key: string;
-  key_hash: string;
-}
-
-function parse(c: PolicyCase): { policy?: Policy; got: string; detail?: string; where?: string } {
+function parse(c: PolicyVector): { policy?: Policy; got: string; detail?: string; where?: string } {
   try {
     const policy = parsePolicy(c.text_hex !== undefined ? fromHex(c.text_hex) : c.text);
     return { policy, got: 'valid' };
@@ -77,9 +55,9 @@ function goCounts(goError: string | undefined): [number, number, number] | undef
 export async function checkPolicies(): Promise<CaseResult[]> {
   const v = await loadSigsumVectors('policies');
   const out: CaseResult[] = [];
-  const logs = v.keys.logs as KeyEntry[];
+  const logs = v.keys.logs;
   const signers = new Map<string, SeedSigner>();
-  for (const k of [...logs, ...(v.keys.witnesses as KeyEntry[])]) signers.set(k.key_hash, new SeedSigner(fromHex(k.seed)));
+  for (const k of [...logs, ...(v.keys.witnesses)]) signers.set(k.key_hash, new SeedSigner(fromHex(k.seed)));
 
   // One real tree head per log, and each witness's cosignature on it (cached).
   const root = sha256(utf8('policies.json tree'));
@@ -96,7 +74,7 @@ export async function checkPolicies(): Promise<CaseResult[]> {
   }
   for (const l of logs) treeHeads.set(l.key_hash, await signTreeHead(signers.get(l.key_hash)!, { size: 5n, rootHash: root }));
 
-  const cases = [...(v.cases as PolicyCase[]), ...(v.builtin_policies as PolicyCase[])];
+  const cases = [...(v.cases), ...(v.builtin_policies)];
   for (const c of cases) {
     const p = parse(c);
     out.push(result(FILE, c.name, c.expect, p.got, p.detail ?? (p.got === 'valid' ? undefined : c.go_error), sameLine(c.go_error, p.where)));
@@ -124,7 +102,7 @@ export async function checkPolicies(): Promise<CaseResult[]> {
   }
 
   // The SDK's builtin policies are sigsum-go's, byte for byte, and parse to the same policy.
-  for (const b of v.builtin_policies as PolicyCase[]) {
+  for (const b of v.builtin_policies) {
     const name = b.name.replace(/^builtin-/, '');
     const same = builtinPolicies[name] === b.text;
     let got: string;
@@ -137,7 +115,7 @@ export async function checkPolicies(): Promise<CaseResult[]> {
     out.push(result(FILE, `builtin/${name}`, 'valid', got, same ? undefined : 'text differs from sigsum-go', same));
   }
   // Sanity: the key hashes in the vectors are what the SDK computes.
-  for (const k of [...logs, ...(v.keys.witnesses as KeyEntry[])]) {
+  for (const k of [...logs, ...(v.keys.witnesses)]) {
     out.push(result(FILE, `keyhash/${k.label}`, k.key_hash, toHex(sha256(fromHex(k.public_key)))));
   }
   return out;

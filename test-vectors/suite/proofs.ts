@@ -19,26 +19,14 @@ import {
   verifyProof,
   type ProofVerification,
 } from '@sigsum-kit/sdk';
-import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
+import { loadSigsumVectors, type ProofVector } from '@sigsum-kit/test-vectors';
 import type { CaseResult } from './types.js';
 import { result } from './types.js';
 
 const FILE = 'proofs';
 
 /** One case of proofs.json (the Go reference's proof-of-logging vectors). */
-export interface ProofCase {
-  name: string;
-  version: number;
-  data: string;
-  message: string;
-  key_file: string;
-  policy: string;
-  proof: string;
-  expect: 'valid' | 'invalid';
-  stage?: string;
-  go_error?: string;
-  mutation?: string;
-}
+export type ProofCase = ProofVector;
 
 /** The step of the proof spec that Go's verify error corresponds to. */
 function goStep(goError: string): number | undefined {
@@ -69,7 +57,7 @@ function stage<T>(name: string, run: () => T): T {
 export async function checkProofs(): Promise<CaseResult[]> {
   const v = await loadSigsumVectors('proofs');
   const out: CaseResult[] = [];
-  for (const c of v.cases as ProofCase[]) {
+  for (const c of v.cases) {
     const expected = c.expect === 'valid' ? 'valid' : `invalid:${c.stage}`;
     let got: string;
     let detail: string | undefined;

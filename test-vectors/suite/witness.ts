@@ -10,18 +10,6 @@ import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
 import { handleAddCheckpoint, witnessIdentity, witnessLogs, type WitnessState } from '../../reference-log/src/witness/core.js';
 import { result, type CaseResult } from './types.js';
 
-/** One case of witness.json. */
-export interface WitnessCase {
-  name: string;
-  state_size: string;
-  state_root_hash: string;
-  state_file: string | null;
-  request_body: string;
-  timestamp: string;
-  expect_status: number;
-  response_body?: string;
-}
-
 /** Run every witness.json case; one {@link CaseResult} per case. */
 export default async function witnessSuite(): Promise<CaseResult[]> {
   const v = await loadSigsumVectors('witness');
@@ -29,7 +17,7 @@ export default async function witnessSuite(): Promise<CaseResult[]> {
   const logs = witnessLogs([fromHex(v.log.public_key, 'log public key', 32)]);
   const origin: string = v.log.origin;
   const out: CaseResult[] = [];
-  for (const c of v.cases as WitnessCase[]) {
+  for (const c of v.cases) {
     const stored: WitnessState = { size: BigInt(c.state_size), rootHash: fromHex(c.state_root_hash, 'state_root_hash', 32) };
     // state_file null means sigsum-witness started without a file: the empty state.
     const state = new Map<string, WitnessState>(c.state_file === null ? [] : [[origin, stored]]);

@@ -2,15 +2,14 @@
 // copies (data, proof, policy, key) each rejected at the right step, raw-hash
 // mode, and every kind of malformed input named with the SDK's exact error.
 import { test, expect, type Page } from '@playwright/test';
-import { loadSigsumVectors } from '@sigsum-kit/test-vectors';
+import { loadSigsumVectors, type ProofVector } from '@sigsum-kit/test-vectors';
 import { SeedSigner, SigsumError, formatOpenSshPublicKey, parseOpenSshPublicKeys, parsePolicy, parseProof, toHex } from '@sigsum-kit/sdk';
 import { demoUrl, saveScreenshot } from './helpers.js';
 
-interface ProofCase { name: string; data: string; message: string; key_file: string; policy: string; proof: string; expect: string }
 
-let valid: ProofCase;
+let valid: ProofVector;
 test.beforeAll(async () => {
-  const v = (await loadSigsumVectors('proofs')) as { cases: ProofCase[] };
+  const v = await loadSigsumVectors('proofs');
   // A 100-leaf tree, 4 cosignatures, a nested 2-of-(all, any) quorum: every step has something to show.
   valid = v.cases.find((c) => c.name === 's100-i57')!;
   expect(valid.expect).toBe('valid');
@@ -193,7 +192,7 @@ test('verify: malformed inputs are named with the SDK error', async ({ page }) =
 });
 
 test('verify: every step text is true for the proof shown (tree size, path length, input mode)', async ({ page }) => {
-  const v = (await loadSigsumVectors('proofs')) as { cases: ProofCase[] };
+  const v = await loadSigsumVectors('proofs');
   const one = v.cases.find((c) => c.name === 's1')!;
   const pathLength = parseProof(valid.proof).inclusion.path.length;
   expect(pathLength).toBeGreaterThan(1);
