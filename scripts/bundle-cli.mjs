@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Bundles the `sigsum` command into sdk/dist/bin/ (one file per subcommand
-// chunk, all dependencies inlined) so that start-up reads a few files instead
-// of resolving and compiling ~40 modules: an offline `sigsum verify` starts
-// close to a bare `node` (figures in docs/benchmarks.md). `tsc -b` still
-// builds sdk/dist/cli/ from the same sources; tests run both.
+// Bundles the `sigsum` command into sdk/dist/bin/ (all dependencies inlined):
+// sigsum.mjs, a small entry, imports sigsum-<subcommand>.mjs, one file with
+// just what that subcommand runs, or sigsum-all.mjs (split into chunks) for
+// the top-level help and unknown words. Start-up then reads two files instead
+// of resolving and compiling ~40 modules (figures in docs/benchmarks.md).
+// `tsc -b` still builds sdk/dist/cli/ from the same sources; tests run both.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
