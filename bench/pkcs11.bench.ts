@@ -2,7 +2,9 @@
  * Keys in a PKCS#11 token (SoftHSM 2 in a temp directory) vs file keys, same run:
  * - Ed25519 signatures/s: file key (SDK) vs SoftHSM through pkcs11js
  *   (CKM_EDDSA; every token signature is verified before it is returned, so
- *   the fair baseline is file sign + verify, shown too);
+ *   the fair baseline is file sign + verify, shown too), in-thread and
+ *   through the worker thread the log and witness use (token-signer.ts;
+ *   needs the built reference-log/dist for the worker);
  * - time to a cosigned tree head: sign the head with the log key, then one
  *   cosigning round with a reference witness over HTTP (the witness's key a
  *   file key, then in the token as well).
@@ -14,6 +16,7 @@ import { SeedSigner, parsePolicy, sha256, toHex, utf8, verify, type Signer } fro
 import { Pkcs11Signer } from '../sdk/src/node.js';
 import { startWitness } from '../reference-log/src/witness/server.js';
 import { createCosigner } from '../reference-log/src/cosigning/index.js';
+import { openTokenSigner } from '../reference-log/src/token-signer.js';
 import { createSoftHsm } from '../sdk/test/softhsm.js';
 import { benchTree, cosigningRound, rate, ratio } from './rate.js';
 
@@ -36,7 +39,11 @@ try {
     if (!(await verify(fileLog.publicKey, msg, s))) throw new Error('bad signature');
   });
   const token = await rate('SoftHSM (pkcs11js, CKM_EDDSA) + verify', () => tokenLog.sign(msg));
+  const worker = await openTokenSigner(hsm.uri('bench', 'log'));
+  const threaded = await rate('SoftHSM via the worker thread (log, witness) + verify', () => worker.sign(msg));
+  await worker.close();
   ratio('SoftHSM vs file key sign + verify', token, fileVerified);
+  ratio('worker thread vs in-thread SoftHSM', threaded, token);
   ratio('SoftHSM vs file key sign', token, file);
   const batch = await rate('SoftHSM, batches of 8 concurrent requests', async () => {
     await Promise.all(Array.from({ length: 8 }, () => tokenLog.sign(msg)));

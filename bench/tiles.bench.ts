@@ -3,29 +3,37 @@
  *
  *  1. Export cost: a one-shot `exportTiles` of the whole log, then the cost
  *     per published head while the log grows (1,000 leaves per head).
- *  2. Reading the whole log with verification: entry bundles from nginx
- *     serving the export (SDK TilesClient: every bundle checked against the
- *     checkpoint's root) vs get-leaves from the log process (SDK LogClient,
- *     512 per request, 8 in flight, every leaf hashed into a compact range
- *     whose root is checked against the tree head). Leaves/s and the ratio.
- *  3. Inclusion proof: from warm tiles in the client vs get-inclusion-proof
+ *  2. Server capacity for reading the whole log, no JavaScript on the client
+ *     side: wrk (C) cycling through every full entry bundle path on nginx
+ *     serving the export vs through every get-leaves range of 512 on the log
+ *     process; leaves/s = answers/s × leaves per answer (256 vs 512).
+ *  3. Reading the whole log with verification in the SDK: entry bundles from
+ *     nginx (TilesClient: every bundle checked against the checkpoint's root)
+ *     vs get-leaves from the log process (LogClient, 512 per request, 8 in
+ *     flight, every leaf hashed into a compact range whose root is checked
+ *     against the tree head). Leaves/s and the ratio.
+ *  4. Inclusion proof: from warm tiles in the client vs get-inclusion-proof
  *     round trips to the log process.
  *
- * Run: npx tsx bench/tiles.bench.ts   (TILES_BENCH_LEAVES=200000 for a quicker run)
+ * Run: npx tsx bench/tiles.bench.ts
+ *   TILES_BENCH_LEAVES (default 1,000,000), TILES_BENCH_WRK_SECONDS (default 20 per server),
+ *   TILES_BENCH_WRK_CONNECTIONS (default 32).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompactRange, LogClient, SeedSigner, TilesClient, hashLeaf, keyHash, leafHashOf, parsePolicy, signTreeHead, toHex } from '@sigsum-kit/sdk';
+import { CompactRange, LogClient, SeedSigner, TILE_WIDTH, TilesClient, formatTilePath, hashLeaf, keyHash, leafHashOf, parsePolicy, signTreeHead, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { exportTiles, openSqliteStorage, type LeafRecord, type Storage } from '@sigsum-kit/reference-log';
 import { startNginx } from '../reference-log/test/nginx-helpers.js';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
 const N = Number(process.env.TILES_BENCH_LEAVES ?? 1_000_000);
+const WRK_SECONDS = Number(process.env.TILES_BENCH_WRK_SECONDS ?? 20);
+const WRK_CONNECTIONS = Number(process.env.TILES_BENCH_WRK_CONNECTIONS ?? 32);
 const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const sha = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
 
@@ -47,6 +55,32 @@ async function append(storage: Storage, range: CompactRange, signer: SeedSigner,
   }
   const sth = await signTreeHead(signer, { size: BigInt(to), rootHash: range.root() });
   storage.saveTreeHead({ size: to, rootHash: sth.rootHash, signature: sth.signature, cosignatures: [], publishedAt: Date.now() });
+}
+
+/**
+ * wrk (2 threads) for `seconds` against `base`, cycling through `paths` (each
+ * thread from its own offset); answers/s. Any non-2xx answer or socket error
+ * (timeouts included) fails the run.
+ */
+function wrkRate(dir: string, name: string, base: string, paths: string[], seconds: number): { perSec: number; transfer: string } {
+  const list = join(dir, `${name}.paths`);
+  writeFileSync(list, paths.map((p) => `${new URL(p, base).pathname}\n`).join(''));
+  const script = join(dir, `${name}.lua`);
+  writeFileSync(
+    script,
+    `local counter = 0\n` +
+      `function setup(thread) thread:set("id", counter); counter = counter + 1 end\n` +
+      `function init(args)\n  paths = {}\n  for line in io.lines("${list}") do table.insert(paths, line) end\n` +
+      `  n = #paths\n  i = id * math.floor(n / 2)\nend\n` +
+      `function request() i = i % n + 1; return wrk.format("GET", paths[i]) end\n`,
+  );
+  // A long timeout: a slow answer is still an answer (wrk's default of 2 s would count it as an error).
+  const r = spawnSync('wrk', ['-t2', `-c${WRK_CONNECTIONS}`, `-d${seconds}s`, '--timeout', '60s', '-s', script, base], { encoding: 'utf8' });
+  const out = `${r.stdout}${r.stderr}`;
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (r.status !== 0 || m === null) throw new Error(`wrk failed: ${out}`);
+  if (/Non-2xx or 3xx responses|Socket errors/.test(out)) throw new Error(`wrk saw errors against ${base}: ${out}`);
+  return { perSec: Number(m[1]), transfer: /Transfer\/sec:\s+(\S+)/.exec(out)?.[1] ?? '?' };
 }
 
 async function main(): Promise<void> {
@@ -90,7 +124,7 @@ async function main(): Promise<void> {
 
     // The log process on the same database, and nginx on the export.
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ keyFile: 'log.key', listen: '127.0.0.1:0', internalListen: '', logLevel: 'info' }));
-    const proc = spawn(process.execPath, [CLI, 'primary', '-c', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'primary', '-c', join(dir, 'config.json'), '--trust-database'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const logUrl = await new Promise<string>((resolve, reject) => {
       let buf = '';
       const onData = (b: Buffer) => {
@@ -105,19 +139,57 @@ async function main(): Promise<void> {
     const nginx = await startNginx(out, join(dir, 'nginx'));
     try {
       const policy = parsePolicy(`log ${toHex(signer.publicKey)}\nquorum none\n`);
-      // 2. Whole log, verified.
+      // 2. Server capacity (wrk), every full bundle vs every get-leaves range of 512.
+      const bundlePaths: string[] = [];
+      for (let b = 0; b < Math.floor(size / TILE_WIDTH); b++) bundlePaths.push(formatTilePath({ entries: true, level: 0, index: b, width: TILE_WIDTH }));
+      const rangePaths: string[] = [];
+      for (let s = 0; s + 512 <= size; s += 512) rangePaths.push(`get-leaves/${s}/${s + 512}`);
+      // One answer of each, checked, so that wrk measures what a reader gets.
+      const oneBundle = await fetch(nginx.url + bundlePaths[0]!);
+      if (oneBundle.status !== 200 || (await oneBundle.arrayBuffer()).byteLength !== TILE_WIDTH * 130) throw new Error('nginx does not serve full bundles');
+      const oneRange = await fetch(logUrl + rangePaths[0]!);
+      if (oneRange.status !== 200 || (await oneRange.text()).split('\n').filter((l) => l.startsWith('leaf=')).length !== 512) throw new Error('get-leaves does not answer 512 leaves');
+      if (spawnSync('wrk', ['--version']).error !== undefined) {
+        console.log('wrk is not installed (scripts/install-system-deps.sh installs it): no server-capacity figures');
+      } else {
+        const nginxWrk = wrkRate(dir, 'bundles', nginx.url, bundlePaths, WRK_SECONDS);
+        const logWrk = wrkRate(dir, 'get-leaves', logUrl, rangePaths, WRK_SECONDS);
+        const nginxLeaves = nginxWrk.perSec * TILE_WIDTH;
+        const logLeaves = logWrk.perSec * 512;
+        console.log(
+          `server capacity (wrk -t2 -c${WRK_CONNECTIONS}, ${WRK_SECONDS} s each): nginx, ${fmt(bundlePaths.length)} full entry bundles: ` +
+            `${fmt(nginxWrk.perSec)} answers/s = ${fmt(nginxLeaves)} leaves/s (${nginxWrk.transfer}/s); ` +
+            `log process, ${fmt(rangePaths.length)} get-leaves ranges of 512: ${fmt(logWrk.perSec, 1)} answers/s = ${fmt(logLeaves)} leaves/s (${logWrk.transfer}/s)`,
+        );
+        console.log(`server capacity ratio, entry bundles from nginx / get-leaves from the log: ${fmt(nginxLeaves / logLeaves, 1)}×`);
+      }
+
+      // 3. Whole log, verified in the SDK.
       const tiles = new TilesClient({ url: nginx.url, policy });
       t = performance.now();
+      let cpu = process.cpuUsage();
       const cp = await tiles.checkpoint();
       let read = 0;
+      // Chunks of 64 bundles, two in flight (one being verified while the next one downloads), taken in order.
       const CHUNK = 256 * 64;
-      for (let s = 0; s < cp.size; s += CHUNK) read += (await cp.tree.entries(s, Math.min(cp.size, s + CHUNK))).length;
+      let inFlight: Promise<Uint8Array[]> | undefined;
+      for (let s = 0; s < cp.size; s += CHUNK) {
+        const next = cp.tree.entries(s, Math.min(cp.size, s + CHUNK));
+        if (inFlight !== undefined) read += (await inFlight).length;
+        inFlight = next;
+      }
+      if (inFlight !== undefined) read += (await inFlight).length;
       const tilesSec = (performance.now() - t) / 1000;
+      const tilesCpu = process.cpuUsage(cpu);
       const tilesRate = read / tilesSec;
-      console.log(`whole log through entry bundles from nginx: ${fmt(read)} leaves in ${fmt(tilesSec, 2)} s = ${fmt(tilesRate)} leaves/s`);
+      console.log(
+        `whole log verified, entry bundles from nginx (TilesClient): ${fmt(read)} leaves in ${fmt(tilesSec, 2)} s = ${fmt(tilesRate)} leaves/s ` +
+          `(client CPU ${fmt((tilesCpu.user + tilesCpu.system) / read, 2)} µs per leaf)`,
+      );
 
       const logClient = new LogClient({ url: logUrl });
       t = performance.now();
+      cpu = process.cpuUsage();
       const th = await logClient.getTreeHead();
       const total = Number(th.size);
       const cr = new CompactRange();
@@ -138,11 +210,15 @@ async function main(): Promise<void> {
       }
       if (toHex(cr.root()) !== toHex(th.rootHash)) throw new Error('get-leaves root mismatch');
       const v1Sec = (performance.now() - t) / 1000;
+      const v1Cpu = process.cpuUsage(cpu);
       const v1Rate = total / v1Sec;
-      console.log(`whole log through get-leaves (512/request, 8 in flight): ${fmt(total)} leaves in ${fmt(v1Sec, 2)} s = ${fmt(v1Rate)} leaves/s`);
-      console.log(`ratio entry bundles / get-leaves: ${fmt(tilesRate / v1Rate, 2)}×`);
+      console.log(
+        `whole log verified, get-leaves from the log (LogClient, 512/request, 8 in flight): ${fmt(total)} leaves in ${fmt(v1Sec, 2)} s = ${fmt(v1Rate)} leaves/s ` +
+          `(client CPU ${fmt((v1Cpu.user + v1Cpu.system) / total, 2)} µs per leaf)`,
+      );
+      console.log(`verified-read ratio, entry bundles / get-leaves: ${fmt(tilesRate / v1Rate, 2)}×`);
 
-      // 3. Inclusion proofs.
+      // 4. Inclusion proofs.
       const indices = Array.from({ length: 500 }, (_, i) => Math.floor((i * 7919 * 131) % cp.size));
       for (const i of indices) await cp.tree.inclusionProof(i); // warm
       t = performance.now();

@@ -8,7 +8,9 @@
 #   openssl    - the test CA of the TLS end-to-end test
 #   git        - the fresh-clone test clones the repository
 #   wrk        - HTTP load generator of `npm run bench` (bench/log-write.bench.ts); no test needs it
-#   softhsm2, opensc - a software PKCS#11 token (softhsm2-util, libsofthsm2.so) and pkcs11-tool for the HSM tests
+#   softhsm2, opensc - a software PKCS#11 token (softhsm2-util, libsofthsm2.so) and pkcs11-tool for the HSM tests;
+#              opensc's pkcs11-spy.so (package opensc-pkcs11) lets the hung-token test block a real module call
+#   perl, script (bsdutils), mkfifo - essential on Debian; the hung-token and terminal-progress tests use them
 # Native addons (better-sqlite3, pkcs11js) build with the machine's python3, make and g++.
 set -euo pipefail
 missing=()
@@ -22,6 +24,8 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+[ -e /usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so ] || [ "$(uname -m)" != x86_64 ] || missing+=(opensc-pkcs11)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 if [ ${#missing[@]} -gt 0 ]; then

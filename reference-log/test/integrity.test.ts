@@ -9,11 +9,12 @@
  * - `sigsum-log check` finds the first bad index; `sigsum-log backup` takes
  *   a checked snapshot of a running log without stopping it.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, startLogProcess, tempDir } from './log-helpers.js';
+import { CLI, get, startLogProcess, tempDir } from './log-helpers.js';
 import { addLeaves, copyLog, editDatabase, runCli, stoppedLogWithLeaves, storedHeadSizes } from './integrity-helpers.js';
 
 const scratch = tempDir('sigsum-integrity-');
@@ -147,5 +148,28 @@ describe('check and backup on a running log', () => {
       await log.stop();
     }
     expect(storedHeadSizes(dir).at(-1)).toBe(8);
+  });
+});
+
+describe('check and backup on a terminal', () => {
+  /** Run the CLI on a pseudo-terminal (script(1)); its output as the terminal shows it. */
+  function onTty(args: string[]): Promise<{ status: number | null; out: string }> {
+    const cmd = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+    const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    return new Promise((res) => p.on('close', (status) => res({ status, out })));
+  }
+
+  it('shows how far the check has got on a terminal (and nothing extra in scripts, above)', async () => {
+    const { config } = copy();
+    const check = await onTty(['check', '-c', config]);
+    expect(check.status).toBe(0);
+    expect(check.out).toMatch(/^(\rchecking: \d+\/6 leaves \(\d+%\))*\rchecking: 6\/6 leaves \(100%\)\r\ntree_size=6\r\n/);
+    const dest = join(scratch.dir, 'tty-backup.sqlite');
+    const backup = await onTty(['backup', '-c', config, dest]);
+    expect(backup.status).toBe(0);
+    expect(backup.out).toContain('\rchecking the backup: 6/6 leaves (100%)\r\n');
+    expect(backup.out).toContain(`backup=${dest}`);
   });
 });

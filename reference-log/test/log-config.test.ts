@@ -32,6 +32,8 @@ describe('log configuration', () => {
     [{ keyFile: 'k', corsOrigins: '*' }, 'corsOrigins: expected an array of strings'],
     [{ keyFile: 'k', logLevel: 'loud' }, 'logLevel: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ keyFile: 'k', witnessTimeoutMs: 0 }, 'witnessTimeoutMs: expected an integer in 1..600000, got 0'],
+    [{ keyFile: 'k', signTimeoutMs: 50 }, 'signTimeoutMs: expected an integer in 100..600000, got 50'],
+    [{ keyFile: 'k', signTimeoutMs: '10s' }, 'signTimeoutMs: expected an integer in 100..600000, got "10s"'],
     [{ keyFile: 'k', publishedTreeHeadSources: 'https://log.example.org/' }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', publishedTreeHeadSources: [''] }, 'publishedTreeHeadSources: expected an array of URLs or file names'],
     [{ keyFile: 'k', listenAddress: 'x' }, 'unknown key "listenAddress"'],

@@ -64,7 +64,7 @@ describe('createMetrics', () => {
     ];
     const signing = ['sigsum_log_signer_up', 'sigsum_log_signer_errors_total'];
     expect(names(primary)).toEqual(new Set([...common, ...logs, ...primaryOnly, ...signing]));
-    expect(names(secondary)).toEqual(new Set([...common, ...logs]));
+    expect(names(secondary)).toEqual(new Set([...common, ...logs, ...signing]));
     expect(names(witness)).toEqual(new Set([...common, ...signing]));
     expect(sample(primary, 'sigsum_log_tree_size', { role: 'primary' })).toBe(0);
     expect(sample(secondary, 'sigsum_log_tree_size', { role: 'secondary' })).toBe(0);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SeedSigner, VerificationError, parseCosignedTreeHeadBody, sha256, utf8, verifyTreeHeadSignature, type Signer } from '@sigsum-kit/sdk';
 import { openMemoryStorage } from '../src/storage/index.js';
 import { startLog } from '../src/log.js';
+import { startSecondary } from '../src/replication/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { verifyingSigner } from '../src/signing.js';
 import { sample } from './prometheus-text.js';
@@ -75,6 +76,44 @@ describe('log with a failing signer', () => {
       expect(sample(await metrics.registry.metrics(), 'sigsum_log_signer_up')).toBe(1);
     } finally {
       await log.close();
+    }
+  });
+});
+
+describe('secondary with a failing signer', () => {
+  it('answers get-secondary-tree-head 503 with the reason, counts it, and signs again once the key works', async () => {
+    const primary = await startLog({ storage: await openMemoryStorage(), signer: key, intervalMs: 30, integrateIntervalMs: 5, internalPort: 0 });
+    const d = device();
+    const metrics = createMetrics('secondary', { defaultMetrics: false });
+    const storage = await openMemoryStorage();
+    storage.setLogPublicKey(key.publicKey);
+    const secondary = await startSecondary({ storage, signer: d, primaryUrl: primary.internalUrl!, intervalMs: 20, metrics });
+    try {
+      const url = `${secondary.internalUrl}get-secondary-tree-head`;
+      expect((await fetch(url)).status).toBe(200);
+      for (const [mode, message] of [
+        ['fail', "the secondary's signing key failed: CKR_DEVICE_REMOVED\n"],
+        ['garbage', "the secondary's signing key failed: signature: the signing key produced a signature that does not verify; nothing was published\n"],
+      ] as const) {
+        d.mode = mode;
+        // A new size needs a new signature.
+        for (const sub of await makeSubmissions(1, `secondary-${mode}`)) await fetch(`${primary.url}add-leaf`, { method: 'POST', body: sub.body });
+        const want = mode === 'fail' ? 1 : 2;
+        for (let i = 0; i < 250 && secondary.treeSize() < want; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(secondary.treeSize()).toBe(want);
+        const r = await fetch(url);
+        expect(r.status).toBe(503);
+        expect(await r.text()).toBe(message);
+        expect(sample(await metrics.registry.metrics(), 'sigsum_log_signer_up')).toBe(0);
+      }
+      expect(sample(await metrics.registry.metrics(), 'sigsum_log_signer_errors_total')).toBe(2);
+      d.mode = 'ok';
+      const ok = await fetch(url);
+      expect(ok.status).toBe(200);
+      expect(sample(await metrics.registry.metrics(), 'sigsum_log_signer_up')).toBe(1);
+    } finally {
+      await secondary.close();
+      await primary.close();
     }
   });
 });

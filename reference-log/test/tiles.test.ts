@@ -87,7 +87,7 @@ describe('tlog-tiles from the log, its export and nginx', () => {
     policyText = `log ${toHex(logKey.publicKey)}\nquorum none\n`;
     log = await startLogProcess(configPath);
     const subs = await makeSubmissions(N, 'tiles');
-    await pool(subs, 8, (s) => submitUntilSequenced(log.url, s.body, 20));
+    await pool(subs, 64, (s) => submitUntilSequenced(log.url, s.body, 20));
     for (let i = 0; i < 200; i++) {
       if ((await get(log.url + 'get-tree-head')).text.startsWith(`size=${N}\n`)) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -213,7 +213,7 @@ describe('tlog-tiles from the log, its export and nginx', () => {
     const stopped = new Promise((res) => follower.once('exit', res));
     try {
       const readers = [reader(log.url, seen.log), reader(nginx.url, seen.nginx)];
-      await pool(more, 8, (s) => submitUntilSequenced(log.url, s.body, 20));
+      await pool(more, 32, (s) => submitUntilSequenced(log.url, s.body, 20));
       for (let i = 0; ; i++) {
         const cp = await client(nginx.url).checkpoint();
         if (cp.size === 2 * N) break;
@@ -262,9 +262,11 @@ describe('tlog-tiles from the log, its export and nginx', () => {
     let server: Server;
     let url: string;
     let lie: (path: string, body: Buffer) => Buffer = (_p, b) => b;
+    const encodings: string[] = [];
     beforeAll(async () => {
       server = createServer((req, res) => {
         const path = (req.url ?? '/').slice(1);
+        encodings.push(`${path} ${req.headers['accept-encoding']}`);
         let body: Buffer;
         try {
           body = readFileSync(join(exportDir, path));
@@ -285,6 +287,16 @@ describe('tlog-tiles from the log, its export and nginx', () => {
       b[offset]! ^= 0x01;
       return b;
     };
+
+    it('is asked for uncompressed tiles and bundles unless the client wants gzip', async () => {
+      lie = (_p, b) => b;
+      encodings.length = 0;
+      await (await client(url).checkpoint()).tree.entries(0, 1);
+      expect(encodings.sort()).toEqual(['checkpoint identity', 'tile/0/002.p/88 identity', 'tile/1/000.p/2 identity', 'tile/entries/000 identity']);
+      encodings.length = 0;
+      await (await new TilesClient({ url, policy: parsePolicy(policyText), retries: 0, gzip: true }).checkpoint()).tree.entries(0, 1);
+      expect(new Set(encodings.map((e) => e.slice(e.indexOf(' ') + 1)))).toEqual(new Set(['gzip, deflate']));
+    });
 
     it('one flipped byte in one tile', async () => {
       lie = flip('tile/0/001', 77);

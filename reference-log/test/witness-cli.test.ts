@@ -107,6 +107,7 @@ describe('sigsum-log witness (process)', () => {
     { name: 'no log key', args: () => ['--key-file', keyPath, '--state-db', db], message: /at least one --log-key is required/ },
     { name: 'a bad listen address', args: (a) => [...a, '--listen', 'localhost'], message: /invalid listen address "localhost"/ },
     { name: 'a bad metrics address', args: (a) => [...a, '--metrics-listen', '127.0.0.1:99999'], message: /--metrics-listen: invalid listen address "127.0.0.1:99999"/ },
+    { name: 'a zero sign timeout', args: (a) => [...a, '--sign-timeout', '0'], message: /^sigsum-log: --sign-timeout: expected a positive integer, got "0"\n$/ },
   ];
   for (const b of bad) {
     it(`exits non-zero with a message for ${b.name}`, () => {

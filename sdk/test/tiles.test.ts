@@ -5,7 +5,7 @@
  * Merkle code, on every size 0–1,100 and random sizes up to 100,000, and on
  * the sigsum-go Merkle vectors.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   MemoryTree,
   ParseError,
@@ -19,6 +19,7 @@ import {
   fromHex,
   fullTileCount,
   hashLeaf,
+  hashNode,
   keyHash,
   newTiles,
   parseCosignedCheckpoint,
@@ -46,14 +47,15 @@ import { parseErrorOf } from './parse-error.js';
 
 const k127 = (i: number) => i & 0xff;
 
-/** Deterministic 128-byte leaves. */
+/** Deterministic 128-byte leaves, distinct for distinct (label, i). */
 function makeEntries(n: number, label = 'tiles'): Uint8Array[] {
+  const seed = sha256(utf8(label));
   const out: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
-    // One hash per entry keeps big fixtures cheap; entries stay distinct.
-    const h = sha256(utf8(`${label} ${i}`));
+    // No hashing per entry (big fixtures stay cheap): the label's hash, then the index.
     const e = new Uint8Array(128);
-    for (let k = 0; k < 4; k++) e.set(h, 32 * k);
+    e.set(seed);
+    new DataView(e.buffer).setUint32(32, i);
     e[127] = k127(i);
     out.push(e);
   }
@@ -70,6 +72,8 @@ class ReferenceTiles {
   readonly entries: Uint8Array[] | undefined;
   // levelHashes[l][k] = MTH of the k-th complete 256^l block of leaves.
   readonly levelHashes: Uint8Array[][] = [];
+  // A path names the same bytes in every prefix of this tree: each body is serialized once.
+  readonly #bodies = new Map<string, Uint8Array>();
   served: string[] = [];
   constructor(leafHashes: Uint8Array[], entries?: Uint8Array[]) {
     this.leafHashes = leafHashes;
@@ -83,9 +87,15 @@ class ReferenceTiles {
     }
   }
   body(t: TileRef): Uint8Array {
-    this.served.push(formatTilePath(t));
-    if (t.entries) return serializeEntryBundle(this.entries!.slice(t.index * TILE_WIDTH, t.index * TILE_WIDTH + t.width));
-    return serializeTileHashes(this.levelHashes[t.level]!.slice(t.index * TILE_WIDTH, t.index * TILE_WIDTH + t.width));
+    const path = formatTilePath(t);
+    this.served.push(path);
+    const known = this.#bodies.get(path);
+    if (known !== undefined) return known;
+    const body = t.entries
+      ? serializeEntryBundle(this.entries!.slice(t.index * TILE_WIDTH, t.index * TILE_WIDTH + t.width))
+      : serializeTileHashes(this.levelHashes[t.level]!.slice(t.index * TILE_WIDTH, t.index * TILE_WIDTH + t.width));
+    this.#bodies.set(path, body);
+    return body;
   }
 }
 
@@ -211,27 +221,38 @@ describe('entry bundles', () => {
   });
 });
 
-let spec70kFixture: { ref: ReferenceTiles; mem: MemoryTree } | undefined;
-/** The spec's example tree of 70,000 leaves, built once. */
-function spec70k(): { ref: ReferenceTiles; mem: MemoryTree } {
-  if (spec70kFixture === undefined) {
-    const entries = makeEntries(70_000, 'spec');
+const BIG = 100_000;
+let bigFixture: { ref: ReferenceTiles; mem: MemoryTree } | undefined;
+/**
+ * One tree of 100,000 leaves, built once: its prefixes are the random large
+ * trees and the spec's example tree of 70,000 leaves.
+ */
+function big(): { ref: ReferenceTiles; mem: MemoryTree } {
+  if (bigFixture === undefined) {
+    const entries = makeEntries(BIG, 'big');
     const ref = new ReferenceTiles(entries.map((e) => hashLeaf(e)), entries);
-    spec70kFixture = { ref, mem: MemoryTree.fromLeafHashes(ref.leafHashes) };
+    bigFixture = { ref, mem: MemoryTree.fromLeafHashes(ref.leafHashes) };
   }
-  return spec70kFixture;
+  return bigFixture;
 }
 
-/** Check a tiled tree of `size` against MemoryTree: root, proofs, entries. */
-async function checkSize(ref: ReferenceTiles, mem: MemoryTree, size: number, r: () => number, withEntries = true): Promise<void> {
+/**
+ * Check a tiled tree of `size` against MemoryTree: root, proofs, entries.
+ * Proofs come from `proofTree` when given (a larger tiled tree already
+ * holding verified full tiles: the proofs for `size` are computed there with
+ * `size` as the tree size), else from the tree of `size` itself.
+ */
+async function checkSize(ref: ReferenceTiles, mem: MemoryTree, size: number, r: () => number, withEntries = true, proofTree?: TiledTree): Promise<void> {
   const tree = new TiledTree(size, mem.root(size), async (t) => ref.body(t));
+  // The root check reads exactly the partial tiles of this size.
   expect(toHex(await tree.root())).toBe(toHex(mem.root(size)));
   if (size === 0) return;
+  const p = proofTree ?? tree;
   const i = Math.floor(r() * size);
-  expect((await tree.inclusionProof(i)).map(toHex)).toEqual(mem.inclusionProof(i, size).map(toHex));
+  expect((await p.inclusionProof(i, size)).map(toHex)).toEqual(mem.inclusionProof(i, size).map(toHex));
   expect(toHex(await tree.leafHash(i))).toBe(toHex(mem.leafHash(i)));
   const old = Math.floor(r() * (size + 1));
-  expect((await tree.consistencyProof(old)).map(toHex)).toEqual(mem.consistencyProof(old, size).map(toHex));
+  expect((await p.consistencyProof(old, size)).map(toHex)).toEqual(mem.consistencyProof(old, size).map(toHex));
   expect(toHex(await tree.rootAt(old))).toBe(toHex(mem.root(old)));
   if (!withEntries) return;
   const a = Math.floor(r() * size);
@@ -246,18 +267,21 @@ describe('tiled tree vs the Merkle code', () => {
     const ref = new ReferenceTiles(entries.map((e) => hashLeaf(e)), entries);
     const mem = MemoryTree.fromLeafHashes(ref.leafHashes);
     const r = rng(11);
-    // Bundles hash every entry: check them on every 8th size and around each bundle boundary.
-    for (let size = 0; size <= 1100; size++) await checkSize(ref, mem, size, r, size % 8 === 0 || size % 256 <= 1 || size % 256 === 255);
+    // Full tiles verified once serve the proofs of every size (a fresh tree per size would rebuild them 1,100 times);
+    // every 16th size and the sizes around each tile boundary compute their proofs from their own tree.
+    const proofTree = new TiledTree(1100, mem.root(), async (t) => ref.body(t));
+    for (let size = 0; size <= 1100; size++) {
+      const boundary = size % 256 <= 1 || size % 256 === 255;
+      // Bundles hash every entry: check them on every 8th size and around each bundle boundary.
+      await checkSize(ref, mem, size, r, size % 8 === 0 || boundary, size % 16 === 0 || boundary ? undefined : proofTree);
+    }
   }, 120_000);
 
   it('agrees on random sizes up to 100,000', async () => {
-    const n = 100_000;
-    // Leaves are cheap to make from hashes; entries only for the bundle checks.
-    const entries = makeEntries(n, 'big');
-    const ref = new ReferenceTiles(entries.map((e) => hashLeaf(e)), entries);
-    const mem = MemoryTree.fromLeafHashes(ref.leafHashes);
+    const n = BIG;
+    const { ref, mem } = big();
     const r = rng(12);
-    const sizes = [65_536, 65_535, 65_537, n, ...Array.from({ length: 8 }, () => 1 + Math.floor(r() * n))];
+    const sizes = [65_536, 65_535, 65_537, n, ...Array.from({ length: 6 }, () => 1 + Math.floor(r() * n))];
     for (const size of sizes) await checkSize(ref, mem, size, r);
     // Every proof within one tree of the largest size, for a spread of indices.
     const tree = new TiledTree(n, mem.root(n), async (t) => ref.body(t));
@@ -269,9 +293,9 @@ describe('tiled tree vs the Merkle code', () => {
   }, 60_000);
 
   it('fetches only the tiles a proof needs, in parallel, and reuses verified ones', async () => {
-    const { ref, mem } = spec70k();
+    const { ref, mem } = big();
     ref.served = [];
-    const tree = new TiledTree(70_000, mem.root(), async (t) => ref.body(t));
+    const tree = new TiledTree(70_000, mem.root(70_000), async (t) => ref.body(t));
     await tree.inclusionProof(5);
     // The three partial tiles (root check), the full level-0 tile and its parent.
     expect(ref.served.sort()).toEqual(['tile/0/000', 'tile/0/273.p/112', 'tile/1/000', 'tile/1/001.p/17', 'tile/2/000.p/1']);
@@ -314,7 +338,13 @@ describe('the sigsum-go Merkle vectors through tiles', () => {
 });
 
 describe('a lying tile source is caught', () => {
-  const { ref, mem } = spec70k();
+  let ref: ReferenceTiles;
+  let mem: MemoryTree;
+  let root70k: Uint8Array;
+  beforeAll(() => {
+    ({ ref, mem } = big());
+    root70k = mem.root(70_000);
+  });
   const liar = (path: string, offset: number) => async (t: TileRef) => {
     const b = ref.body(t).slice();
     if (formatTilePath(t) === path) b[offset]! ^= 1;
@@ -330,34 +360,38 @@ describe('a lying tile source is caught', () => {
   };
 
   it('a flipped byte in a full tile', async () => {
-    const e = await errorOf(new TiledTree(70_000, mem.root(), liar('tile/0/000', 40)).inclusionProof(3));
+    const e = await errorOf(new TiledTree(70_000, root70k, liar('tile/0/000', 40)).inclusionProof(3));
     expect(e).toBeInstanceOf(TileVerificationError);
     expect([e.code, e.where]).toEqual(['tiles.tile-mismatch', 'tile/0/000']);
   });
   it('a flipped byte in a full level-1 tile', async () => {
-    const e = await errorOf(new TiledTree(70_000, mem.root(), liar('tile/1/000', 0)).inclusionProof(3));
+    const e = await errorOf(new TiledTree(70_000, root70k, liar('tile/1/000', 0)).inclusionProof(3));
     expect([e.code, e.where]).toEqual(['tiles.tile-mismatch', 'tile/1/000']);
   });
   it('a flipped byte in a partial tile', async () => {
-    const e = await errorOf(new TiledTree(70_000, mem.root(), liar('tile/1/001.p/17', 100)).root());
+    const e = await errorOf(new TiledTree(70_000, root70k, liar('tile/1/001.p/17', 100)).root());
     expect(e.code).toBe('tiles.root-mismatch');
   });
   it('a flipped byte in a full and in a partial entry bundle', async () => {
-    let e = await errorOf(new TiledTree(70_000, mem.root(), liar('tile/entries/002', 200)).entries(600, 601));
+    let e = await errorOf(new TiledTree(70_000, root70k, liar('tile/entries/002', 200)).entries(600, 601));
     expect([e.code, e.where]).toEqual(['tiles.bundle-mismatch', 'tile/entries/002']);
-    e = await errorOf(new TiledTree(70_000, mem.root(), liar('tile/entries/273.p/112', 2 + 130 * 5)).entries(69_900, 70_000));
+    e = await errorOf(new TiledTree(70_000, root70k, liar('tile/entries/273.p/112', 2 + 130 * 5)).entries(69_900, 70_000));
     expect([e.code, e.where]).toEqual(['tiles.bundle-mismatch', 'tile/entries/273.p/112']);
     expect(e.message).toContain('entry 5 does not hash');
   });
   it('a stale partial tile (an older width) and a tile of the wrong length', async () => {
     const stale = async (t: TileRef) => (t.width === 112 && !t.entries ? ref.body({ ...t, width: 111 }) : ref.body(t));
-    const e = await errorOf(new TiledTree(70_000, mem.root(), stale).root());
+    const e = await errorOf(new TiledTree(70_000, root70k, stale).root());
     expect(e).toBeInstanceOf(ParseError);
     expect([e.code, e.where]).toEqual(['tiles.tile-size', 'tile/0/273.p/112']);
   });
   it('tiles of a different tree (same size)', async () => {
-    const other = MemoryTree.fromLeafHashes([...ref.leafHashes.slice(0, 69_999), sha256(utf8('other'))]);
-    const e = await errorOf(new TiledTree(70_000, other.root(), async (t) => ref.body(t)).inclusionProof(1));
+    // The root of the same 70,000 leaves but the last: its three left perfect subtrees, then the changed 112.
+    const last = [...ref.leafHashes.slice(69_888, 69_999), sha256(utf8('other'))];
+    const other = hashNode(mem.getNode(16, 0), hashNode(mem.getNode(12, 16), hashNode(mem.getNode(8, 272), rootFromLeafHashes(last))));
+    expect(toHex(other)).not.toBe(toHex(root70k));
+    expect(toHex(hashNode(mem.getNode(16, 0), hashNode(mem.getNode(12, 16), hashNode(mem.getNode(8, 272), rootFromLeafHashes(ref.leafHashes.slice(69_888, 70_000))))))).toBe(toHex(root70k));
+    const e = await errorOf(new TiledTree(70_000, other, async (t) => ref.body(t)).inclusionProof(1));
     expect(e.code).toBe('tiles.root-mismatch');
   });
 });

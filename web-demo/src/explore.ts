@@ -2,14 +2,17 @@
  * Explore page: a log's current cosigned tree head and its witnesses (checked
  * against a policy when one is given), the most recent leaves, a picture of the
  * Merkle tree with one leaf's inclusion path (compared with the log's own
- * inclusion proof), and a consistency check between two tree heads.
+ * inclusion proof), and a consistency check between two tree heads. The log is
+ * read through its v1 API or through tlog-tiles (checkpoint verified under the
+ * policy, every tile and entry bundle verified against its root).
  */
 import {
   MemoryTree, bytesEqual, fromBase64, fromHex, hashNode, leafHashOf, parsePolicy, toHex, verifyConsistency, verifyCosignedTreeHead, verifyInclusion,
-  type CosignedTreeHead, type Leaf, type LogClient, type Policy,
+  type CosignedTreeHead, type Policy, type PolicyLog,
 } from '@sigsum-kit/sdk';
 import { el, errorText, fileField, shortHex } from './ui.js';
-import { checkLogUrl, defaultLogUrl, hasPresetLogUrl, logClient, logErrorText, rememberLogUrl } from './log.js';
+import { checkLogUrl, defaultLogUrl, hasPresetLogUrl, logErrorText, rememberLogUrl } from './log.js';
+import { readThroughTiles, readThroughV1, tilesErrorText, type LogReader } from './log-reader.js';
 import { stackDefaults } from './stack-defaults.js';
 import { buildTree, drawTree, inclusionPath, type TreeNode } from './treeview.js';
 
@@ -25,6 +28,10 @@ interface SeenHead { size: bigint; rootHash: Uint8Array; from: string }
 export function explorePage(): HTMLElement {
   const url = el('input', { type: 'url', id: 'x-url', value: defaultLogUrl(), size: '40' });
   const load = el('button', { id: 'x-load', type: 'button' }, ['Load']);
+  const via = el('select', { id: 'x-via', title: 'How to read the log' }, [
+    el('option', { value: 'v1' }, ['v1 API']),
+    el('option', { value: 'tiles' }, ['tiles (tlog-tiles)']),
+  ]);
   const policy = fileField('x-policy', 'Policy (optional: names the witnesses and checks the signatures and the quorum)', 'log <hex key> <url>\nwitness …\nquorum …', { rows: 4 });
   if (stackDefaults) policy.set(stackDefaults.policy);
   const status = el('div', { id: 'x-status', 'aria-live': 'polite' });
@@ -40,26 +47,35 @@ export function explorePage(): HTMLElement {
     const mine = ++generation;
     status.replaceChildren();
     let base: string;
-    let client: LogClient;
     let pol: Policy | undefined;
+    const tiles = via.value === 'tiles';
     try {
       base = checkLogUrl(url.value.trim());
-      client = logClient(base);
       if (policy.text.value.trim() !== '') {
         try { pol = parsePolicy(policy.text.value); } catch (e) { throw new Error(`policy: ${errorText(e)}`); }
       }
+      if (tiles && !pol) throw new Error('reading through tiles needs a policy: the checkpoint is only trusted once the policy\'s log key (and quorum) verify it');
     } catch (e) { status.replaceChildren(el('div', { class: 'error', id: 'x-error' }, [errorText(e)])); return; }
     rememberLogUrl(base);
     load.disabled = true;
     try {
-      const th = await client.getTreeHead();
+      let reader: LogReader;
+      let th: CosignedTreeHead;
+      let log: PolicyLog | undefined;
+      if (tiles) {
+        const r = await readThroughTiles(base, pol!);
+        ({ reader, treeHead: th, log } = r);
+      } else {
+        reader = readThroughV1(base);
+        th = await reader.treeHead();
+      }
       if (mine !== generation) return;
       if (!seen.some((s) => s.size === th.size && bytesEqual(s.rootHash, th.rootHash))) seen.push({ size: th.size, rootHash: th.rootHash, from: 'log' });
-      head.replaceChildren(await renderHead(th, pol, base));
-      await showLeaves(client, th, leaves, tree);
-      renderConsistency(cons, client, seen);
+      head.replaceChildren(await renderHead(th, pol, base, log, tiles));
+      await showLeaves(reader, th, leaves, tree);
+      renderConsistency(cons, reader, seen);
     } catch (e) {
-      if (mine === generation) status.replaceChildren(el('div', { class: 'error', id: 'x-error' }, [logErrorText(e, base)]));
+      if (mine === generation) status.replaceChildren(el('div', { class: 'error', id: 'x-error' }, [tiles ? tilesErrorText(e, base) : logErrorText(e, base)]));
     } finally {
       if (mine === generation) load.disabled = false;
     }
@@ -70,18 +86,22 @@ export function explorePage(): HTMLElement {
 
   return el('section', { id: 'explore' }, [
     el('h2', {}, ['Explore the log']),
-    el('div', { class: 'card' }, [el('div', { class: 'row' }, [el('label', { for: 'x-url' }, ['Log URL']), url, load]), policy.root]),
+    el('div', { class: 'card' }, [el('div', { class: 'row' }, [el('label', { for: 'x-url' }, ['Log URL']), url, el('label', { for: 'x-via' }, ['read through']), via, load]), policy.root]),
     status, head, leaves, tree, cons,
   ]);
 }
 
-/** The tree head; with a policy, each cosignature's witness name and verdict, and the quorum. */
-async function renderHead(th: CosignedTreeHead, pol: Policy | undefined, base: string): Promise<HTMLElement> {
+/**
+ * The tree head; with a policy, each cosignature's witness name and verdict,
+ * and the quorum. `known` is the policy's log when the caller already knows it
+ * (a checkpoint names its log by key hash).
+ */
+async function renderHead(th: CosignedTreeHead, pol: Policy | undefined, base: string, known: PolicyLog | undefined, tiles: boolean): Promise<HTMLElement> {
   const checks = new Map<string, string>();
   let summary: HTMLElement = el('p', { class: 'muted', id: 'x-quorum' }, ['No policy given: signatures not checked.']);
   if (pol) {
     // The policy's log at this URL; a policy with one log needs no URL.
-    const log = pol.logs.find((l) => sameUrl(l.url, base)) ?? (pol.logs.length === 1 ? pol.logs[0] : undefined);
+    const log = known ?? pol.logs.find((l) => sameUrl(l.url, base)) ?? (pol.logs.length === 1 ? pol.logs[0] : undefined);
     if (!log) {
       summary = el('p', { class: 'bad', id: 'x-quorum' }, [`The policy has no log with the URL ${base}.`]);
     } else {
@@ -94,7 +114,10 @@ async function renderHead(th: CosignedTreeHead, pol: Policy | undefined, base: s
   }
   const cos = th.cosignatures;
   return el('div', {}, [
-    el('h3', {}, ['Cosigned tree head']),
+    el('h3', {}, [tiles ? 'Cosigned tree head (tiles checkpoint)' : 'Cosigned tree head']),
+    tiles
+      ? el('p', { class: 'muted', id: 'x-via-note' }, ['Read through tiles: the checkpoint passed the policy, and every tile and entry bundle below is checked against its root hash before use.'])
+      : el('span', {}),
     el('dl', { class: 'kv' }, [
       el('dt', {}, ['size']), el('dd', { id: 'x-size' }, [String(th.size)]),
       el('dt', {}, ['root hash']), el('dd', {}, [shortHex(toHex(th.rootHash), 32)]),
@@ -116,7 +139,7 @@ async function renderHead(th: CosignedTreeHead, pol: Policy | undefined, base: s
   ]);
 }
 
-async function showLeaves(client: LogClient, th: CosignedTreeHead, leavesBox: HTMLElement, treeBox: HTMLElement): Promise<void> {
+async function showLeaves(client: LogReader, th: CosignedTreeHead, leavesBox: HTMLElement, treeBox: HTMLElement): Promise<void> {
   const size = th.size;
   if (size === 0n) {
     leavesBox.replaceChildren(el('p', { class: 'muted' }, ['The log is empty.']));
@@ -124,7 +147,7 @@ async function showLeaves(client: LogClient, th: CosignedTreeHead, leavesBox: HT
     return;
   }
   const start = size > BigInt(RECENT_LEAVES) ? size - BigInt(RECENT_LEAVES) : 0n;
-  const recent = await getAll(client, start, size);
+  const recent = await client.leaves(start, size);
   leavesBox.replaceChildren(
     el('h3', {}, [`Recent leaves (${start}–${size - 1n}, newest first)`]),
     el('table', { class: 'cases', id: 'x-recent' }, [
@@ -141,7 +164,7 @@ async function showLeaves(client: LogClient, th: CosignedTreeHead, leavesBox: HT
     treeBox.replaceChildren(el('p', { class: 'muted' }, [`The tree has ${size} leaves; the picture is drawn for trees of up to ${MAX_DRAWN_LEAVES} leaves.`]));
     return;
   }
-  const hashes = (await getAll(client, 0n, size)).map((l) => leafHashOf(l));
+  const hashes = (await client.leaves(0n, size)).map((l) => leafHashOf(l));
   const mem = MemoryTree.fromLeafHashes(hashes);
   const root = buildTree(hashes, hashNode);
   const rootOk = bytesEqual(mem.root(), th.rootHash) && bytesEqual(root.hash, th.rootHash);
@@ -164,19 +187,8 @@ async function showLeaves(client: LogClient, th: CosignedTreeHead, leavesBox: HT
   choose(Number(size - 1n));
 }
 
-/** get-leaves may return fewer leaves than asked: keep asking until the range is complete. */
-async function getAll(client: LogClient, start: bigint, end: bigint): Promise<Leaf[]> {
-  const out: Leaf[] = [];
-  for (let i = start; i < end;) {
-    const got = await client.getLeaves(i, end);
-    out.push(...got);
-    i += BigInt(got.length);
-  }
-  return out;
-}
-
-/** Compare the drawn path, the SDK's MemoryTree proof and the log's inclusion proof, and verify it. */
-async function checkPath(client: LogClient, root: TreeNode, mem: MemoryTree, i: number, th: CosignedTreeHead, box: HTMLElement): Promise<void> {
+/** Compare the drawn path, the SDK's MemoryTree proof and the log's (or the tiles') inclusion proof, and verify it. */
+async function checkPath(client: LogReader, root: TreeNode, mem: MemoryTree, i: number, th: CosignedTreeHead, box: HTMLElement): Promise<void> {
   const { route, siblings } = inclusionPath(root, i);
   const leaf = route[route.length - 1]!;
   const drawn = siblings.map((s) => toHex(s.hash));
@@ -184,12 +196,12 @@ async function checkPath(client: LogClient, root: TreeNode, mem: MemoryTree, i: 
   rows.push(el('ol', {}, drawn.map((h) => el('li', {}, [shortHex(h, 24)]))));
   try {
     const local = mem.inclusionProof(i).map((h) => toHex(h));
-    const fromLog = (await client.getInclusionProof(th.size, leaf.hash)).path.map((h) => toHex(h));
+    const fromLog = (await client.inclusionPath(i, th.size, leaf.hash)).map((h) => toHex(h));
     const same = fromLog.length === drawn.length && fromLog.every((h, j) => h === drawn[j] && h === local[j]);
     verifyInclusion(leaf.hash, BigInt(i), th.size, fromLog.map((h) => fromHex(h)), th.rootHash);
     rows.push(el('p', { class: same ? 'ok' : 'bad', id: 'x-path-check' }, [same
-      ? "✓ the log's inclusion proof has exactly these hashes, and it verifies against the signed root hash"
-      : "✗ the log's inclusion proof differs from the drawn path"]));
+      ? `✓ ${client.proofSource} inclusion proof has exactly these hashes, and it verifies against the signed root hash`
+      : `✗ ${client.proofSource} inclusion proof differs from the drawn path`]));
   } catch (e) {
     rows.push(el('p', { class: 'bad', id: 'x-path-check' }, [`✗ ${errorText(e)}`]));
   }
@@ -203,7 +215,7 @@ function sameUrl(url: string | undefined, base: string): boolean {
 }
 
 /** Consistency between two tree heads: ones seen in this session, or an older one pasted as size + root hash. */
-function renderConsistency(box: HTMLElement, client: LogClient, seen: SeenHead[]): void {
+function renderConsistency(box: HTMLElement, client: LogReader, seen: SeenHead[]): void {
   const oldSize = el('input', { type: 'text', id: 'x-old-size', placeholder: 'size', size: '8' });
   const oldRoot = el('input', { type: 'text', id: 'x-old-root', placeholder: 'root hash (hex or base64)', size: '66' });
   const sel = el('select', { id: 'x-old' }, [el('option', { value: '' }, ['— or pick a tree head seen in this session —']),
@@ -222,9 +234,9 @@ function renderConsistency(box: HTMLElement, client: LogClient, seen: SeenHead[]
       const r = oldRoot.value.trim();
       const rootHash = /^[0-9a-fA-F]{64}$/.test(r) ? fromHex(r, 'old root hash', 32) : fromBase64(r, 'old root hash', 32);
       if (o > latest.size) throw new Error(`old size ${o} is larger than the current size ${latest.size}`);
-      const proof = await client.getConsistencyProof(o, latest.size);
-      verifyConsistency(o, latest.size, rootHash, latest.rootHash, proof.path);
-      out.replaceChildren(el('p', { class: 'ok', id: 'x-cons-verdict' }, [`✓ size ${o} → ${latest.size}: consistent (${proof.path.length} proof hashes)`]));
+      const path = await client.consistencyPath(o, latest.size);
+      verifyConsistency(o, latest.size, rootHash, latest.rootHash, path);
+      out.replaceChildren(el('p', { class: 'ok', id: 'x-cons-verdict' }, [`✓ size ${o} → ${latest.size}: consistent (${path.length} proof hashes)`]));
     } catch (e) {
       out.replaceChildren(el('p', { class: 'bad', id: 'x-cons-verdict' }, [`✗ ${errorText(e)}`]));
     }

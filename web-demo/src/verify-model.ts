@@ -140,13 +140,13 @@ function factsFor(n: number, p: ParsedInputs, d: ProofDetails): Array<[string, s
       ...p.keys.map((k, i): [string, string] => [`given key ${i + 1} hash`, `${toHex(keyHash(k))}${d.submitterKey && toHex(d.submitterKey) === toHex(k) ? '  ← matches' : ''}`]),
     ];
     case 3: return [
-      ['submitter public key', d.submitterKey ? toHex(d.submitterKey) : 'none matched'],
+      ['submitter public key', d.submitterKey ? toHex(d.submitterKey) : d.message === undefined ? 'not checked' : 'none matched'],
       ['leaf signature', toHex(p.proof.leaf.signature)],
       ['result', yesNo(d.leafSignatureValid, 'valid', 'INVALID')],
     ];
     case 4: return [
       ['log key hash (proof)', d.logKeyHash],
-      ['log in policy', d.log ? `yes — line ${d.log.line}${d.log.url ? `, ${d.log.url}` : ''}` : 'no'],
+      ['log in policy', d.log ? `yes — line ${d.log.line}${d.log.url ? `, ${d.log.url}` : ''}` : d.message === undefined ? 'not checked' : 'no'],
       ['tree head', `size ${d.treeSize}, root ${d.rootHash}`],
       ['log signature', yesNo(d.logSignatureValid, 'valid', 'INVALID')],
     ];
@@ -155,7 +155,9 @@ function factsFor(n: number, p: ParsedInputs, d: ProofDetails): Array<[string, s
         c.witness ? `witness ${c.witness.name}` : 'unknown witness',
         `${COSIGNATURE_STATUS[c.status]} — key hash ${c.keyHashHex.slice(0, 16)}…, time ${new Date(Number(c.cosignature.timestamp) * 1000).toISOString()}`,
       ]);
-      if (rows.length === 0) rows.push(['cosignatures', `none (${p.proof.treeHead.cosignatures.length} in the proof)`]);
+      // No verdicts: the proof has no cosignatures, or they were not checked (the log is not in the policy).
+      const inProof = p.proof.treeHead.cosignatures.length;
+      if (rows.length === 0) rows.push(['cosignatures', inProof === 0 ? 'none in the proof' : `not checked (${inProof} in the proof)`]);
       rows.push(['quorum', yesNo(d.quorum, 'holds', 'does NOT hold')]);
       return rows;
     }

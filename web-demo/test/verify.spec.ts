@@ -112,6 +112,18 @@ test('verify: a policy whose witness key changed fails at the quorum (step 5)', 
   await saveScreenshot(page, 'verify-tampered-policy');
 });
 
+test('verify: a policy for another log fails at the log (step 4); the skipped cosignature step says they were not checked', async ({ page }) => {
+  const logKey = parsePolicy(valid.policy).logs[0]!.publicKey;
+  const policy = valid.policy.replace(toHex(logKey), toHex(SeedSigner.generate().publicKey));
+  await fill(page, { data: hexBytes(valid.data), proof: valid.proof, policy, key: valid.key_file });
+  await expect(page.locator('#v-verdict')).toHaveAttribute('data-step', '4');
+  await expect(page.locator('#v-verdict')).toContainText('[proof.unknown-log]');
+  expect(await statuses(page)).toEqual(['pass', 'pass', 'pass', 'fail', 'skip', 'skip']);
+  await expect(page.locator('#v-step-4')).toContainText('log in policy');
+  await expect(page.locator('#v-step-5')).toContainText('not checked (4 in the proof)');
+  await expect(page.locator('#v-step-5')).not.toContainText('none');
+});
+
 test("verify: another submitter's key fails at the submitter key (step 2)", async ({ page }) => {
   const other = formatOpenSshPublicKey(SeedSigner.generate().publicKey);
   await fill(page, { data: hexBytes(valid.data), proof: valid.proof, policy: valid.policy, key: other });

@@ -16,6 +16,12 @@ export interface LogConfig {
   keyFile: string;
   /** Public key file of `keyFile`'s key; the node refuses to start on another key. Required with a `pkcs11:` key. */
   publicKeyFile: string;
+  /**
+   * Time allowed for one signature by a `pkcs11:` token, ms; a token that
+   * does not answer in time counts as down (no head is published) until it
+   * answers (docs/operations.md).
+   */
+  signTimeoutMs: number;
   /** `sqlite` (durable file, default) or `memory` (sql.js, nothing persisted). */
   storage: 'sqlite' | 'memory';
   /** Directory holding `log.sqlite` (sqlite storage). */
@@ -115,6 +121,7 @@ export interface LogConfig {
 /** Defaults of every optional key. */
 export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   publicKeyFile: '',
+  signTimeoutMs: 10_000,
   storage: 'sqlite',
   dataDir: 'data',
   listen: '127.0.0.1:6965',
@@ -209,6 +216,7 @@ export function parseConfig(json: unknown, baseDir: string): LogConfig {
   if (isPkcs11Uri(c.keyFile) && c.publicKeyFile === '') {
     throw new ConfigError('publicKeyFile: required when keyFile is a pkcs11: URI (the public key the token must hold)');
   }
+  if (o.signTimeoutMs !== undefined) c.signTimeoutMs = intIn(o.signTimeoutMs, 'signTimeoutMs', 100, 600_000);
   if (o.storage !== undefined) {
     if (o.storage !== 'sqlite' && o.storage !== 'memory') throw new ConfigError(`storage: expected "sqlite" or "memory", got ${JSON.stringify(o.storage)}`);
     c.storage = o.storage;

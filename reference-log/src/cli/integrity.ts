@@ -37,9 +37,42 @@ function sqliteConfig(path: string): LogConfig {
   return config;
 }
 
-async function checked(storage: Storage, guard: GuardHead | undefined): Promise<boolean> {
+/**
+ * A check of a large database takes minutes: on a terminal, a line on
+ * standard error redrawn in place (at most every 250 ms) says how far it
+ * is; in scripts (no TTY) nothing is added to the output.
+ */
+function progressLine(what: string): { update: (done: number, total: number) => void; end: (done: number, total: number) => void } | undefined {
+  const tty = process.stderr.isTTY ? process.stderr : undefined;
+  if (tty === undefined) return undefined;
+  let last = 0;
+  let drawn = false;
+  const draw = (done: number, total: number): void => {
+    tty.write(`\r${what}: ${done}/${total} leaves (${total === 0 ? 100 : Math.floor((done / total) * 100)}%)`);
+    drawn = true;
+  };
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (drawn && now - last < 250) return;
+      last = now;
+      draw(done, total);
+    },
+    end(done, total) {
+      if (!drawn) return;
+      draw(done, total);
+      tty.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+async function checked(storage: Storage, guard: GuardHead | undefined, what = 'checking'): Promise<boolean> {
+  const progress = progressLine(what);
   try {
-    return printReport(await checkStorage(storage, guard), guard);
+    const report = await checkStorage(storage, guard, progress?.update);
+    progress?.end(report.leaves, report.treeSize);
+    return printReport(report, guard);
   } finally {
     storage.close();
   }
@@ -74,7 +107,7 @@ async function runBackup(dest: string, opts: { config: string }): Promise<void> 
     source.close();
   }
   // Opened read-write so that closing it folds its WAL back into the one file that is renamed.
-  const ok = await checked(openExistingDatabase(tmp), guard);
+  const ok = await checked(openExistingDatabase(tmp), guard, 'checking the backup');
   if (!ok) {
     process.stderr.write(`sigsum-log: the backup failed its check and was left in ${tmp}; the live database is damaged too (run \`sigsum-log check\`)\n`);
     process.exitCode = 1;

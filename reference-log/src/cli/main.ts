@@ -117,7 +117,9 @@ async function runPrimary(opts: {
   if (config.replicationToken !== '') refuseExposedSecret(resolve(opts.config), 'the replication token');
   refuseExposedKeyFile(config.keyFile);
   const log = createLogger(config.logLevel);
-  const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
+  const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`), {
+    signTimeoutMs: config.signTimeoutMs,
+  });
   // Metrics and rate limits (docs/metrics.md, docs/rate-limits.md).
   const metrics = createMetrics('primary');
   const storage = instrumentStorage(await openConfiguredStorage(config), metrics);

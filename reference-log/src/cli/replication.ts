@@ -111,7 +111,9 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
   if (config.replicationToken !== '') refuseExposedSecret(resolve(opts.config), 'the replication token');
   refuseExposedKeyFile(config.keyFile);
   const log = createLogger(config.logLevel);
-  const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`));
+  const signer = await openSigningKey(config.keyFile, config.publicKeyFile, 'publicKeyFile', (w) => process.stderr.write(`sigsum-log: warning: ${w}\n`), {
+    signTimeoutMs: config.signTimeoutMs,
+  });
   const metrics = createMetrics('secondary'); // docs/metrics.md
   const storage = instrumentStorage(await openConfiguredStorage(config), metrics);
   const logKey = storage.logPublicKey();
@@ -142,6 +144,8 @@ async function runSecondary(opts: { config: string; internalListen?: string; pri
     logger: log,
     limits: internalListenerLimits(config),
     metrics,
+    // A person watching a terminal gets a progress line; journald and scripts get log lines.
+    progressTty: process.stderr.isTTY ? process.stderr : undefined,
   });
   closeOnSignals(secondary);
 }

@@ -31,7 +31,8 @@ export function registerWitnessCommand(program: Command): Command {
     .option('--log-level <level>', `pino log level (${LEVELS.join(', ')})`, 'info')
     .option('--max-connections <n>', 'most open connections (default: half the open-file limit)')
     .option('--request-timeout <ms>', 'time allowed to receive a whole request (default 5000)')
-    .action(async (opts: { keyFile: string; publicKey?: string; stateDb: string; logKey: string[]; listen: string; urlPrefix?: string; metricsListen?: string; logLevel: string; maxConnections?: string; requestTimeout?: string }) => {
+    .option('--sign-timeout <ms>', 'time allowed for one signature by a pkcs11: token before it counts as down (default 10000; docs/operations.md)')
+    .action(async (opts: { keyFile: string; publicKey?: string; stateDb: string; logKey: string[]; listen: string; urlPrefix?: string; metricsListen?: string; logLevel: string; maxConnections?: string; requestTimeout?: string; signTimeout?: string }) => {
       if (!(LEVELS as readonly string[]).includes(opts.logLevel)) throw new Error(`--log-level: expected one of ${LEVELS.join(', ')}`);
       const requestTimeoutMs = opts.requestTimeout === undefined ? undefined : positiveInt(opts.requestTimeout, '--request-timeout');
       const limits = publicLimits({
@@ -41,7 +42,8 @@ export function registerWitnessCommand(program: Command): Command {
       });
       refuseExposedKeyFile(opts.keyFile);
       const logger = createLogger(opts.logLevel as LogLevel);
-      const config = await witnessConfigFromOptions(opts);
+      const signTimeoutMs = opts.signTimeout === undefined ? undefined : positiveInt(opts.signTimeout, '--sign-timeout');
+      const config = await witnessConfigFromOptions({ ...opts, signTimeoutMs });
       const w = await startWitness({ ...config, logger, limits });
       process.stdout.write(`witness listening on ${w.url} (add-checkpoint at ${w.url}/add-checkpoint)\n`);
       if (w.metricsUrl !== undefined) process.stdout.write(`witness metrics at ${w.metricsUrl}\n`);

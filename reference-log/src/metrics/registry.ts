@@ -266,8 +266,9 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     registers: primaryOnly,
   });
 
-  // The servers whose signing is on the critical path: the primary's tree heads, the witness's cosignatures.
-  const signing = role === 'secondary' ? [] : [registry];
+  // Every server signs on the critical path: the primary's tree heads, the secondary's heads that gate
+  // them, the witness's cosignatures.
+  const signing = [registry];
   const signerErrors = new Counter({
     name: 'sigsum_log_signer_errors_total',
     help: 'Signatures the signing key (file, ssh-agent or PKCS#11 token) failed to make or that did not verify.',

@@ -45,10 +45,12 @@ import { treeRoot } from '@sigsum-kit/sdk/internal';
 import { ApiError, installErrorHandling, listenerUrl, sendText } from '../server/http.js';
 import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches, type ReplicationApi } from './protocol.js';
-import { metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
+import { instrumentSigner, metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
+import { verifyingSigner } from '../signing.js';
 import { silentLogger } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
 import { ForkError } from '../errors.js';
+import { catchUpProgress, type CatchUpProgress } from './progress.js';
 
 /** Replication state reported on `/health`. */
 export type SecondaryStatus = 'ok' | 'unreachable' | 'fork';
@@ -83,6 +85,8 @@ export interface SecondaryOptions {
   limits?: ListenerLimits;
   /** Prometheus metrics (`createMetrics('secondary')`): served at `/metrics` on the internal listener (docs/metrics.md). */
   metrics?: LogMetrics;
+  /** Where catching up is drawn as a progress line (a TTY); without it, progress goes to the log (progress.ts). */
+  progressTty?: NodeJS.WriteStream;
 }
 
 /** A running secondary. */
@@ -209,8 +213,9 @@ function createReplicator(opts: {
   timeoutMs: number;
   intervalMs: number;
   log: FastifyBaseLogger;
+  progress: CatchUpProgress;
 }): Replicator {
-  const { storage, upstream, log } = opts;
+  const { storage, upstream, log, progress } = opts;
   let frontier = CompactRange.restore(storage.treeSize(), storage);
   let status: SecondaryStatus = 'ok';
   let problem: string | undefined;
@@ -256,7 +261,12 @@ function createReplicator(opts: {
       const target = await upstream.target();
       primarySize = target.size;
       if (target.size <= frontier.size) checkNotAhead(target);
-      while (running && frontier.size < target.size) await pullBatch(target);
+      progress.begin(frontier.size, target.size, opts.batchSize);
+      while (running && frontier.size < target.size) {
+        await pullBatch(target);
+        progress.update(frontier.size, target.size);
+      }
+      if (frontier.size >= target.size) progress.finish(frontier.size);
       if (status !== 'ok') log.info({ size: frontier.size }, 'replicating from the primary again');
       status = 'ok';
       problem = undefined;
@@ -316,7 +326,16 @@ async function buildSecondaryApp(app: FastifyInstance, replicator: Replicator, o
   app.get('/' + REPLICATION_ENDPOINTS.secondaryTreeHead, async (req, reply) => {
     if (!tokenMatches(req.headers.authorization, opts.token)) throw new ApiError(401, 'missing or wrong bearer token');
     const frontier = replicator.frontier();
-    if (signed === undefined || signed.size !== BigInt(frontier.size)) signed = await signTreeHead(opts.signer, { size: BigInt(frontier.size), rootHash: frontier.root() });
+    if (signed === undefined || signed.size !== BigInt(frontier.size)) {
+      try {
+        signed = await signTreeHead(opts.signer, { size: BigInt(frontier.size), rootHash: frontier.root() });
+      } catch (err) {
+        // The key (e.g. a token) failed: the primary must not publish beyond what it already knows we hold.
+        const reason = err instanceof Error ? err.message : String(err);
+        req.log.error({ err: reason, size: frontier.size }, 'signing the secondary tree head failed');
+        throw new ApiError(503, `the secondary's signing key failed: ${reason}`);
+      }
+    }
     return sendText(reply, 200, serializeSignedTreeHead(signed));
   });
 
@@ -379,8 +398,11 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
     timeoutMs,
     intervalMs: opts.intervalMs ?? 250,
     log: app.log,
+    progress: catchUpProgress({ log: app.log, tty: opts.progressTty }),
   });
-  await buildSecondaryApp(app, replicator, { signer: opts.signer, token: opts.token, api: upstream.api, metrics: opts.metrics });
+  // As the primary's: never hand out a head whose signature does not verify; count failures (docs/metrics.md).
+  const signer = opts.metrics === undefined ? verifyingSigner(opts.signer) : instrumentSigner(verifyingSigner(opts.signer), opts.metrics);
+  await buildSecondaryApp(app, replicator, { signer, token: opts.token, api: upstream.api, metrics: opts.metrics });
   // Listening first: /health and the (partial) tree head are served during a long initial catch-up.
   const internalUrl = await listenUrl(app, opts.host ?? '127.0.0.1', opts.port ?? 0);
   await replicator.start();

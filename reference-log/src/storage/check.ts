@@ -31,7 +31,7 @@ export interface CheckReport {
  * file's head, read BEFORE the check (it is written after the database, so
  * the snapshot must contain it).
  */
-export async function checkStorage(storage: Storage, guard?: GuardHead): Promise<CheckReport> {
+export async function checkStorage(storage: Storage, guard?: GuardHead, onProgress?: (leavesChecked: number, treeSize: number) => void): Promise<CheckReport> {
   const logKey = storage.logPublicKey();
   const { heads, treeSize, verification } = storage.snapshot(() => {
     const heads = storage.treeHeads();
@@ -39,7 +39,7 @@ export async function checkStorage(storage: Storage, guard?: GuardHead): Promise
     const roots = new Map<number, Uint8Array>();
     for (const h of heads) if (h.size <= treeSize && !roots.has(h.size)) roots.set(h.size, h.rootHash);
     if (guard !== undefined && guard.size <= treeSize && !roots.has(guard.size)) roots.set(guard.size, guard.rootHash);
-    return { heads, treeSize, verification: verifyTree(storage, 0, treeSize, roots) };
+    return { heads, treeSize, verification: verifyTree(storage, 0, treeSize, roots, onProgress) };
   });
   const report: CheckReport = {
     treeSize,

@@ -46,7 +46,13 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
  * `(start, end]` (and at `start` itself when it is 0) with the expected hash.
  * Call inside {@link Storage.snapshot} on a live database.
  */
-export function verifyTree(storage: Pick<Storage, 'leafRows' | 'getNode'>, start: number, end: number, roots: ReadonlyMap<number, Uint8Array> = new Map()): TreeVerification {
+export function verifyTree(
+  storage: Pick<Storage, 'leafRows' | 'getNode'>,
+  start: number,
+  end: number,
+  roots: ReadonlyMap<number, Uint8Array> = new Map(),
+  onPage?: (done: number, end: number) => void,
+): TreeVerification {
   const result: TreeVerification = { leaves: 0, nodes: 0, roots: 0 };
   const damaged = (index: number, code: string, message: string): TreeVerification => ({ ...result, damage: { index, code, message } });
   const checkRoot = (size: number, root: Uint8Array): TreeDamage | undefined => {
@@ -67,6 +73,7 @@ export function verifyTree(storage: Pick<Storage, 'leafRows' | 'getNode'>, start
     if (d !== undefined) return { ...result, damage: d };
   }
   for (let page = start; page < end; page += PAGE) {
+    onPage?.(page, end);
     const stop = Math.min(end, page + PAGE);
     const rows = storage.leafRows(page, stop);
     for (let i = page; i < stop; i++) {

@@ -22,6 +22,8 @@ export interface WitnessOptions {
   urlPrefix?: string;
   /** Optional `host:port` of a separate listener serving `GET /metrics`. */
   metricsListen?: string;
+  /** Time allowed for one signature by a `pkcs11:` token, ms (default 10 s). */
+  signTimeoutMs?: number;
 }
 
 /** Split `host:port` (empty host = 127.0.0.1); the port must be 0..65535. */
@@ -51,7 +53,7 @@ export async function witnessConfigFromOptions(
   if (o.logKey.length === 0) throw new ParseError('witness.log-key', 'at least one --log-key is required', '--log-key');
   const logKeys: Uint8Array[] = [];
   for (const k of o.logKey) logKeys.push(...(await resolveLogKey(k)));
-  const signer = await openSigningKey(o.keyFile, o.publicKey ?? '', '--public-key', warn);
+  const signer = await openSigningKey(o.keyFile, o.publicKey ?? '', '--public-key', warn, { signTimeoutMs: o.signTimeoutMs });
   return {
     host,
     port,

@@ -6,7 +6,10 @@
  */
 import { ParseError } from '../errors.js';
 import { nodeHash } from '../merkle/internal.js';
-import { HASH_SIZE } from '../crypto/sha256.js';
+import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
+
+// RFC 6962 interior node domain separation: H(0x01 ‖ left ‖ right).
+const NODE_HASH_PREFIX = 0x01;
 import { LEAF_SIZE } from '../types/leaf.js';
 
 /**
@@ -38,8 +41,23 @@ export function serializeTileHashes(hashes: readonly Uint8Array[]): Uint8Array {
  */
 export function subtreeHash(hashes: readonly Uint8Array[], offset: number, count: number): Uint8Array {
   if (count === 1) return hashes[offset]!;
-  const half = count / 2;
-  return nodeHash(subtreeHash(hashes, offset, half), subtreeHash(hashes, offset + half, half));
+  // Level by level through one 0x01 ‖ left ‖ right buffer: a bundle's 255 node hashes need no buffer each.
+  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
+  buf[0] = NODE_HASH_PREFIX;
+  let level = hashes.slice(offset, offset + count);
+  while (level.length > 1) {
+    const next: Uint8Array[] = new Array(level.length >> 1);
+    for (let j = 0; j < next.length; j++) {
+      const left = level[2 * j]!;
+      const right = level[2 * j + 1]!;
+      if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) return nodeHash(left, right); // throws the size error
+      buf.set(left, 1);
+      buf.set(right, 1 + HASH_SIZE);
+      next[j] = sha256(buf);
+    }
+    level = next;
+  }
+  return level[0]!;
 }
 
 /** Options of {@link parseEntryBundle}. */

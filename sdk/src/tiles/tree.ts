@@ -16,8 +16,7 @@
  */
 import { OutOfRangeError, VerificationError } from '../errors.js';
 import { emptyRootCopy, equal32, nodeHash } from '../merkle/internal.js';
-import { HASH_SIZE } from '../crypto/sha256.js';
-import { hashLeaf } from '../merkle/hash.js';
+import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
 import { borderPositions, consistencyProof, inclusionProof, treeRoot, type NodeReader } from '../merkle/prove.js';
 import { nodeInTile, partialTileWidth, tileInTree, tileLevels } from './coords.js';
 import { parseEntryBundle, parseTileHashes, subtreeHash } from './encoding.js';
@@ -30,6 +29,8 @@ export type TileFetcher = (tile: TileRef) => Promise<Uint8Array>;
 export class TileVerificationError extends VerificationError {}
 
 const DUMMY = new Uint8Array(HASH_SIZE);
+// RFC 6962 leaf hash domain separation: H(0x00 ‖ leaf).
+const LEAF_HASH_PREFIX = 0x00;
 
 function key(t: { level: number; index: number }): string {
   return `${t.level}/${t.index}`;
@@ -184,7 +185,8 @@ export class TiledTree {
   /**
    * Entries (128-byte Sigsum leaves) `[start, end)` from entry bundles, each
    * bundle verified against the tree before its entries are returned.
-   * Bundles are fetched in parallel.
+   * Bundles are fetched in parallel. The entries are views of a copy private
+   * to this call (never of a cached body).
    */
   async entries(start: number, end: number): Promise<Uint8Array[]> {
     this.#checkIndex(end, this.size + 1);
@@ -201,8 +203,16 @@ export class TiledTree {
     const out: Uint8Array[] = [];
     bundles.forEach((b, i) => {
       const where = formatTilePath(b);
-      const entries = parseEntryBundle(bodies[i]!, b.width, {}, where);
-      const hashes = entries.map((e) => hashLeaf(e));
+      // A private copy (the fetcher may cache the body it returned): the entries handed out are
+      // views of it, and the length byte just before each entry becomes the leaf hash's 0x00
+      // prefix, so hashing a leaf is one SHA-256 over a slice, with no buffer per leaf.
+      const own = bodies[i]!.slice();
+      const entries = parseEntryBundle(own, b.width, {}, where);
+      const hashes = entries.map((e) => {
+        const at = e.byteOffset - own.byteOffset - 1;
+        own[at] = LEAF_HASH_PREFIX;
+        return sha256(own.subarray(at, at + 1 + e.length));
+      });
       if (b.width === TILE_WIDTH) {
         if (!equal32(subtreeHash(hashes, 0, TILE_WIDTH), this.getNode(8, b.index))) {
           throw new TileVerificationError('tiles.bundle-mismatch', 'entry bundle does not hash to its entry in the level-1 tile', where);
@@ -215,7 +225,7 @@ export class TiledTree {
       }
       const lo = Math.max(start - b.index * TILE_WIDTH, 0);
       const hi = Math.min(end - b.index * TILE_WIDTH, b.width);
-      for (let j = lo; j < hi; j++) out.push(entries[j]!.slice());
+      for (let j = lo; j < hi; j++) out.push(entries[j]!);
     });
     return out;
   }
