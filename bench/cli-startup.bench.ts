@@ -8,6 +8,12 @@
  * machine hits all alike; each figure is the median.
  *
  * Needs `npm run build` first. Run: npx tsx bench/cli-startup.bench.ts
+ *
+ * On a loaded machine wall time says little; `COUNT=instructions` instead
+ * counts the user-space instructions of each command once under valgrind
+ * (cachegrind, all threads), against `node -e 0` counted the same way: a
+ * deterministic proxy for CPU work that load does not change (it leaves out
+ * kernel time and waiting).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +58,32 @@ function wall(args: string[], input?: Uint8Array): number {
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
+}
+
+/** User-space instructions of one run under valgrind (all threads), in millions. */
+function instructions(args: string[], input?: Uint8Array): number {
+  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, ...args], {
+    cwd: dir,
+    input,
+    stdio: ['pipe', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || m === null) throw new Error(`valgrind ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return Number(m[1]!.replaceAll(',', '')) / 1e6;
+}
+
+if (process.env.COUNT === 'instructions') {
+  const node = instructions(['-e', '0']);
+  console.log('sigsum start-up, user-space instructions under valgrind (one run each; deterministic, load-independent)');
+  console.log(`  baseline: node -e 0                               ${node.toFixed(0).padStart(6)} M`);
+  for (const c of CASES) {
+    const b = instructions([BUNDLED, ...c.args], c.input);
+    const verdict = c.target ? ` (target <= ${TARGET}x)` : '';
+    console.log(`  ${c.name.padEnd(46)} bin ${b.toFixed(0).padStart(6)} M = ${(b / node).toFixed(2)}x${verdict}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 
 const samples = new Map<string, number[]>();

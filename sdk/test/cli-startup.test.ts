@@ -24,16 +24,23 @@ beforeAll(() => {
   const hooks = join(dir, 'hooks.mjs');
   writeFileSync(hooks, `import { writeSync } from 'node:fs';\nexport async function load(url, context, next) { if (url.startsWith('file:')) writeSync(3, url + '\\n'); return next(url, context); }\n`);
   hook = join(dir, 'register.mjs');
-  writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  // At exit, also the Node built-ins the process loaded ("builtin:<name>").
+  writeFileSync(
+    hook,
+    `import { register } from 'node:module';\nimport { writeSync } from 'node:fs';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n` +
+      `process.on('exit', () => { for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ')) writeSync(3, 'builtin:' + m.slice(13) + '\\n'); });\n`,
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run a CLI file; returns the exit status, output and the module files it loaded. */
-function run(cli: string, args: string[], input = ''): { status: number | null; stdout: string; stderr: string; loaded: string[] } {
+function run(cli: string, args: string[], input = ''): { status: number | null; stdout: string; stderr: string; loaded: string[]; builtins: string[] } {
   const r = spawnSync(process.execPath, ['--import', hook, cli, ...args], { input, encoding: 'utf8', cwd: dir, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-  const loaded = String((r.output as (string | null)[])[3] ?? '').split('\n').filter((l) => l !== '');
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
+  const lines = String((r.output as (string | null)[])[3] ?? '').split('\n').filter((l) => l !== '');
+  const loaded = lines.filter((l) => !l.startsWith('builtin:'));
+  const builtins = lines.filter((l) => l.startsWith('builtin:')).map((l) => l.slice(8));
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded, builtins };
 }
 
 describe('start-up of the modular command (sdk/dist/cli)', () => {
@@ -82,6 +89,10 @@ describe('the bundled command (package bin)', () => {
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.loaded.every((u) => u.includes('/sdk/dist/bin/'))).toBe(true);
+    // Two files: the entry and the verify bundle (not a dozen shared chunks).
+    expect(ok.loaded.map((u) => u.slice(u.lastIndexOf('/') + 1))).toEqual(['sigsum.mjs', 'sigsum-verify.mjs']);
+    // commander's child_process (with net) is deferred until used, which sigsum never does.
+    expect(ok.builtins).not.toContain('child_process');
     // The same verdict as the modular command, for a valid and for a tampered input.
     const bad = run(BUNDLED, ['verify', '-k', 'submitter.pub', '-p', 'policy', 'data.proof'], 'other data');
     const badModular = run(MODULAR, ['verify', '-k', 'submitter.pub', '-p', 'policy', 'data.proof'], 'other data');
@@ -98,6 +109,19 @@ describe('the bundled command (package bin)', () => {
     expect(a.status).toBe(0);
     expect(a.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect(a.stdout).toBe(b.stdout);
+  });
+
+  it.each([
+    // (net itself is loaded here: standard output is a pipe.)
+    ['policy list', ['policy', 'list'], ['crypto', 'child_process']],
+    ['key to-hex', ['key', 'to-hex', '-k', 'k.pub'], ['child_process']],
+  ])('%s does not load child_process (nor crypto when it hashes nothing)', (_name, args, absent) => {
+    expect(run(BUNDLED, ['key', 'generate', '-o', 'k']).status).toBe(0);
+    const r = run(BUNDLED, args);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.builtins).toContain('fs');
+    for (const m of absent) expect(r.builtins).not.toContain(m);
   });
 
   it('prints the package version', () => {

@@ -1,10 +1,22 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-// Each case loads a fresh copy of the module, so detection runs again under
-// the stubbed global `crypto`.
+// Each case loads a fresh copy of the modules, so detection runs again under
+// the stubbed global `crypto` and `process.getBuiltinModule`.
 async function freshEd25519() {
   vi.resetModules();
-  return { ...(await import('../src/crypto/ed25519.js')), ...(await import('../src/crypto/seed-signer.js')) };
+  return {
+    ...(await import('../src/crypto/ed25519.js')),
+    ...(await import('../src/crypto/ed25519-native.js')),
+    ...(await import('../src/crypto/seed-signer.js')),
+  };
+}
+
+const realBuiltin = process.getBuiltinModule.bind(process);
+
+/** Make `process.getBuiltinModule('crypto')` return `replacement` (undefined: no such module). */
+function stubNodeCrypto(replacement: unknown): void {
+  vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) =>
+    id === 'crypto' || id === 'node:crypto' ? replacement : realBuiltin(id)) as typeof process.getBuiltinModule);
 }
 
 const pk = Uint8Array.from(Buffer.from('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', 'hex'));
@@ -13,10 +25,39 @@ const msg = new Uint8Array([0x72]);
 
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe('Ed25519 backend detection', () => {
+  it("picks Node's crypto when present, and signs with WebCrypto there", async () => {
+    const ed = await freshEd25519();
+    expect(await ed.ed25519Backend()).toBe('native');
+    expect(await ed.verify(pk, msg, sig)).toBe(true);
+    expect(await ed.verify(pk, new Uint8Array([0x73]), sig)).toBe(false);
+  });
+
+  it("falls back to WebCrypto when Node's crypto does not give Go verdicts", async () => {
+    const real = realBuiltin('crypto');
+    // A lax engine: accepts everything.
+    stubNodeCrypto({ createPublicKey: real.createPublicKey, verify: () => true });
+    const ed = await freshEd25519();
+    expect(await ed.ed25519Backend()).toBe('webcrypto');
+    expect(await ed.verify(pk, new Uint8Array([0x73]), sig)).toBe(false);
+    expect(await ed.verify(pk, msg, sig)).toBe(true);
+  });
+
+  it("falls back to WebCrypto without Node's crypto; the native path then throws", async () => {
+    stubNodeCrypto(undefined);
+    const ed = await freshEd25519();
+    expect(ed.hasNativeEd25519()).toBe(false);
+    expect(await ed.ed25519Backend()).toBe('webcrypto');
+    expect(await ed.verify(pk, msg, sig)).toBe(true);
+    expect(() => ed.verifyNativeSync(pk, msg, sig)).toThrow("Node's crypto is not available in this runtime");
+    await expect(ed.verifyNative(pk, msg, sig)).rejects.toThrow("Node's crypto is not available in this runtime");
+  });
+
   it('falls back to noble without WebCrypto, for verify and sign', async () => {
+    stubNodeCrypto(undefined);
     vi.stubGlobal('crypto', undefined);
     const ed = await freshEd25519();
     expect(await ed.ed25519Backend()).toBe('noble');
@@ -34,6 +75,7 @@ describe('Ed25519 backend detection', () => {
       importKey: real.importKey.bind(real),
       verify: async () => true,
     };
+    stubNodeCrypto(undefined);
     vi.stubGlobal('crypto', { subtle: lax });
     const ed = await freshEd25519();
     expect(await ed.ed25519Backend()).toBe('noble');
@@ -42,6 +84,7 @@ describe('Ed25519 backend detection', () => {
 
   it('falls back to noble when WebCrypto lacks Ed25519', async () => {
     const broken = { importKey: async () => { throw new Error('NotSupportedError'); }, verify: async () => false };
+    stubNodeCrypto(undefined);
     vi.stubGlobal('crypto', { subtle: broken });
     const ed = await freshEd25519();
     expect(await ed.ed25519Backend()).toBe('noble');

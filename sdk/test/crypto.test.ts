@@ -4,6 +4,7 @@ import {
   SeedSigner,
   TREE_LEAF_NAMESPACE,
   clearEd25519KeyCache,
+  clearNativeKeyCache,
   ed25519Backend,
   fromHex,
   keyHash,
@@ -15,6 +16,8 @@ import {
   utf8,
   verify,
   verifyNamespaced,
+  verifyNative,
+  verifyNativeSync,
   verifyNoble,
   verifyNobleSync,
   verifyWebCrypto,
@@ -37,7 +40,7 @@ const rfc = [
 ];
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
 
-const paths = { webcrypto: verifyWebCrypto, noble: verifyNoble, default: verify } as const;
+const paths = { native: verifyNative, webcrypto: verifyWebCrypto, noble: verifyNoble, default: verify } as const;
 
 describe('Ed25519 signing', () => {
   it('matches RFC 8032 on every path', async () => {
@@ -61,9 +64,11 @@ describe('Ed25519 signing', () => {
         expect(a).toEqual(s.signSync(msg));
         expect(verifyNobleSync(s.publicKey, msg, a)).toBe(true);
         expect(await verifyWebCrypto(s.publicKey, msg, a)).toBe(true);
+        expect(verifyNativeSync(s.publicKey, msg, a)).toBe(true);
         const other = msg.length === 0 ? new Uint8Array([0]) : msg.map((x, i) => (i === 0 ? x ^ 1 : x));
         expect(verifyNobleSync(s.publicKey, other, a)).toBe(false);
         expect(await verifyWebCrypto(s.publicKey, other, a)).toBe(false);
+        expect(verifyNativeSync(s.publicKey, other, a)).toBe(false);
       }),
       { numRuns: 30 },
     );
@@ -134,6 +139,23 @@ describe('Ed25519 verification edge cases', () => {
     const shared = new Uint8Array(new SharedArrayBuffer(1));
     shared.set(msg);
     expect(await verifyWebCrypto(pk, shared, sig)).toBe(true);
+    expect(verifyNativeSync(pk, msg, big.subarray(10, 74))).toBe(true);
+    expect(verifyNativeSync(pk, shared, sig)).toBe(true);
+  });
+
+  it('native: keeps verifying correctly across key-object cache evictions (1024 keys)', () => {
+    clearNativeKeyCache();
+    const m = utf8('cache');
+    const one = new SeedSigner(sha256(utf8('one')));
+    const sig1 = one.signSync(m);
+    expect(verifyNativeSync(one.publicKey, m, sig1)).toBe(true);
+    // 1100 other keys push `one` out of the cache; a stale entry would give a wrong verdict.
+    for (let i = 0; i < 1100; i++) {
+      const pk = publicKeyFromSeed(sha256(new Uint8Array([i & 0xff, i >> 8])));
+      expect(verifyNativeSync(pk, m, sig1)).toBe(false);
+    }
+    expect(verifyNativeSync(one.publicKey, m, sig1)).toBe(true);
+    expect(verifyNativeSync(one.publicKey, utf8('other'), sig1)).toBe(false);
   });
 
   it('keeps verifying correctly across key cache evictions', async () => {
@@ -149,8 +171,8 @@ describe('Ed25519 verification edge cases', () => {
     }
   });
 
-  it('picks WebCrypto in Node 20 after the conformance probe', async () => {
-    expect(await ed25519Backend()).toBe('webcrypto');
+  it("picks Node's crypto in Node 20 after the conformance probe", async () => {
+    expect(await ed25519Backend()).toBe('native');
     expect(await ed25519Backend()).toBe(await ed25519Backend());
   });
 });

@@ -3,15 +3,15 @@
  * flagged `non_canonical_R` or `low_order_residue` (208 of 914 accepted); every
  * verification path of the SDK must give that verdict on every vector.
  */
-import { verify, verifyNoble, verifyWebCrypto, fromHex, utf8 } from '@sigsum-kit/sdk';
+import { verify, verifyNative, verifyNoble, verifyWebCrypto, fromHex, utf8 } from '@sigsum-kit/sdk';
 import { loadCctvEd25519 } from '@sigsum-kit/test-vectors';
 import type { CaseResult } from './types.js';
 import { result } from './types.js';
 
 /** Which verification function to exercise. */
-export type CctvPath = 'webcrypto' | 'noble' | 'default';
+export type CctvPath = 'native' | 'webcrypto' | 'noble' | 'default';
 
-const paths = { webcrypto: verifyWebCrypto, noble: verifyNoble, default: verify } as const;
+const paths = { native: verifyNative, webcrypto: verifyWebCrypto, noble: verifyNoble, default: verify } as const;
 
 /** Go's verdict for a CCTV vector, from its flags. */
 export function goVerdict(flags: readonly string[] | null): 'accept' | 'reject' {

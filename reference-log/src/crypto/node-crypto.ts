@@ -4,13 +4,11 @@
  * without WebCrypto's per-call promise and key import. The SDK's isomorphic
  * core stays pure; only the log uses this module.
  *
- * Verdicts are Go's `crypto/ed25519` (the SDK's conformance rule): OpenSSL
- * checks S < L, decodes A and compares the re-encoded R as Go does, which the
- * CCTV vectors confirm (reference-log/test/node-crypto.test.ts); the top-bits
- * pre-check on S is Go's own first test.
+ * Ed25519 is the SDK's native path (`verifyNativeSync`, Go's verdicts, which
+ * the CCTV vectors confirm in reference-log/test/node-crypto.test.ts too).
  */
-import { createHash, createPublicKey, hash, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { TREE_LEAF_NAMESPACE, type AddLeafRequest } from '@sigsum-kit/sdk';
+import { createHash, hash } from 'node:crypto';
+import { TREE_LEAF_NAMESPACE, verifyNativeSync, type AddLeafRequest } from '@sigsum-kit/sdk';
 
 /** SHA-256 of one buffer (one-shot `crypto.hash`: no Hash object per call). */
 export function sha256Node(data: Uint8Array): Buffer {
@@ -38,43 +36,12 @@ function keyHashOf(publicKey: Uint8Array): Buffer {
   return h;
 }
 
-// SubjectPublicKeyInfo DER prefix of a raw Ed25519 key (RFC 8410).
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const KEY_CACHE_MAX = 1024;
-// Submitter keys repeat (one key signs many leaves); least recently used first.
-const keyCache = new Map<string, KeyObject | null>();
-
-function publicKeyObject(raw: Uint8Array): KeyObject | null {
-  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
-  const hit = keyCache.get(id);
-  if (hit !== undefined) {
-    keyCache.delete(id);
-    keyCache.set(id, hit);
-    return hit;
-  }
-  let key: KeyObject | null;
-  try {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-  } catch {
-    // Not a point OpenSSL can decode: Go refuses it as well.
-    key = null;
-  }
-  keyCache.set(id, key);
-  if (keyCache.size > KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
-  return key;
-}
-
-/** Ed25519 verification with Go's verdicts (see the module comment); never throws. */
+/**
+ * Ed25519 verification with Go's verdicts, synchronously on node:crypto with
+ * a key-object cache; never throws. The SDK's native path (`verifyNativeSync`).
+ */
 export function ed25519VerifyNode(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  if ((signature[63]! & 0xe0) !== 0) return false;
-  const key = publicKeyObject(publicKey);
-  if (key === null) return false;
-  try {
-    return nodeVerify(null, message, key, signature);
-  } catch {
-    return false;
-  }
+  return verifyNativeSync(publicKey, message, signature);
 }
 
 const LEAF_NAMESPACE_BYTES = Buffer.from(TREE_LEAF_NAMESPACE + '\0', 'latin1');

@@ -1,7 +1,6 @@
 /** Helpers shared by several subcommands: policy selection, message input, key input. */
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { fromHex } from '../encoding/hex.js';
 import { concatBytes, latin1 } from '../encoding/bytes.js';
 import { sha256 } from '../crypto/sha256.js';
@@ -104,6 +103,8 @@ const MAX_RAW_HASH_INPUT = 4096;
 
 /** SHA-256 of a stream, without holding it in memory. */
 async function hashStream(stream: AsyncIterable<unknown>): Promise<Uint8Array> {
+  // Imported here: a command that never hashes a stream does not load Node's crypto.
+  const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
   for await (const chunk of stream) h.update(chunk as Uint8Array);
   return new Uint8Array(h.digest());

@@ -10,12 +10,15 @@
  * - The equation is cofactorless, so a low-order residue never verifies, but
  *   low-order public keys are not refused on their own.
  *
- * Two verification paths give these verdicts: WebCrypto (fast, native) where
- * the runtime has Ed25519 and passes a conformance probe, and a pure-JS path
- * built on @noble/ed25519's curve arithmetic (`ed25519-noble.ts`). The pure-JS
- * path is loaded with a dynamic import only where WebCrypto fails, so a web
- * app whose browser passes the probe never downloads it. Both are exported so
- * that tests can run every vector through each.
+ * Three verification paths give these verdicts, tried in this order: Node's
+ * own crypto, synchronously (`ed25519-native.ts`), where
+ * `process.getBuiltinModule('crypto')` exists; WebCrypto (native, but one
+ * promise and thread-pool hop per call) where the runtime has Ed25519; and a
+ * pure-JS path on @noble/ed25519's curve arithmetic (`ed25519-noble.ts`). Each
+ * native path is used only after it passes a conformance probe. The native
+ * and pure-JS paths are loaded with a dynamic import only when chosen, so a
+ * web app whose browser passes the probe downloads neither. All are exported
+ * so that tests can run every vector through each.
  */
 import type { verifyNobleSync as VerifyNobleSync } from './ed25519-noble.js';
 
@@ -35,7 +38,7 @@ export interface Signer {
 }
 
 /** Which implementation {@link verify} and {@link SeedSigner.sign} use. */
-export type Ed25519Backend = 'webcrypto' | 'noble';
+export type Ed25519Backend = 'native' | 'webcrypto' | 'noble';
 
 /** `b` backed by a plain ArrayBuffer, as WebCrypto takes it (copies only views of other buffers). */
 export function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -128,25 +131,51 @@ const PROBE: readonly (readonly [string, string, string, boolean])[] = [
   ['0000000000000000000000000000000000000000000000000000000000000000', '00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000', 'ed25519vectors 11', true],
 ];
 
-async function detect(): Promise<Ed25519Backend> {
-  if (subtle() === undefined) return 'noble';
+type SyncVerify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+
+/** Whether `fn` gives Go's verdict on every probe vector (a throw counts as a failure). */
+async function passesProbe(fn: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>): Promise<boolean> {
   try {
     for (const [pk, sig, msg, want] of PROBE) {
-      const got = await verifyWebCrypto(constHex(pk), new TextEncoder().encode(msg), constHex(sig));
-      if (got !== want) return 'noble';
+      if ((await fn(constHex(pk), new TextEncoder().encode(msg), constHex(sig))) !== want) return false;
     }
-    return 'webcrypto';
+    return true;
   } catch {
-    return 'noble';
+    return false;
   }
+}
+
+function hasBuiltinModule(): boolean {
+  return typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule === 'function';
+}
+
+// The native path's verifier once it is chosen, so that `verify` skips the backend lookup.
+let nativeVerify: SyncVerify | undefined;
+
+async function detect(): Promise<Ed25519Backend> {
+  // The native path is probed too, though on Node its verdicts are OpenSSL's and
+  // the CCTV vector tests establish them: `process.getBuiltinModule('crypto')`
+  // also exists in runtimes whose `crypto` is not Node's OpenSSL (Bun, Deno),
+  // and Node itself may be linked against a system OpenSSL the tests never saw.
+  // Six synchronous verifications once per process cost about a millisecond.
+  if (hasBuiltinModule()) {
+    const m = await import('./ed25519-native.js');
+    if (m.hasNativeEd25519() && (await passesProbe(m.verifyNativeSync))) {
+      nativeVerify = m.verifyNativeSync;
+      return 'native';
+    }
+  }
+  if (subtle() !== undefined && (await passesProbe(verifyWebCrypto))) return 'webcrypto';
+  return 'noble';
 }
 
 let backend: Promise<Ed25519Backend> | undefined;
 
 /**
- * The verification path {@link verify} uses: `webcrypto` if the runtime has
- * WebCrypto Ed25519 and it gives Go's verdict on a built-in probe of edge
- * cases, else `noble`. Detected once, on first use.
+ * The verification path {@link verify} uses, detected once, on first use:
+ * `native` (Node's crypto, synchronous) if the runtime exposes it and it gives
+ * Go's verdict on a built-in probe of edge cases, else `webcrypto` if the
+ * runtime has WebCrypto Ed25519 and it passes the same probe, else `noble`.
  */
 export function ed25519Backend(): Promise<Ed25519Backend> {
   backend ??= detect();
@@ -158,7 +187,10 @@ export function ed25519Backend(): Promise<Ed25519Backend> {
  * path ({@link ed25519Backend}). Never throws on bad input: returns false.
  */
 export async function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if ((await ed25519Backend()) === 'webcrypto') return verifyWebCrypto(publicKey, message, signature);
+  if (nativeVerify !== undefined) return nativeVerify(publicKey, message, signature);
+  const b = await ed25519Backend();
+  if (b === 'native') return nativeVerify!(publicKey, message, signature);
+  if (b === 'webcrypto') return verifyWebCrypto(publicKey, message, signature);
   return (await loadNoble())(publicKey, message, signature);
 }
 

@@ -7,7 +7,9 @@ const PKCS8_PREFIX = constHex('302e020100300506032b657004220420');
 
 async function importSigningKey(seed: Uint8Array): Promise<CryptoKey | null> {
   const sc = subtle();
-  if (sc === undefined || (await ed25519Backend()) !== 'webcrypto') return null;
+  // WebCrypto signs wherever a native path passed the probe (Node's WebCrypto is
+  // the same OpenSSL); an engine without Ed25519 fails the import below.
+  if (sc === undefined || (await ed25519Backend()) === 'noble') return null;
   const der = new Uint8Array(PKCS8_PREFIX.length + SEED_SIZE);
   der.set(PKCS8_PREFIX);
   der.set(seed, PKCS8_PREFIX.length);

@@ -4,3 +4,4 @@
  * ssh-agent live in `keys/node.ts`.
  */
 export * from './openssh.js';
+export * from './openssh-private.js';

@@ -5,8 +5,13 @@
  * invalid cosignature only matters if the quorum then fails.
  */
 import { toHex } from '../encoding/hex.js';
-import { verifyCosignature, verifyTreeHeadSignature, type Cosignature, type CosignedTreeHead } from '../types/tree-head.js';
+import { utf8 } from '../encoding/bytes.js';
+import { MAX_UINT63 } from '../encoding/integer.js';
+import { verify } from '../crypto/ed25519.js';
+import { cosignedText, formatCheckpoint, treeHeadOrigin, type Cosignature, type CosignedTreeHead } from '../types/tree-head.js';
 import type { Policy, PolicyLog, PolicyWitness } from './policy.js';
+
+const MAX_UINT64 = (1n << 64n) - 1n;
 
 /** What happened to one cosignature line. */
 export type CosignatureStatus = 'verified' | 'invalid' | 'unknown-witness';
@@ -70,10 +75,16 @@ export async function verifyCosignedTreeHead(policy: Policy, logKeyHash: Uint8Ar
     seen.add(keyHashHex);
     entries.push({ cosignature: c, keyHashHex, witness: policy.findWitness(keyHashHex) });
   }
-  // Everything is independent: verify the log signature and the cosignatures together.
+  // Everything is independent: verify the log signature and the cosignatures
+  // together. The verdicts are those of verifyTreeHeadSignature and
+  // verifyCosignature; the origin is formatted once, from the policy's key hash.
+  const sizeOk = cth.size >= 0n && cth.size <= MAX_UINT63;
+  const origin = treeHeadOrigin(log.keyHash);
   const [logOk, ...cosigOk] = await Promise.all([
-    verifyTreeHeadSignature(cth, log.publicKey),
-    ...entries.map((e) => (e.witness === undefined ? Promise.resolve(false) : verifyCosignature(e.cosignature, e.witness.publicKey, cth, log.keyHash))),
+    sizeOk ? verify(log.publicKey, utf8(formatCheckpoint(cth, origin)), cth.signature) : false,
+    ...entries.map(({ witness, cosignature: c }) =>
+      witness === undefined || !sizeOk || c.timestamp < 0n || c.timestamp > MAX_UINT64 ? false : verify(witness.publicKey, utf8(cosignedText(cth, origin, c.timestamp)), c.signature),
+    ),
   ]);
   if (!logOk) return failed('log-signature', 'invalid log signature on the tree head', { log });
   const cosignatures: CosignatureCheck[] = entries.map((e, i) => ({

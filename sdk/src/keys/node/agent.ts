@@ -3,7 +3,6 @@
  * list identities and to make Ed25519 signatures, so that a Sigsum signing
  * key can live in an agent or in a hardware token behind one.
  */
-import { createConnection } from 'node:net';
 import { concatBytes, bytesEqual, fromUtf8 } from '../../encoding/bytes.js';
 import { SIGNATURE_SIZE, verify, type Signer } from '../../crypto/ed25519.js';
 import { ParseError, SigsumError, VerificationError } from '../../errors.js';
@@ -81,7 +80,9 @@ export class SshAgentClient {
   }
 
   /** Send one framed request and return the reply's payload (type byte first). */
-  request(payload: Uint8Array): Promise<Uint8Array> {
+  async request(payload: Uint8Array): Promise<Uint8Array> {
+    // Imported here: loading node:net costs start-up time that commands using no agent should not pay.
+    const { createConnection } = await import('node:net');
     return new Promise((resolve, reject) => {
       const sock = createConnection(this.socketPath);
       const chunks: Uint8Array[] = [];

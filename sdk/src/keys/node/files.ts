@@ -5,7 +5,6 @@
  */
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ParseError, SigsumError } from '../../errors.js';
 
 /** Default bound for key, policy, proof and request files: 1 MiB. */
@@ -20,6 +19,8 @@ export class FileError extends SigsumError {}
  * private keys) before any byte is written.
  */
 export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  // Imported here: commands that write no file do not load Node's crypto at start-up.
+  const { randomBytes } = await import('node:crypto');
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fh;
   try {

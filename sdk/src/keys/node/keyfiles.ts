@@ -9,13 +9,12 @@ import { SeedSigner } from '../../crypto/seed-signer.js';
 import {
   DEFAULT_KEY_COMMENT,
   MAX_KEY_FILE_SIZE,
-  formatOpenSshPrivateKey,
   formatOpenSshPublicKey,
   parseOpenSshPublicKey,
   parseOpenSshPublicKeys,
-  parsePrivateKeyFile,
   type OpenSshPublicKey,
 } from '../openssh.js';
+import { formatOpenSshPrivateKey, parsePrivateKeyFile } from '../openssh-private.js';
 import { SshAgentSigner, type AgentOptions } from './agent.js';
 import { isPkcs11Uri } from '../pkcs11-uri.js';
 import type { Pkcs11Options } from './pkcs11.js';
