@@ -1,5 +1,4 @@
 export * from './sha256.js';
-export * from './sha256-js.js';
 export * from './ed25519.js';
 export * from './ed25519-native.js';
 export * from './ed25519-noble.js';
