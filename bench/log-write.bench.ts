@@ -24,13 +24,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompactRange, SeedSigner, hashLeaf, keyHash, parseOpenSshPublicKey, signTreeHead, toHex } from '@sigsum-kit/sdk';
+import { SeedSigner, parseOpenSshPublicKey, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
-import { openSqliteStorage, type LeafRecord } from '@sigsum-kit/reference-log';
+import { appendBulkLeaves, createBulkLog } from './bulk-log.js';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
 const N = Number(process.env.LOG_WRITE_N ?? 20_000);
@@ -216,31 +216,9 @@ async function initWitnessedLog(dir: string, extra: Record<string, unknown> = {}
 
 /** Write `n` leaves straight into a new log database (for the memory figure). */
 async function bulkLoad(dir: string, n: number): Promise<void> {
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  const seed = sha(`log-write bench large ${n}`);
-  await generateKeyFiles(join(dir, 'log.key'), seed);
-  const signer = new SeedSigner(seed);
-  const storage = openSqliteStorage(join(dir, 'data', 'log.sqlite'));
-  storage.setLogPublicKey(signer.publicKey);
-  const range = new CompactRange();
-  const kh = keyHash(signer.publicKey);
-  for (let i = 0; i < n; i += 20_000) {
-    const recs: LeafRecord[] = [];
-    const nodes = [];
-    for (let j = i; j < Math.min(n, i + 20_000); j++) {
-      const leaf = new Uint8Array(128);
-      leaf.set(sha(`bulk ${j}`), 0);
-      leaf.set(sha(`sig ${j}`), 32);
-      leaf.set(kh, 96);
-      const leafHash = hashLeaf(leaf);
-      recs.push({ leaf, leafHash });
-      nodes.push(...range.append(leafHash));
-    }
-    storage.appendLeaves(recs, nodes);
-  }
-  const sth = await signTreeHead(signer, { size: BigInt(n), rootHash: range.root() });
-  storage.saveTreeHead({ size: n, rootHash: sth.rootHash, signature: sth.signature, cosignatures: [], publishedAt: Date.now() });
-  storage.close();
+  const log = await createBulkLog(dir, `log-write bench large ${n}`);
+  await appendBulkLeaves(log, n, 'bulk');
+  log.storage.close();
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ keyFile: 'log.key', listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', logLevel: 'info' }));
 }
 

@@ -16,14 +16,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SeedSigner, hashLeaf, keyHash, signTreeHead, toHex } from '@sigsum-kit/sdk';
-import { CompactRange } from '@sigsum-kit/sdk/internal';
+import { SeedSigner, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
-import { openSqliteStorage, type LeafRecord } from '@sigsum-kit/reference-log';
+import { openSqliteStorage } from '@sigsum-kit/reference-log';
+import { appendBulkLeaves, createBulkLog } from './bulk-log.js';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
 const SMALL = 100_000;
@@ -142,37 +142,14 @@ async function latencies(urls: string[]): Promise<number[]> {
 
 /** Write `n` leaves straight into a new log database; returns sample leaf hashes and the load rate. */
 async function bulkLoad(dir: string, n: number): Promise<{ sample: Uint8Array[]; leavesPerSec: number; dbBytes: number }> {
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  const seed = sha(`log bench log key ${n}`);
-  await generateKeyFiles(join(dir, 'log.key'), seed);
-  const signer = new SeedSigner(seed);
-  const storage = openSqliteStorage(join(dir, 'data', 'log.sqlite'));
-  storage.setLogPublicKey(signer.publicKey);
-  const range = new CompactRange();
+  const log = await createBulkLog(dir, `log bench ${n}`);
   const sample: Uint8Array[] = [];
-  const kh = keyHash(signer.publicKey);
   const t0 = performance.now();
-  const BATCH = 20_000;
-  for (let i = 0; i < n; i += BATCH) {
-    const recs: LeafRecord[] = [];
-    const nodes = [];
-    for (let j = i; j < Math.min(n, i + BATCH); j++) {
-      // checksum ‖ signature ‖ key hash; contents need not verify for read benchmarks.
-      const leaf = new Uint8Array(128);
-      leaf.set(sha(`bulk ${j}`), 0);
-      leaf.set(sha(`sig ${j}`), 32);
-      leaf.set(kh, 96);
-      const leafHash = hashLeaf(leaf);
-      if (j % Math.max(1, Math.floor(n / 4000)) === 0) sample.push(leafHash);
-      recs.push({ leaf, leafHash });
-      nodes.push(...range.append(leafHash));
-    }
-    storage.appendLeaves(recs, nodes);
-  }
+  await appendBulkLeaves(log, n, 'bulk', (j, leafHash) => {
+    if (j % Math.max(1, Math.floor(n / 4000)) === 0) sample.push(leafHash);
+  });
   const leavesPerSec = n / ((performance.now() - t0) / 1000);
-  const sth = await signTreeHead(signer, { size: BigInt(n), rootHash: range.root() });
-  storage.saveTreeHead({ size: n, rootHash: sth.rootHash, signature: sth.signature, cosignatures: [], publishedAt: Date.now() });
-  storage.close();
+  log.storage.close();
   const dbBytes = statSync(join(dir, 'data', 'log.sqlite')).size;
   return { sample, leavesPerSec, dbBytes };
 }

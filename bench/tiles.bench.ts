@@ -20,42 +20,20 @@
  *   TILES_BENCH_WRK_CONNECTIONS (default 32).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompactRange, LogClient, SeedSigner, TILE_WIDTH, TilesClient, formatTilePath, hashLeaf, keyHash, leafHashOf, parsePolicy, signTreeHead, toHex } from '@sigsum-kit/sdk';
-import { generateKeyFiles } from '@sigsum-kit/sdk/node';
-import { exportTiles, openSqliteStorage, type LeafRecord, type Storage } from '@sigsum-kit/reference-log';
+import { CompactRange, LogClient, TILE_WIDTH, TilesClient, formatTilePath, leafHashOf, parsePolicy, toHex } from '@sigsum-kit/sdk';
+import { exportTiles } from '@sigsum-kit/reference-log';
 import { startNginx } from '../reference-log/test/nginx-helpers.js';
+import { appendBulkLeaves, createBulkLog } from './bulk-log.js';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
 const N = Number(process.env.TILES_BENCH_LEAVES ?? 1_000_000);
 const WRK_SECONDS = Number(process.env.TILES_BENCH_WRK_SECONDS ?? 20);
 const WRK_CONNECTIONS = Number(process.env.TILES_BENCH_WRK_CONNECTIONS ?? 32);
 const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const sha = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
-
-async function append(storage: Storage, range: CompactRange, signer: SeedSigner, from: number, to: number): Promise<void> {
-  const kh = keyHash(signer.publicKey);
-  for (let i = from; i < to; i += 20_000) {
-    const recs: LeafRecord[] = [];
-    const nodes = [];
-    for (let j = i; j < Math.min(to, i + 20_000); j++) {
-      const leaf = new Uint8Array(128);
-      leaf.set(sha(`tiles bench ${j}`), 0);
-      leaf.set(sha(`sig ${j}`), 32);
-      leaf.set(kh, 96);
-      const leafHash = hashLeaf(leaf);
-      recs.push({ leaf, leafHash });
-      nodes.push(...range.append(leafHash));
-    }
-    storage.appendLeaves(recs, nodes);
-  }
-  const sth = await signTreeHead(signer, { size: BigInt(to), rootHash: range.root() });
-  storage.saveTreeHead({ size: to, rootHash: sth.rootHash, signature: sth.signature, cosignatures: [], publishedAt: Date.now() });
-}
 
 /**
  * wrk (2 threads) for `seconds` against `base`, cycling through `paths` (each
@@ -88,15 +66,10 @@ async function main(): Promise<void> {
   chmodSync(dir, 0o755);
   const out = join(dir, 'export');
   try {
-    mkdirSync(join(dir, 'data'), { recursive: true });
-    const seed = sha('tiles bench log key');
-    await generateKeyFiles(join(dir, 'log.key'), seed);
-    const signer = new SeedSigner(seed);
-    const storage = openSqliteStorage(join(dir, 'data', 'log.sqlite'));
-    storage.setLogPublicKey(signer.publicKey);
-    const range = new CompactRange();
+    const log = await createBulkLog(dir, 'tiles bench');
+    const { storage, signer } = log;
     let t = performance.now();
-    await append(storage, range, signer, 0, N);
+    await appendBulkLeaves(log, N, 'tiles bench');
     console.log(`log of ${fmt(N)} leaves loaded in ${fmt((performance.now() - t) / 1000, 1)} s`);
 
     // 1. Export.
@@ -110,7 +83,7 @@ async function main(): Promise<void> {
     let size = N;
     for (let h = 0; h < HEADS; h++) {
       t = performance.now();
-      await append(storage, range, signer, size, size + 1000);
+      await appendBulkLeaves(log, 1000, 'tiles bench');
       appendMs += performance.now() - t;
       size += 1000;
       t = performance.now();

@@ -101,7 +101,9 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
   };
 
   const spawnWorker = (): void => {
-    const worker = new Worker(WORKER_URL);
+    // A job allocates a few KiB; V8's default young generation (tens of MiB per
+    // isolate, grown under load) would only add resident memory per thread.
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.unref();
     const slot: Slot = { worker, startedAt: Date.now(), jobs: new Map(), load: 0 };
     slots.push(slot);
