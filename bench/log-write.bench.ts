@@ -292,10 +292,15 @@ async function main(): Promise<void> {
     // 3 + 4: re-sends (every leaf stored and published: all 200) vs get-tree-head vs bare node:http.
     const resend = requestsPerSec(await runWrk(log.url, SECONDS, script).output);
     const head = await getText(log.url + 'get-tree-head');
-    const gth = requestsPerSec(await runWrk(log.url + 'get-tree-head', SECONDS).output);
+    // Alternating rounds, best of each: whichever runs first right after the re-send load would be penalised.
     const bare = await startProc(['-e', BARE_HTTP, Buffer.from(head).toString('base64')], /bare listening on (\S+)/);
     running.push(bare);
-    const bareRate = requestsPerSec(await runWrk(bare.url, SECONDS).output);
+    let gth = 0;
+    let bareRate = 0;
+    for (let round = 0; round < 3; round++) {
+      gth = Math.max(gth, requestsPerSec(await runWrk(log.url + 'get-tree-head', SECONDS).output));
+      bareRate = Math.max(bareRate, requestsPerSec(await runWrk(bare.url, SECONDS).output));
+    }
     await bare.stop();
     console.log(`3. re-send of ${fmt(N)} stored leaves (200 each): ${fmt(resend)} answers/s | baseline get-tree-head ${fmt(gth)} answers/s | ratio ${fmt(resend / gth, 2)}× (target ≥ 0.8×)`);
     console.log(`4. get-tree-head: ${fmt(gth)} answers/s | baseline bare node:http, same ${head.length} bytes: ${fmt(bareRate)} answers/s | ratio ${fmt(gth / bareRate, 2)}× (target ≥ 0.8×)`);
