@@ -4,7 +4,7 @@
  * and make signed add-leaf requests.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -177,5 +177,16 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
     }
   });
   await Promise.all(workers);
+  return out;
+}
+
+/** Every file below `dir` (paths include `dir`), depth first. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
   return out;
 }

@@ -9,26 +9,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TilesClient, formatTilePath, parseCosignedCheckpoint, parseOpenSshPublicKey, parsePolicy, tilesOfTree, toHex } from '@sigsum-kit/sdk';
-import { CLI, makeSubmissions, pool, submitUntilSequenced } from './log-helpers.js';
+import { CLI, filesUnder, makeSubmissions, pool, submitUntilSequenced } from './log-helpers.js';
 import { field, freePort, getText, initNode, runCli, scratchSpace, startNode, waitFor } from './replication-helpers.js';
 
 const TOKEN = 'tiles-failover-token';
 // A full tile and bundle, a partial level-0 tile and bundle, a partial level-1 tile.
 const N = 260;
 const MORE = 40;
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 /** Every exported file by relative path: its bytes and what shows a rewrite (inode, mtime). */
 function snapshot(dir: string): Map<string, { bytes: Buffer; ino: number; mtimeMs: number }> {

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
-import { chmodSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   SeedSigner,
@@ -31,7 +31,7 @@ import {
   utf8,
   type SigsumError,
 } from '@sigsum-kit/sdk';
-import { CLI, get, initLog, makeSubmissions, pool, runOnTty, runToExit, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
+import { CLI, filesUnder, get, initLog, makeSubmissions, pool, runOnTty, runToExit, startLogProcess, submitUntilSequenced, tempDir, type LogProcess } from './log-helpers.js';
 import { startNginx, type NginxProcess } from './nginx-helpers.js';
 
 const N = 300;
@@ -47,16 +47,6 @@ function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ st
     req.on('error', reject);
     req.end();
   });
-}
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
 }
 
 async function errorOf(p: Promise<unknown>): Promise<SigsumError> {

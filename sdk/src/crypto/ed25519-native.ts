@@ -11,6 +11,7 @@
  * test-vectors tests). The top-bits pre-check on S is Go's own first test.
  */
 import { PUBLIC_KEY_SIZE, SIGNATURE_SIZE, isBytes } from './ed25519.js';
+import { KeyCache } from './key-cache.js';
 
 /** The part of Node's `crypto` module this path uses (typed here: no `node:` import). */
 interface NodeCrypto {
@@ -41,22 +42,13 @@ const SPKI_PREFIX = new Uint8Array([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x
 // Key objects of recent keys, least recently used first: log, witness and
 // submitter keys repeat, and making one costs about a third of a verification.
 const KEY_CACHE_MAX = 1024;
-const keyCache = new Map<string, object | null>();
-
-function keyId(publicKey: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < publicKey.length; i++) s += String.fromCharCode(publicKey[i]!);
-  return s;
-}
+const keyCache = new KeyCache<object | null>(KEY_CACHE_MAX);
 
 function keyObject(nc: NodeCrypto, publicKey: Uint8Array): object | null {
-  const id = keyId(publicKey);
-  const hit = keyCache.get(id);
-  if (hit !== undefined) {
-    keyCache.delete(id);
-    keyCache.set(id, hit);
-    return hit;
-  }
+  return keyCache.get(publicKey, () => makeKeyObject(nc, publicKey));
+}
+
+function makeKeyObject(nc: NodeCrypto, publicKey: Uint8Array): object | null {
   const der = new Uint8Array(SPKI_PREFIX.length + PUBLIC_KEY_SIZE);
   der.set(SPKI_PREFIX);
   der.set(publicKey, SPKI_PREFIX.length);
@@ -67,8 +59,6 @@ function keyObject(nc: NodeCrypto, publicKey: Uint8Array): object | null {
     // Not a point OpenSSL can decode: Go refuses it as well.
     key = null;
   }
-  keyCache.set(id, key);
-  if (keyCache.size > KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
   return key;
 }
 

@@ -21,6 +21,7 @@
  * so that tests can run every vector through each.
  */
 import type { verifyNobleSync as VerifyNobleSync } from './ed25519-noble.js';
+import { KeyCache } from './key-cache.js';
 
 /** Size of an Ed25519 public key. */
 export const PUBLIC_KEY_SIZE = 32;
@@ -53,30 +54,16 @@ export function isBytes(v: unknown, length: number): v is Uint8Array {
 // Imported WebCrypto keys, least recently used first. Log and witness keys
 // repeat, and an import costs about as much as a third of a verification.
 const KEY_CACHE_MAX = 64;
-const keyCache = new Map<string, Promise<CryptoKey | null>>();
-
-function keyId(publicKey: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < publicKey.length; i++) s += String.fromCharCode(publicKey[i]!);
-  return s;
-}
+const keyCache = new KeyCache<Promise<CryptoKey | null>>(KEY_CACHE_MAX);
 
 function importVerifyKey(sc: SubtleCrypto, publicKey: Uint8Array): Promise<CryptoKey | null> {
-  const id = keyId(publicKey);
-  const hit = keyCache.get(id);
-  if (hit !== undefined) {
-    keyCache.delete(id);
-    keyCache.set(id, hit);
-    return hit;
-  }
-  // A key WebCrypto cannot decode is not a valid point: Go rejects it too.
-  const p = sc.importKey('raw', publicKey.slice(), { name: 'Ed25519' }, false, ['verify']).then(
-    (k) => k,
-    () => null,
+  return keyCache.get(publicKey, () =>
+    // A key WebCrypto cannot decode is not a valid point: Go rejects it too.
+    sc.importKey('raw', publicKey.slice(), { name: 'Ed25519' }, false, ['verify']).then(
+      (k) => k,
+      () => null,
+    ),
   );
-  keyCache.set(id, p);
-  if (keyCache.size > KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
-  return p;
 }
 
 /** Empty the WebCrypto public key cache (for benchmarks and tests). */
