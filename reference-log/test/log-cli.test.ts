@@ -94,7 +94,8 @@ describe('sigsum-log CLI', () => {
 
   it('keeps serving 503 without a head while the witness quorum fails, and says why', async () => {
     const dir = join(tmp.dir, 'noquorum');
-    const config = initLog(dir, { intervalMs: 100, witnessTimeoutMs: 200, addLeafWaitMs: 0, maxPending: 1, integrateIntervalMs: 60_000 });
+    // No publish tick (it would integrate the queued leaf) after the first attempt at start-up, which fails the quorum.
+    const config = initLog(dir, { intervalMs: 600_000, witnessTimeoutMs: 200, addLeafWaitMs: 0, maxPending: 1, integrateIntervalMs: 60_000 });
     const logKey = parseOpenSshPublicKey(readFileSync(join(dir, 'log.key.pub'), 'utf8').trim()).publicKey;
     // A witness nobody runs: port 1 on loopback refuses connections.
     writeFileSync(join(dir, 'policy'), `log ${toHex(logKey)}\nwitness w1 ${'11'.repeat(32)} http://127.0.0.1:1\nquorum w1\n`);
@@ -107,7 +108,6 @@ describe('sigsum-log CLI', () => {
       expect(r.text).toBe('no tree head has been published yet\n');
       expect((await get(log.url + 'get-leaves/0/1')).text).toBe('the tree is empty\n');
       const [a, b] = await makeSubmissions(2, 'busy');
-      // Sent together, so that no publish tick (every 100 ms) can integrate the first before the second arrives.
       const answers = await Promise.all([a!, b!].map(async (s) => {
         const r = await fetch(log.url + 'add-leaf', { method: 'POST', body: s.body });
         return { status: r.status, text: await r.text() };
