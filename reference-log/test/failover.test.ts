@@ -29,7 +29,7 @@ import {
 import { Monitor, type MonitorEvent } from '@sigsum-kit/sdk/node';
 import { WitnessStateStore } from '../src/witness/state.js';
 import { pool } from './log-helpers.js';
-import { LeafFactory, SubmitLoad, field, freePort, getText, initNode, patchConfig, scratchSpace, runCli, startNode, startWitnessNode, waitFor, type NodeProcess } from './replication-helpers.js';
+import { LeafFactory, SubmitLoad, expectConsistentWithFinal, field, freePort, getText, initNode, patchConfig, scratchSpace, runCli, startNode, startWitnessNode, waitFor, type NodeProcess } from './replication-helpers.js';
 
 const ROUNDS = 10;
 const TOKEN = 'failover-test-token';
@@ -185,17 +185,7 @@ describe('failover: SIGKILL the primary, promote the secondary', () => {
     });
 
     // Every head ever seen is consistent with the final one (and equal sizes have equal roots).
-    const bySize = new Map<bigint, CosignedTreeHead>();
-    for (const h of heads) {
-      const prev = bySize.get(h.size);
-      if (prev !== undefined) expect(toHex(prev.rootHash), `two roots for size ${h.size}`).toBe(toHex(h.rootHash));
-      bySize.set(h.size, h);
-    }
-    await pool([...bySize.values()], 8, async (h) => {
-      if (h.size === 0n) return;
-      const p = await client.getConsistencyProof(h.size, final.size);
-      verifyConsistency(h.size, final.size, h.rootHash, final.rootHash, p.path);
-    });
+    await expectConsistentWithFinal(heads, final, client);
 
     // The monitor saw no fork, rollback or bad signature across all promotions.
     expect(alerts.filter((a) => a.type === 'alert' && a.severity === 'critical')).toEqual([]);

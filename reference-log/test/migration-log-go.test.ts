@@ -22,7 +22,6 @@ import {
   parsePolicy,
   parseSignedTreeHeadBody,
   toHex,
-  verifyConsistency,
   verifyCosignedTreeHead,
   verifyInclusion,
   verifyTreeHeadSignature,
@@ -30,7 +29,7 @@ import {
 } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { pool } from './log-helpers.js';
-import { LeafFactory, SubmitLoad, field, freePort, getText, initNode, patchConfig, runCli, scratchSpace, startNode, startWitnessNode, waitFor } from './replication-helpers.js';
+import { LeafFactory, SubmitLoad, expectConsistentWithFinal, field, freePort, getText, initNode, patchConfig, runCli, scratchSpace, startNode, startWitnessNode, waitFor } from './replication-helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -195,17 +194,7 @@ describe('migrating from a log-go primary', () => {
     // The secondary never signed beyond a published head, and every head served is consistent with the final one.
     expect(secondaryHeads.length).toBeGreaterThan(0);
     for (const s of secondaryHeads) expect(s.head.size <= s.publicBefore || s.head.size === 0n, `secondary signed size ${s.head.size} before any public head covered it`).toBe(true);
-    const bySize = new Map<bigint, TreeHead>();
-    for (const h of [...publicHeads, ...secondaryHeads.map((s) => s.head)]) {
-      const prev = bySize.get(h.size);
-      if (prev !== undefined) expect(toHex(prev.rootHash), `two roots for size ${h.size}`).toBe(toHex(h.rootHash));
-      bySize.set(h.size, h);
-    }
-    await pool([...bySize.values()], 8, async (h) => {
-      if (h.size === 0n) return;
-      const p = await client.getConsistencyProof(h.size, final.size);
-      verifyConsistency(h.size, final.size, h.rootHash, final.rootHash, p.path);
-    });
+    const bySize = await expectConsistentWithFinal([...publicHeads, ...secondaryHeads.map((s) => s.head)], final, client);
     console.log(`log-go migration: ${acknowledged.size} acknowledged leaves (${acksBefore} before the cut-over), ${bySize.size} distinct heads checked, final size ${final.size}`);
   }, 180_000);
 });

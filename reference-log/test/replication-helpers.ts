@@ -7,10 +7,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SeedSigner, checksumOf, keyHash, leafHashOf, serializeAddLeafRequest, sha256, signLeaf, toHex, utf8 } from '@sigsum-kit/sdk';
+import { SeedSigner, checksumOf, keyHash, leafHashOf, serializeAddLeafRequest, sha256, signLeaf, toHex, utf8, verifyConsistency, type LogClient, type TreeHead } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
-import { afterAll } from 'vitest';
-import { CLI, tempDir } from './log-helpers.js';
+import { afterAll, expect } from 'vitest';
+import { CLI, pool, tempDir } from './log-helpers.js';
 
 import { freePort } from '../../scripts/ports.mjs';
 
@@ -261,4 +261,23 @@ export class SubmitLoad {
       }
     }
   }
+}
+
+/**
+ * Every head seen is consistent with `final`: equal sizes have equal roots,
+ * and a consistency proof from the log links each size to the final one.
+ */
+export async function expectConsistentWithFinal(heads: readonly TreeHead[], final: TreeHead, client: LogClient): Promise<Map<bigint, TreeHead>> {
+  const bySize = new Map<bigint, TreeHead>();
+  for (const h of heads) {
+    const prev = bySize.get(h.size);
+    if (prev !== undefined) expect(toHex(prev.rootHash), `two roots for size ${h.size}`).toBe(toHex(h.rootHash));
+    bySize.set(h.size, h);
+  }
+  await pool([...bySize.values()], 8, async (h) => {
+    if (h.size === 0n) return;
+    const p = await client.getConsistencyProof(h.size, final.size);
+    verifyConsistency(h.size, final.size, h.rootHash, final.rootHash, p.path);
+  });
+  return bySize;
 }

@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 import { defaultVerifyWorkers } from '../crypto/verify-pool.js';
 
 /** The parsed, defaulted configuration. */
-export interface LogConfig {
+export interface LogConfig extends Omit<ListenerLimits, 'maxConnections'> {
   /** OpenSSH private key file of the log (mode 0600), a public key file (ssh-agent), or a `pkcs11:` URI. */
   keyFile: string;
   /** Public key file of `keyFile`'s key; the node refuses to start on another key. Required with a `pkcs11:` key. */
@@ -104,17 +104,8 @@ export interface LogConfig {
   publishedTreeHeadFile: string;
   /** Newest leaves the start-up check re-hashes from the leaves (the rest is trusted; `sigsum-log check` reads all). */
   startupVerifyLeaves: number;
-  // Connection limits of every listener (docs/operations.md, "Connection limits").
-  /** Time allowed to receive a request's headers, ms. */
-  headersTimeoutMs: number;
-  /** Time allowed to receive a whole request (headers and body), ms. */
-  requestTimeoutMs: number;
-  /** A connection with no traffic either way for this long is closed, ms. */
-  idleTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this long, ms. */
-  keepAliveTimeoutMs: number;
-  /** Requests served on one connection before it is closed (0 = no limit). */
-  maxRequestsPerSocket: number;
+  // Connection limits of every listener (docs/operations.md, "Connection limits"): the
+  // timeouts and per-socket cap of ListenerLimits, and the connection caps below.
   /** Most connections on the public listener; 0 = half the process's open-file limit. */
   maxConnections: number;
   /** Most connections on the internal listener (the primary's and the secondary's). */
