@@ -1,6 +1,6 @@
 /** Helpers shared by several subcommands: policy selection, message input, key input. */
 import { join } from 'node:path';
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { fromHex } from '../encoding/hex.js';
 import { concatBytes, latin1 } from '../encoding/bytes.js';
 import { sha256 } from '../crypto/sha256.js';
@@ -8,7 +8,7 @@ import { ParseError } from '../errors.js';
 import { parsePolicy, MAX_POLICY_SIZE, type Policy } from '../policy/policy.js';
 import { POLICY_NAME, builtinPolicies, getBuiltinPolicy } from '../policy/builtin.js';
 import { fileExists, readBoundedFile, readTextFile } from '../keys/node/files.js';
-import { CliError, usageError } from './util.js';
+import { CliError, inputChunks, usageError } from './util.js';
 
 /** Default directory of installed named policies (sigsum-go). */
 export const DEFAULT_POLICY_DIR = '/etc/sigsum/policy';
@@ -48,17 +48,16 @@ export async function namedPolicy(name: string): Promise<Policy> {
 export async function listPolicyNames(): Promise<{ name: string; source: 'installed' | 'builtin' }[]> {
   const out = new Map<string, 'installed' | 'builtin'>();
   for (const n of Object.keys(builtinPolicies)) out.set(n, 'builtin');
-  const { readdir, stat } = await import('node:fs/promises');
   let entries: string[] = [];
   try {
-    entries = await readdir(policyDir());
+    entries = readdirSync(policyDir());
   } catch {
     // No policy directory: only builtins.
   }
   for (const f of entries) {
     const name = f.slice(0, -POLICY_SUFFIX.length);
     if (!f.endsWith(POLICY_SUFFIX) || !POLICY_NAME.test(name)) continue;
-    const st = await stat(join(policyDir(), f)).catch(() => undefined);
+    const st = statSync(join(policyDir(), f), { throwIfNoEntry: false });
     if (st?.isFile() === true) out.set(name, 'installed');
   }
   return [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([name, source]) => ({ name, source }));
@@ -102,19 +101,18 @@ export async function readHexFile(path: string, length: number): Promise<Uint8Ar
 const MAX_RAW_HASH_INPUT = 4096;
 
 /** SHA-256 of a stream, without holding it in memory. */
-async function hashStream(stream: AsyncIterable<unknown>): Promise<Uint8Array> {
+async function hashStream(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   // Imported here: a command that never hashes a stream does not load Node's crypto.
   const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
-  for await (const chunk of stream) h.update(chunk as Uint8Array);
+  for await (const chunk of stream) h.update(chunk);
   return new Uint8Array(h.digest());
 }
 
-async function readAllBounded(stream: AsyncIterable<unknown>, max: number, where: string): Promise<Uint8Array> {
+async function readAllBounded(stream: AsyncIterable<Uint8Array>, max: number, where: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let n = 0;
-  for await (const chunk of stream) {
-    const b = chunk as Uint8Array;
+  for await (const b of stream) {
     n += b.length;
     if (n > max) throw new ParseError('input.raw-hash', `with --raw-hash the input must be 32 bytes or 64 hex digits, got more than ${max} bytes`, where);
     parts.push(b);
@@ -129,14 +127,17 @@ async function readAllBounded(stream: AsyncIterable<unknown>, max: number, where
  */
 export async function readMessage(file: string | undefined, rawHash: boolean): Promise<Uint8Array> {
   const where = file ?? 'standard input';
-  const open = (): AsyncIterable<unknown> => (file === undefined ? process.stdin : createReadStream(file));
+  let fd: number | undefined;
   try {
-    if (!rawHash) return await hashStream(open());
-    return messageOf(await readAllBounded(open(), MAX_RAW_HASH_INPUT, where), true, where);
+    const chunks = inputChunks(file === undefined ? 0 : (fd = openSync(file, 'r')));
+    if (!rawHash) return await hashStream(chunks);
+    return messageOf(await readAllBounded(chunks, MAX_RAW_HASH_INPUT, where), true, where);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CliError(`${where}: no such file [file.read]`);
     if (code !== undefined && !(e instanceof ParseError)) throw new CliError(`${where}: ${(e as Error).message} [file.read]`);
     throw e;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -10,4 +10,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await run(process.argv.slice(2));
+// Not a top-level await: the bundled command is CommonJS (see scripts/bundle-cli.mjs).
+void run(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -23,8 +23,13 @@ const SUBCOMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   monitor: async () => (await import('./monitor.js')).addMonitorCommand,
 };
 
+// Set by scripts/bundle-cli.mjs: the bundled command has its version inlined
+// rather than reading package.json at every start.
+declare const SIGSUM_BUNDLED_VERSION: string | undefined;
+
 /** The package version, shown by `--version`. */
-export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+export const VERSION: string =
+  typeof SIGSUM_BUNDLED_VERSION === 'string' ? SIGSUM_BUNDLED_VERSION : (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Apply the settings every (sub)command shares: exit handling, version, help. */
 export function configure(cmd: Command): Command {

@@ -3,9 +3,15 @@
  * the same directory, fsync, rename) with explicit permissions, and bounded
  * reads so that a wrong path cannot make a tool read gigabytes.
  */
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { close, fstat, open, read, stat, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ParseError, SigsumError } from '../../errors.js';
+
+// The reads use node:fs's callbacks rather than node:fs/promises, which loads
+// readline and Node's streams: a measurable part of a short command's start-up.
+function call<T>(start: (cb: (e: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => start((e, value) => (e === null ? resolve(value) : reject(e))));
+}
 
 /** Default bound for key, policy, proof and request files: 1 MiB. */
 export const DEFAULT_MAX_FILE_BYTES = 1 << 20;
@@ -19,8 +25,10 @@ export class FileError extends SigsumError {}
  * private keys) before any byte is written.
  */
 export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  // Imported here: commands that write no file do not load Node's crypto at start-up.
+  // Imported here: commands that write no file load neither Node's crypto nor
+  // fs/promises (with readline and streams) at start-up.
   const { randomBytes } = await import('node:crypto');
+  const { open, rename, rm } = await import('node:fs/promises');
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fh;
   try {
@@ -49,21 +57,21 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
  * @throws FileError `file.read` when it cannot be read, ParseError `file.size` when it is larger.
  */
 export async function readBoundedFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Uint8Array> {
-  let fh;
+  let fd: number;
   try {
-    fh = await open(path, 'r');
+    fd = await call<number>((cb) => open(path, 'r', cb));
   } catch (e) {
     throw new FileError('file.read', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message, path);
   }
   try {
-    const st = await fh.stat();
+    const st = await call<Stats>((cb) => fstat(fd, cb));
     if (st.size > maxBytes) throw new ParseError('file.size', `file of ${st.size} bytes exceeds the limit of ${maxBytes}`, path);
     // Read until end of file, at most one byte past the limit (a file that grows meanwhile, or a long pipe, is caught).
     const parts: Uint8Array[] = [];
     let n = 0;
     const buf = new Uint8Array(Math.min(maxBytes + 1, Math.max(st.size + 1, 64 * 1024)));
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, maxBytes + 1 - n), null);
+      const bytesRead = await call<number>((cb) => read(fd, buf, 0, Math.min(buf.length, maxBytes + 1 - n), null, cb));
       if (bytesRead === 0) break;
       parts.push(buf.slice(0, bytesRead));
       n += bytesRead;
@@ -80,7 +88,7 @@ export async function readBoundedFile(path: string, maxBytes = DEFAULT_MAX_FILE_
     if (e instanceof SigsumError) throw e;
     throw new FileError('file.read', (e as Error).message, path);
   } finally {
-    await fh.close();
+    await call<void>((cb) => close(fd, cb)).catch(() => undefined);
   }
 }
 
@@ -97,7 +105,7 @@ export async function readTextFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYT
 /** True when `path` exists. */
 export async function fileExists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await call<Stats>((cb) => stat(path, cb));
     return true;
   } catch {
     return false;
