@@ -91,3 +91,53 @@ describe('Ed25519 backend detection', () => {
     expect(await ed.verify(pk, msg, sig)).toBe(true);
   });
 });
+
+describe('proof verification on each path', () => {
+  it('gives the same verdicts and details with the synchronous native verifier as with WebCrypto', async () => {
+    const { makeProof } = await import('./fixtures/make-proof.js');
+    const f = await makeProof({ size: 9, index: 4, witnessCount: 3, threshold: 2, label: 'paths' });
+    const p = f.proof;
+    const th = p.treeHead;
+    const flip = (b: Uint8Array) => {
+      const c = b.slice();
+      c[5]! ^= 1;
+      return c;
+    };
+    const cosigs = (bad: number[]) => th.cosignatures.map((c, i) => (bad.includes(i) ? { ...c, signature: flip(c.signature) } : c));
+    const cases: [string, typeof p, Uint8Array][] = [
+      ['valid', p, f.data],
+      ['other data', p, new Uint8Array([1, 2, 3])],
+      ['log signature', { ...p, treeHead: { ...th, signature: flip(th.signature) } }, f.data],
+      ['one bad cosignature (2 of 3 still hold)', { ...p, treeHead: { ...th, cosignatures: cosigs([1]) } }, f.data],
+      ['two bad cosignatures', { ...p, treeHead: { ...th, cosignatures: cosigs([0, 2]) } }, f.data],
+      ['inclusion path', { ...p, inclusion: { ...p.inclusion, path: p.inclusion.path.map((h, i) => (i === 1 ? flip(h) : h)) } }, f.data],
+    ];
+    const verifyAll = async () => {
+      vi.resetModules();
+      const { ed25519Backend } = await import('../src/crypto/ed25519.js');
+      const { chosenVerifier } = await import('../src/crypto/chosen-verifier.js');
+      const { parsePolicy } = await import('../src/policy/policy.js');
+      const { verifyProof } = await import('../src/proof/verify.js');
+      const backend = await ed25519Backend();
+      const policy = parsePolicy(f.policyText);
+      const results = [];
+      for (const [, proof, data] of cases) results.push(await verifyProof(proof, { data, submitterKeys: [f.submitter.publicKey], policy }));
+      return { backend, sync: chosenVerifier.sync !== undefined, results };
+    };
+    const native = await verifyAll();
+    expect([native.backend, native.sync]).toEqual(['native', true]);
+    stubNodeCrypto(undefined);
+    const web = await verifyAll();
+    expect([web.backend, web.sync]).toEqual(['webcrypto', false]);
+    expect(native.results.map((r) => (r.ok ? 'ok' : r.code))).toEqual([
+      'ok',
+      'proof.leaf-signature',
+      'proof.log-signature',
+      'ok',
+      'proof.quorum',
+      'inclusion.root-mismatch',
+    ]);
+    expect(native.results).toEqual(web.results);
+    expect(native.results[3]!.details.cosignatures.map((c) => c.status)).toEqual(['verified', 'invalid', 'verified']);
+  });
+});

@@ -158,6 +158,21 @@ describe('Ed25519 verification edge cases', () => {
     expect(verifyNativeSync(one.publicKey, utf8('other'), sig1)).toBe(false);
   });
 
+  it('verifies with the new bytes of a key array changed in place after it was cached', async () => {
+    const m = utf8('in place');
+    const a = new SeedSigner(sha256(utf8('key a')));
+    const b = new SeedSigner(sha256(utf8('key b')));
+    const sigA = a.signSync(m);
+    const sigB = b.signSync(m);
+    for (const v of [verifyNative, verifyWebCrypto]) {
+      const key = a.publicKey.slice();
+      expect(await v(key, m, sigA)).toBe(true);
+      key.set(b.publicKey);
+      expect(await v(key, m, sigA)).toBe(false);
+      expect(await v(key, m, sigB)).toBe(true);
+    }
+  });
+
   it('keeps verifying correctly across key cache evictions', async () => {
     clearEd25519KeyCache();
     const signers = Array.from({ length: 80 }, (_, i) => new SeedSigner(sha256(new Uint8Array([i]))));

@@ -22,6 +22,7 @@
  */
 import type { verifyNobleSync as VerifyNobleSync } from './ed25519-noble.js';
 import { KeyCache } from './key-cache.js';
+import { chosenVerifier } from './chosen-verifier.js';
 
 /** Size of an Ed25519 public key. */
 export const PUBLIC_KEY_SIZE = 32;
@@ -149,6 +150,7 @@ async function detect(): Promise<Ed25519Backend> {
     const m = await import('./ed25519-native.js');
     if (m.hasNativeEd25519() && (await passesProbe(m.verifyNativeSync))) {
       nativeVerify = m.verifyNativeSync;
+      chosenVerifier.sync = nativeVerify;
       return 'native';
     }
   }

@@ -1,12 +1,30 @@
 import { ParseError } from '../errors.js';
 
 const HEX = '0123456789abcdef';
-const LUT: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+// Character codes of the two digits of every byte value (high digit at 2v, low at 2v + 1).
+const DIGITS = Uint8Array.from({ length: 512 }, (_, i) => HEX.charCodeAt(i & 1 ? (i >> 1) & 15 : i >> 5));
+// Reused arrays of character codes, one per input length up to CHUNK bytes:
+// String.fromCharCode makes the string in one allocation, where appending two
+// digits at a time makes one string per byte (hex is on every proof's path).
+const CHUNK = 64;
+const codes: number[][] = [];
+
+function hexChunk(b: Uint8Array, from: number, to: number): string {
+  const n = to - from;
+  const c = (codes[n] ??= new Array<number>(2 * n).fill(0));
+  for (let i = 0; i < n; i++) {
+    const v = b[from + i]! << 1;
+    c[2 * i] = DIGITS[v]!;
+    c[2 * i + 1] = DIGITS[v + 1]!;
+  }
+  return String.fromCharCode.apply(null, c);
+}
 
 /** Lowercase hex encoding. */
 export function toHex(b: Uint8Array): string {
+  if (b.length <= CHUNK) return hexChunk(b, 0, b.length);
   let s = '';
-  for (let i = 0; i < b.length; i++) s += LUT[b[i]!];
+  for (let i = 0; i < b.length; i += CHUNK) s += hexChunk(b, i, Math.min(i + CHUNK, b.length));
   return s;
 }
 

@@ -3,5 +3,6 @@
  * verification, and sigsum-go's builtin named policies.
  */
 export * from './policy.js';
-export * from './verify.js';
+export { verifyCosignedTreeHead } from './verify.js';
+export type { CosignatureStatus, CosignatureCheck, CosignedTreeHeadFailure, CosignedTreeHeadResult } from './verify.js';
 export * from './builtin.js';

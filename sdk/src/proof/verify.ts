@@ -9,11 +9,12 @@ import { toHex } from '../encoding/hex.js';
 import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
 import { keyHash as keyHashOf } from '../crypto/keyhash.js';
 import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
-import { TREE_LEAF_NAMESPACE, verifyNamespaced } from '../crypto/namespace.js';
+import { TREE_LEAF_NAMESPACE, namespacedMessage, verifyNamespaced } from '../crypto/namespace.js';
+import { chosenVerifier } from '../crypto/chosen-verifier.js';
 import { leafHashOf } from '../types/leaf.js';
 import { rootFromInclusionProof } from '../merkle/verify.js';
 import type { Policy, PolicyLog } from '../policy/policy.js';
-import { verifyCosignedTreeHead, type CosignatureCheck } from '../policy/verify.js';
+import { verifyCosignedTreeHead, verifyCosignedTreeHeadSync, type CosignatureCheck } from '../policy/verify.js';
 import type { SigsumProof } from './format.js';
 
 /** The six verification steps, in order (index + 1 = step number). */
@@ -183,11 +184,17 @@ export async function verifyProof(proof: SigsumProof, options: VerifyProofOption
     inclusionError = e;
   }
 
-  // Steps 3-5: all signatures at once.
-  const [leafOk, cth] = await Promise.all([
-    submitterKey && verifyNamespaced(submitterKey, TREE_LEAF_NAMESPACE, checksum, proof.leaf.signature),
-    verifyCosignedTreeHead(options.policy, proof.logKeyHash, th),
-  ]);
+  // Steps 3-5: all signatures at once; in one synchronous pass once the
+  // native verifier is chosen (no promise per signature), else concurrently.
+  const sync = chosenVerifier.sync;
+  const cthNow = sync === undefined ? undefined : verifyCosignedTreeHeadSync(options.policy, proof.logKeyHash, th);
+  const [leafOk, cth] =
+    sync !== undefined && cthNow !== undefined
+      ? [submitterKey && sync(submitterKey, namespacedMessage(TREE_LEAF_NAMESPACE, checksum), proof.leaf.signature), cthNow]
+      : await Promise.all([
+          submitterKey && verifyNamespaced(submitterKey, TREE_LEAF_NAMESPACE, checksum, proof.leaf.signature),
+          verifyCosignedTreeHead(options.policy, proof.logKeyHash, th),
+        ]);
   const failure = cth.failure;
   const logChecked = failure !== 'unknown-log' && failure !== 'duplicate-cosignature';
   d.leafSignatureValid = leafOk;
