@@ -63,6 +63,7 @@ function failed(failure: CosignedTreeHeadFailure, message: string, rest: Partial
  * such tree heads when parsing).
  */
 export async function verifyCosignedTreeHead(policy: Policy, logKeyHash: Uint8Array | string, cth: CosignedTreeHead): Promise<CosignedTreeHeadResult> {
+  await policy.hashKeys();
   const log = policy.findLog(logKeyHash);
   if (log === undefined) {
     return failed('unknown-log', `log ${typeof logKeyHash === 'string' ? logKeyHash.toLowerCase() : toHex(logKeyHash)} is not in the policy`, {});
