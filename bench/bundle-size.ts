@@ -15,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'vite';
 import { transform } from 'esbuild';
+import ts from 'typescript';
 
 const SDK = fileURLToPath(new URL('../sdk/src/index.ts', import.meta.url));
 const TARGET_GZIP = 5 * 1024;
@@ -43,7 +44,7 @@ interface Size {
 }
 
 /** Size of the entry chunk (what a page loads up front) and of the lazily imported chunks; with the up-front bytes of each source file. */
-async function size(code: string): Promise<{ entry: Size; lazy: Size; modules: [string, number][] }> {
+async function size(code: string): Promise<{ entry: Size; lazy: Size; textless: Size; modules: [string, number][] }> {
   const out = await build({
     configFile: false,
     logLevel: 'silent',
@@ -67,13 +68,14 @@ async function size(code: string): Promise<{ entry: Size; lazy: Size; modules: [
     for (const i of byName.get(name)?.imports ?? []) visit(i);
   };
   for (const c of chunks) if (c.isEntry) visit(c.fileName);
-  const measure = async (js: string[]): Promise<Size> => {
+  const measure = async (js: string[], textless = false): Promise<Size> => {
     let min = 0;
     let gzip = 0;
     for (const c of js) {
       // Vite keeps whitespace in ES library output (for downstream tree-shaking);
       // an app's bundler removes it, so finish the minification as that would.
-      const m = (await transform(c, { minify: true, format: 'esm', target: 'es2022' })).code;
+      const full = (await transform(c, { minify: true, format: 'esm', target: 'es2022' })).code;
+      const m = textless ? withoutText(full) : full;
       if (process.env.BUNDLE_DUMP) (await import('node:fs')).writeFileSync(`${process.env.BUNDLE_DUMP}-${Buffer.byteLength(m)}.js`, m);
       min += Buffer.byteLength(m);
       gzip += gzipSync(m, { level: 9 }).length;
@@ -89,12 +91,34 @@ async function size(code: string): Promise<{ entry: Size; lazy: Size; modules: [
   return {
     entry: await measure(chunks.filter((c) => upFront.has(c.fileName)).map((c) => c.code)),
     lazy: await measure(chunks.filter((c) => !upFront.has(c.fileName)).map((c) => c.code)),
+    textless: await measure(chunks.filter((c) => upFront.has(c.fileName)).map((c) => c.code), true),
     modules,
   };
 }
 
+/**
+ * The code without its text, a lower bound on what the same logic costs with
+ * any wording: every string literal longer than 16 characters (messages, probe
+ * vectors, namespaces) and every template literal becomes "".
+ */
+function withoutText(js: string): string {
+  const file = ts.createSourceFile('chunk.js', js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  const cut: [number, number][] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isTemplateExpression(n) || ts.isNoSubstitutionTemplateLiteral(n) || (ts.isStringLiteral(n) && n.text.length > 16)) {
+      cut.push([n.getStart(file), n.getEnd()]);
+      return;
+    }
+    n.forEachChild(visit);
+  };
+  visit(file);
+  let out = js;
+  for (const [a, b] of cut.reverse()) out = out.slice(0, a) + '""' + out.slice(b);
+  return out;
+}
+
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
-const results: Record<string, { entry: Size; lazy: Size; modules: [string, number][] }> = {};
+const results: Record<string, { entry: Size; lazy: Size; textless: Size; modules: [string, number][] }> = {};
 for (const [name, code] of Object.entries(ENTRIES)) results[name] = await size(code);
 const v = results.verify!;
 const floor = results['crypto floor']!;
@@ -102,6 +126,7 @@ console.log('bundle size (Vite library build, all dependencies bundled, esbuild-
 console.log(`  parsePolicy + parseProof + verifyProof, loaded up front  ${kb(v.entry.min)} min / ${kb(v.entry.gzip)} gzip  (target <= ${kb(TARGET_GZIP)} gzip: ${v.entry.gzip <= TARGET_GZIP ? 'met' : 'NOT met'})`);
 console.log(`    + chunks loaded on demand (pure-JS Ed25519 and SHA-256 where WebCrypto fails the probe or is missing; Node's native path)  ${kb(v.lazy.min)} min / ${kb(v.lazy.gzip)} gzip`);
 console.log(`  baseline: WebCrypto SHA-256 + the SDK's Ed25519 verify only, up front  ${kb(floor.entry.min)} min / ${kb(floor.entry.gzip)} gzip`);
+console.log(`  the same up-front code without its text (strings > 16 chars and templates emptied)  ${kb(v.textless.min)} min / ${kb(v.textless.gzip)} gzip`);
 console.log(`  ratio to baseline: ${(v.entry.gzip / floor.entry.gzip).toFixed(2)}x gzip; proof/policy code adds ${kb(v.entry.gzip - floor.entry.gzip)} gzip`);
 console.log(`  outside figure: FPF sigsum-ts 0.3.8 verify, 3,393 B min+gzip with esbuild (measured on this machine class 2026-11-29; cannot run in this build)`);
 if (process.argv.includes('--modules')) {

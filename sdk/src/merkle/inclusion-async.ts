@@ -4,7 +4,7 @@
  * which so needs no JavaScript SHA-256 in a browser bundle.
  */
 import { digest } from '../crypto/digest.js';
-import { bitLength, checkInclusion } from './internal.js';
+import { bitLength, checkInclusion, nodeMessageBuffer } from './internal.js';
 
 /**
  * `rootFromInclusionProof` (same checks, same verdicts, same root), hashing asynchronously.
@@ -17,8 +17,7 @@ export async function rootFromInclusionProofAsync(leafHash: Uint8Array, index: b
   // sibling (left if the index is odd); above it only odd indices have one.
   const k = bitLength(index ^ last);
   const levels = bitLength(last);
-  const message = new Uint8Array(65);
-  message[0] = 0x01;
+  const message = nodeMessageBuffer();
   let r = leafHash;
   for (let i = 0, p = 0; i < levels; i++) {
     const odd = ((index >> BigInt(i)) & 1n) === 1n;

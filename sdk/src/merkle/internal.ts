@@ -73,8 +73,14 @@ export function checkInclusion(leafHash: Uint8Array, index: bigint, size: bigint
 
 // One reusable 65-byte message buffer: interior nodes are always 0x01 || left || right,
 // so hashing them needs no per-call allocation besides the digest.
-const nodeMessage = new Uint8Array(1 + 2 * HASH_SIZE);
-nodeMessage[0] = 0x01;
+const nodeMessage = /* @__PURE__ */ nodeMessageBuffer();
+
+/** A 65-byte message whose first byte is the interior-node prefix 0x01. */
+export function nodeMessageBuffer(): Uint8Array {
+  const m = new Uint8Array(1 + 2 * HASH_SIZE);
+  m[0] = 0x01;
+  return m;
+}
 
 /** Interior node hash without argument checks (callers have checked sizes). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
