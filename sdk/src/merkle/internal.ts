@@ -1,6 +1,7 @@
 /** Helpers shared inside the Merkle module; not part of the public API. */
 import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
 import { OutOfRangeError, ParseError, VerificationError } from '../errors.js';
+import { MAX_UINT63 } from '../encoding/integer.js';
 
 /** The empty tree's root, private so callers cannot mutate it. Pure: dropped from bundles that never use it. */
 export const EMPTY = /* @__PURE__ */ sha256(new Uint8Array(0));
@@ -27,7 +28,7 @@ export function emptyRootCopy(): Uint8Array {
 }
 
 /** Largest tree size or index accepted: 2^63 − 1 (Go's wire limit). */
-export const MAX_TREE_SIZE = (1n << 63n) - 1n;
+export const MAX_TREE_SIZE = MAX_UINT63;
 /** Longest inclusion path for any tree size < 2^63. */
 export const MAX_INCLUSION_PATH = 63;
 
