@@ -1,7 +1,9 @@
 // The asynchronous SHA-256 of the verification path (`crypto/digest.ts`) and
-// the policy's key hashes computed on demand: Node's native hash, WebCrypto's
-// `subtle.digest` where there is no native hash (browsers), and @noble/hashes
-// where there is neither; the same bytes and the same proof verdicts on each.
+// the policy's key hashes computed on demand: Node's native hash, the bundle's
+// synchronous @noble/hashes, WebCrypto's `subtle.digest` where there is
+// neither (a browser bundle of the verifier alone), and @noble/hashes loaded
+// on demand where there is no WebCrypto either; the same bytes and the same
+// proof verdicts on each.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CaseResult } from '../../test-vectors/suite/types.js';
@@ -16,10 +18,15 @@ function withoutNodeCrypto(): void {
 
 const nodeSha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 
-/** The proof vectors run with freshly loaded SDK modules (so under the stubs in place). */
-async function proofVerdicts(): Promise<CaseResult[]> {
+/**
+ * The proof vectors run with freshly loaded SDK modules (so under the stubs in
+ * place); `bundledSha256` false drops the synchronous fallback that loading
+ * `sha256.ts` registers, as in a bundle that never calls `sha256()`.
+ */
+async function proofVerdicts(bundledSha256: boolean): Promise<CaseResult[]> {
   vi.resetModules();
   const { checkProofs } = await import('../../test-vectors/suite/proofs.js');
+  if (!bundledSha256) (await import('../src/crypto/digest.js')).registerSyncSha256(undefined);
   return checkProofs();
 }
 
@@ -55,10 +62,18 @@ describe('digest', () => {
 });
 
 describe('proof verification without a native hash', () => {
-  it('hashes with WebCrypto and gives Go verdicts on every proof vector', async () => {
+  it("hashes with the bundle's synchronous @noble/hashes when it has one, not WebCrypto", async () => {
     withoutNodeCrypto();
     const digestSpy = vi.spyOn(globalThis.crypto.subtle, 'digest');
-    const results = await proofVerdicts();
+    const results = await proofVerdicts(true);
+    expect(failures(results)).toEqual([]);
+    expect(digestSpy).not.toHaveBeenCalled();
+  });
+
+  it('hashes with WebCrypto without a synchronous hash and gives Go verdicts on every proof vector', async () => {
+    withoutNodeCrypto();
+    const digestSpy = vi.spyOn(globalThis.crypto.subtle, 'digest');
+    const results = await proofVerdicts(false);
     expect(results.length).toBeGreaterThanOrEqual(528);
     expect(failures(results)).toEqual([]);
     // Every hash of the verification went through WebCrypto: the data, the message, the submitter key, the leaf and each node.
@@ -75,10 +90,10 @@ describe('proof verification without a native hash', () => {
     expect(hashed.filter((h) => h.length === 130 && h.startsWith('01'))).toHaveLength(proof.inclusion.path.length);
   });
 
-  it('hashes with @noble/hashes without WebCrypto and gives Go verdicts on every proof vector', async () => {
+  it('hashes with @noble/hashes loaded on demand without WebCrypto and gives Go verdicts on every proof vector', async () => {
     withoutNodeCrypto();
     vi.stubGlobal('crypto', undefined);
-    const results = await proofVerdicts();
+    const results = await proofVerdicts(false);
     expect(results.length).toBeGreaterThanOrEqual(528);
     expect(failures(results)).toEqual([]);
   });

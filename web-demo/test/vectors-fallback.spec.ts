@@ -1,9 +1,8 @@
-// The pure-JS fallbacks in a real browser: WebCrypto's Ed25519 (or all of
-// WebCrypto, as in an insecure context) is made unavailable before the page
-// loads, so the SDK's probe must pick the noble path, load it on demand, and
-// give Go's verdicts on the whole shared vector suite, identical to Node's;
-// without WebCrypto the verifier's SHA-256 is @noble/hashes, also loaded on demand.
-import { test, expect, type Page } from '@playwright/test';
+// The pure-JS Ed25519 fallback in a real browser: WebCrypto's Ed25519 is made
+// unavailable before the page loads (as in a browser without it), so the SDK's
+// probe must pick the noble path, load it on demand, and give Go's verdicts on
+// the whole shared vector suite, identical to Node's.
+import { test, expect } from '@playwright/test';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -26,31 +25,6 @@ test('without WebCrypto Ed25519 the SDK falls back to noble with Go verdicts on 
         isEd25519(alg) ? Promise.reject(new DOMException('Ed25519 is not supported', 'NotSupportedError')) : importKey(format, keyData, alg as never, extractable, usages),
     });
   });
-  const browser = await runVectorPage(page);
-
-  // The direct WebCrypto path now rejects everything: Go accepts 208 of the 914 CCTV vectors.
-  const direct = browser.find((r) => r.suite === WEBCRYPTO_SUITE)!;
-  expect(direct.results.filter((c) => !c.pass).length).toBe(208);
-
-  await expectNodeVerdicts(browser);
-});
-
-test('without WebCrypto at all the SDK hashes and verifies with noble, Go verdicts on every vector', async ({ page }) => {
-  test.setTimeout(300_000);
-  // As in an insecure context: no crypto.subtle (getRandomValues stays).
-  await page.addInitScript(() => {
-    Object.defineProperty(globalThis.crypto, 'subtle', { value: undefined });
-  });
-  const browser = await runVectorPage(page);
-  expect(await page.evaluate(() => globalThis.crypto.subtle)).toBeUndefined();
-  // The direct WebCrypto path cannot run at all.
-  const direct = browser.find((r) => r.suite === WEBCRYPTO_SUITE)!;
-  expect(direct.error ?? direct.results.filter((c) => !c.pass).length).toBeTruthy();
-  await expectNodeVerdicts(browser);
-});
-
-/** Load the vector page and wait for its results; the SDK must have picked the noble path, with no page error. */
-async function runVectorPage(page: Page): Promise<SuiteRun[]> {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(`${demoUrl()}/vectors.html`);
@@ -58,15 +32,16 @@ async function runVectorPage(page: Page): Promise<SuiteRun[]> {
   expect(await page.evaluate(() => window.__vectorError)).toBeUndefined();
   expect(await page.evaluate(() => window.__ed25519Backend)).toBe('noble');
   expect(pageErrors).toEqual([]);
-  return (await page.evaluate(() => window.__vectorResults)) as SuiteRun[];
-}
+  const browser = (await page.evaluate(() => window.__vectorResults)) as SuiteRun[];
 
-/** Every suite but the direct WebCrypto one passes in the browser, with the verdicts of the same suites in Node. */
-async function expectNodeVerdicts(browser: SuiteRun[]): Promise<void> {
+  // The direct WebCrypto path now rejects everything: Go accepts 208 of the 914 CCTV vectors.
+  const direct = browser.find((r) => r.suite === WEBCRYPTO_SUITE)!;
+  expect(direct.results.filter((c) => !c.pass).length).toBe(208);
+
   const modules: Array<[string, SuiteModule]> = [];
   for (const f of suiteFiles) modules.push([f.replace(/\.ts$/, ''), (await import(pathToFileURL(join(suiteDir, f)).href)) as SuiteModule]);
   const node = (await runSuites(modules)).filter((r) => r.suite !== WEBCRYPTO_SUITE);
   const fallback = browser.filter((r) => r.suite !== WEBCRYPTO_SUITE);
   expect(verdictLines(fallback.map((r) => ({ ...r, results: r.results.filter((c) => !c.pass) })))).toEqual([]);
   expect(verdictLines(fallback)).toEqual(verdictLines(node));
-}
+});

@@ -1,11 +1,10 @@
 /**
- * SHA-256 for the verification path, without a JavaScript SHA-256 up front:
- * Node's native hash (synchronous) where it exists, else WebCrypto's
- * `subtle.digest`, else @noble/hashes, imported only then (pages without
- * `crypto.subtle`, e.g. insecure contexts). The synchronous `sha256()` of
- * `sha256.ts` registers its @noble/hashes fallback here when a bundle uses it,
- * so that code which must hash synchronously in a browser (the policy's key
- * hash fields) can find it without importing it.
+ * SHA-256 for the verification path, without a JavaScript SHA-256 up front.
+ * The synchronous `sha256()` of `sha256.ts` registers its @noble/hashes
+ * fallback here when a bundle uses it; this module never imports it, so a
+ * bundle of the verifier alone has no synchronous hash in a browser and
+ * hashes with WebCrypto's `subtle.digest`, or, in pages without
+ * `crypto.subtle` (insecure contexts), with @noble/hashes imported then.
  */
 import { plain, subtle } from './webcrypto.js';
 
@@ -41,8 +40,8 @@ export function nativeSha256(): SyncSha256 | undefined {
 
 let registered: SyncSha256 | undefined;
 
-/** Make `h` the synchronous fallback where there is no native hash; returns `h`. */
-export function registerSyncSha256(h: SyncSha256): SyncSha256 {
+/** Make `h` the synchronous fallback where there is no native hash (undefined: none, as in a bundle without `sha256()`); returns `h`. */
+export function registerSyncSha256<H extends SyncSha256 | undefined>(h: H): H {
   registered = h;
   return h;
 }
@@ -53,11 +52,13 @@ export function syncSha256(): SyncSha256 | undefined {
 }
 
 /**
- * SHA-256 of `data`: Node's native hash, else WebCrypto, else @noble/hashes
- * (loaded on first use). All three give the same bytes.
+ * SHA-256 of `data`: the synchronous hash where there is one (Node's native
+ * hash, or the bundle's @noble/hashes: a few microseconds, where a WebCrypto
+ * call costs tens), else WebCrypto, else @noble/hashes loaded on first use.
+ * All give the same bytes.
  */
 export async function digest(data: Uint8Array): Promise<Uint8Array> {
-  const n = nativeSha256();
+  const n = syncSha256();
   if (n !== undefined) return n(data);
   const sc = subtle();
   if (sc !== undefined) return new Uint8Array(await sc.digest('SHA-256', plain(data)));
