@@ -119,6 +119,18 @@ describe('policy key hashes', () => {
     expect(p.quorumHolds([])).toBe(false);
   });
 
+  it('hashKeys() tries again after a failed hash', async () => {
+    withoutNodeCrypto();
+    vi.resetModules();
+    const { parsePolicy } = await import('../src/policy/policy.js');
+    const p = parsePolicy(POLICY);
+    const digest = vi.spyOn(globalThis.crypto.subtle, 'digest').mockRejectedValueOnce(new Error('digest failed'));
+    await expect(p.hashKeys()).rejects.toThrow('digest failed');
+    digest.mockRestore();
+    await p.hashKeys();
+    expect(p.findWitness(p.witnesses[0]!.keyHashHex)).toBe(p.witnesses[0]);
+  });
+
   it('are plain enumerable fields on Node, equal to SHA-256 of the key', async () => {
     const { parsePolicy } = await import('../src/index.js');
     const p = parsePolicy(POLICY);

@@ -103,7 +103,14 @@ export class Policy {
    * `sha256` bundled) the hashes are computed on first use.
    */
   hashKeys(): Promise<void> {
-    this.#hashed ??= Promise.all([...this.logs, ...this.witnesses].map(hashEntry)).then(() => undefined);
+    // A failure (the pure-JS hash's chunk did not load) is not kept: the next call tries again.
+    this.#hashed ??= Promise.all([...this.logs, ...this.witnesses].map(hashEntry)).then(
+      () => undefined,
+      (e: unknown) => {
+        this.#hashed = undefined;
+        throw e;
+      },
+    );
     return this.#hashed;
   }
 
