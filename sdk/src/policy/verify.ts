@@ -6,12 +6,10 @@
  */
 import { toHex } from '../encoding/hex.js';
 import { utf8 } from '../encoding/bytes.js';
-import { MAX_UINT63 } from '../encoding/integer.js';
+import { MAX_UINT63, MAX_UINT64 } from '../encoding/integer.js';
 import { verify } from '../crypto/ed25519.js';
 import { cosignedText, formatCheckpoint, treeHeadOrigin, type Cosignature, type CosignedTreeHead } from '../types/tree-head.js';
 import type { Policy, PolicyLog, PolicyWitness } from './policy.js';
-
-const MAX_UINT64 = (1n << 64n) - 1n;
 
 /** What happened to one cosignature line. */
 export type CosignatureStatus = 'verified' | 'invalid' | 'unknown-witness';
@@ -63,6 +61,7 @@ function failed(failure: CosignedTreeHeadFailure, message: string, rest: Partial
  * such tree heads when parsing).
  */
 export async function verifyCosignedTreeHead(policy: Policy, logKeyHash: Uint8Array | string, cth: CosignedTreeHead): Promise<CosignedTreeHeadResult> {
+  await policy.hashKeys();
   const log = policy.findLog(logKeyHash);
   if (log === undefined) {
     return failed('unknown-log', `log ${typeof logKeyHash === 'string' ? logKeyHash.toLowerCase() : toHex(logKeyHash)} is not in the policy`, {});

@@ -4,14 +4,14 @@
  * the details a user interface can show.
  */
 import { SigsumError } from '../errors.js';
-import { bytesEqual } from '../encoding/bytes.js';
+import { bytesEqual, concatBytes } from '../encoding/bytes.js';
 import { toHex } from '../encoding/hex.js';
-import { HASH_SIZE, sha256 } from '../crypto/sha256.js';
-import { keyHash as keyHashOf } from '../crypto/keyhash.js';
+import { HASH_SIZE } from '../crypto/sha256.js';
+import { digest } from '../crypto/digest.js';
 import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
 import { TREE_LEAF_NAMESPACE, verifyNamespaced } from '../crypto/namespace.js';
-import { leafHashOf } from '../types/leaf.js';
-import { rootFromInclusionProof } from '../merkle/verify.js';
+import { leafToBytes } from '../types/leaf.js';
+import { rootFromInclusionProofAsync } from '../merkle/inclusion-async.js';
 import type { Policy, PolicyLog } from '../policy/policy.js';
 import { verifyCosignedTreeHead, type CosignatureCheck } from '../policy/verify.js';
 import type { SigsumProof } from './format.js';
@@ -113,6 +113,9 @@ export interface ProofRejected {
 /** Outcome of {@link verifyProof}. */
 export type ProofVerification = ProofVerified | ProofRejected;
 
+// RFC 6962 leaf hash prefix.
+const LEAF_PREFIX = new Uint8Array(1);
+
 function rawKey(k: SubmitterKey): Uint8Array {
   return k instanceof Uint8Array ? k : k.publicKey;
 }
@@ -159,25 +162,28 @@ export async function verifyProof(proof: SigsumProof, options: VerifyProofOption
   let message: Uint8Array;
   if (data !== undefined) {
     if (!(data instanceof Uint8Array)) return reject(1, 'proof.input', 'data must be a Uint8Array');
-    message = sha256(data);
+    message = await digest(data);
   } else if (given !== undefined) {
     if (!(given instanceof Uint8Array) || given.length !== HASH_SIZE) return reject(1, 'proof.message-size', `message must be ${HASH_SIZE} bytes`);
     message = given;
   } else return reject(1, 'proof.input', 'give either data or message');
-  const checksum = sha256(message);
+  const checksum = await digest(message);
   d.message = message;
   d.checksum = checksum;
 
   // Step 2: submitter key by bitwise-equal key hash (keys of the wrong size are skipped).
-  const submitterKey = options.submitterKeys.map(rawKey).find((k) => k instanceof Uint8Array && k.length === PUBLIC_KEY_SIZE && bytesEqual(keyHashOf(k), proof.leaf.keyHash));
+  const keys = options.submitterKeys.map(rawKey).filter((k) => k instanceof Uint8Array && k.length === PUBLIC_KEY_SIZE);
+  const hashes = await Promise.all(keys.map(digest));
+  const submitterKey = keys.find((_, i) => bytesEqual(hashes[i]!, proof.leaf.keyHash));
   d.submitterKey = submitterKey;
 
-  // Step 6 is synchronous hashing; do it up front so the details are complete.
-  const leafHash = leafHashOf({ checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash });
+  // Step 6 is only hashing; do it up front so the details are complete.
+  const leaf = leafToBytes({ checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash });
+  const leafHash = await digest(concatBytes(LEAF_PREFIX, leaf));
   d.leafHash = toHex(leafHash);
   let inclusionError: SigsumError | undefined;
   try {
-    d.computedRoot = toHex(rootFromInclusionProof(leafHash, inclusion.leafIndex, th.size, inclusion.path));
+    d.computedRoot = toHex(await rootFromInclusionProofAsync(leafHash, inclusion.leafIndex, th.size, inclusion.path));
   } catch (e) {
     if (!(e instanceof SigsumError)) throw e;
     inclusionError = e;
