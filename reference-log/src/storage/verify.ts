@@ -5,7 +5,7 @@
  * at chosen sizes must equal the expected roots. Used by the start-up check
  * (the last leaves) and by `sigsum-log check` (all of them).
  */
-import { CompactRange, emptyRoot, hashLeaf, toHex } from '@sigsum-kit/sdk';
+import { CompactRange, bytesEqual, emptyRoot, hashLeaf, toHex } from '@sigsum-kit/sdk';
 import { StorageError, type Storage } from './types.js';
 
 /** The first damage found: where, a stable code and a message for the operator. */
@@ -35,9 +35,7 @@ export interface TreeVerification {
 /** Rows read per query (bounded memory on large trees). */
 const PAGE = 4096;
 
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && toHex(a) === toHex(b);
-}
+const same = bytesEqual;
 
 /**
  * Verify leaves `[start, end)` of `storage` and the interior nodes they
