@@ -18,9 +18,10 @@
  *  4. get-tree-head answers/s; baseline: a bare node:http server answering
  *     the same bytes.
  *  5. RSS of a fresh primary and of a primary over a 1M-leaf database after
- *     serving; baseline: a bare Fastify process.
+ *     serving; baselines: a bare Fastify process and a bare `node -e` process.
  *
- * Run: npx tsx bench/log-write.bench.ts  (LOG_WRITE_N=20000, LOG_WRITE_LARGE=1000000, LOG_WRITE_SECONDS=5)
+ * Run: npx tsx bench/log-write.bench.ts  (LOG_WRITE_N=20000, LOG_WRITE_LARGE=1000000, LOG_WRITE_SECONDS=5;
+ * LOG_WRITE_ONLY=memory runs item 5 alone)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
@@ -36,6 +37,8 @@ const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.me
 const N = Number(process.env.LOG_WRITE_N ?? 20_000);
 const LARGE = Number(process.env.LOG_WRITE_LARGE ?? 1_000_000);
 const SECONDS = Number(process.env.LOG_WRITE_SECONDS ?? 5);
+/** `memory`: item 5 only (fresh primaries, the 1M-leaf primary and the baselines), without wrk's ingestion runs. */
+const ONLY = process.env.LOG_WRITE_ONLY;
 const CONNECTIONS = 64;
 const CORES = os.cpus().length;
 const TICK = 100; // USER_HZ of /proc/<pid>/stat on Linux
@@ -228,19 +231,73 @@ const body = Buffer.from(process.argv[1], 'base64');
 http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length }); res.end(body); })
   .listen(0, '127.0.0.1', function () { console.log('bare listening on http://127.0.0.1:' + this.address().port + '/'); });
 `;
+const BARE_NODE = `console.log('bare node ready'); setInterval(() => {}, 1 << 30);`;
 const BARE_FASTIFY = `
 const app = require(process.argv[1])();
 app.get('/', async () => 'ok');
 app.listen({ host: '127.0.0.1', port: 0 }).then((u) => console.log('fastify listening on ' + u + '/'));
 `;
 
+/** RSS (MiB) of a primary right after it says "log started", on a new witnessed log (default configuration + `extra`). */
+async function freshPrimaryRss(dir: string, running: Proc[], extra: Record<string, unknown> = {}): Promise<number> {
+  const { config, witness } = await initWitnessedLog(dir, extra);
+  running.push(witness);
+  const log = await startLog(config);
+  running.push(log);
+  const rss = log.rssMiB();
+  await log.stop();
+  await witness.stop();
+  return rss;
+}
+
+/**
+ * 5: memory. `ingested` carries the fresh and after-ingestion figures of
+ * items 1–4 when they ran; without it (LOG_WRITE_ONLY=memory) two fresh
+ * primaries are started here.
+ */
+async function memory(dir: string, running: Proc[], ingested?: { fresh: number; fresh0: number; after: number }): Promise<void> {
+  const freshRss = ingested?.fresh ?? (await freshPrimaryRss(join(dir, 'fresh'), running));
+  const fresh0 = ingested?.fresh0 ?? (await freshPrimaryRss(join(dir, 'fresh0'), running, { verifyWorkers: 0 }));
+  const bareNode = await startProc(['-e', BARE_NODE], /bare node (ready)/);
+  running.push(bareNode);
+  await new Promise((r) => setTimeout(r, 500));
+  const nodeRss = bareNode.rssMiB();
+  await bareNode.stop();
+  const fastifyMain = fileURLToPath(new URL('../node_modules/fastify/fastify.js', import.meta.url));
+  const fastify = await startProc(['-e', BARE_FASTIFY, fastifyMain], /fastify listening on (\S+)/);
+  running.push(fastify);
+  await getText(fastify.url);
+  const fastifyRss = fastify.rssMiB();
+  await fastify.stop();
+  const big = join(dir, 'large');
+  await bulkLoad(big, LARGE);
+  // A bulk-loaded database has no published-tree-head file yet: its newest head is the log's latest.
+  const large = await startLog(join(big, 'config.json'), ['--trust-database']);
+  running.push(large);
+  const largeFresh = large.rssMiB();
+  requestsPerSec(await runWrk(large.url + 'get-tree-head', 2).output);
+  const largeRss = large.rssMiB();
+  await large.stop();
+  const after = ingested === undefined ? '' : ` | after ${fmt(N)} leaves ingested ${fmt(ingested.after, 1)} MiB`;
+  console.log(
+    `5. RSS: fresh primary ${fmt(freshRss, 1)} MiB (target ≤ 60; ${fmt(fresh0, 1)} MiB with verifyWorkers 0)${after} | over ${fmt(LARGE)} leaves: ` +
+      `${fmt(largeFresh, 1)} MiB at start, ${fmt(largeRss, 1)} MiB serving = ${fmt(largeRss / freshRss, 2)}× fresh (target ≤ 1.2×) | ` +
+      `baselines: bare Fastify ${fmt(fastifyRss, 1)} MiB (fresh primary = ${fmt(freshRss / fastifyRss, 2)}× it), bare \`node -e\` ${fmt(nodeRss, 1)} MiB`,
+  );
+}
+
 async function main(): Promise<void> {
   needWrk();
+  if (ONLY !== undefined && ONLY !== 'memory') throw new Error(`LOG_WRITE_ONLY=${ONLY}: only "memory" is known`);
   console.log(`log-write.bench: N = ${fmt(N)} leaves, ${CONNECTIONS} connections (wrk -t2), ${CORES} cores, durable SQLite, default configuration + one witness`);
   console.log('note: the machine may be shared with other work while this runs; compare ratios, not absolute figures');
   const dir = mkdtempSync(join(tmpdir(), 'log-write-bench-'));
   const running: Proc[] = [];
   try {
+    if (ONLY === 'memory') {
+      await memory(dir, running);
+      return;
+    }
     const verifies = verifyRate();
     const ceiling = verifies * CORES;
     console.log(`\nbaseline: node:crypto Ed25519 ${fmt(verifies)} verifications/s on one thread (${fmt(1e6 / verifies, 1)} µs each); ceiling × ${CORES} cores = ${fmt(ceiling)} leaves/s`);
@@ -308,22 +365,7 @@ async function main(): Promise<void> {
     await log.stop();
 
     // 5: memory.
-    const fastifyMain = fileURLToPath(new URL('../node_modules/fastify/fastify.js', import.meta.url));
-    const fastify = await startProc(['-e', BARE_FASTIFY, fastifyMain], /fastify listening on (\S+)/);
-    running.push(fastify);
-    await getText(fastify.url);
-    const fastifyRss = fastify.rssMiB();
-    await fastify.stop();
-    const big = join(dir, 'large');
-    await bulkLoad(big, LARGE);
-    // A bulk-loaded database has no published-tree-head file yet: its newest head is the log's latest.
-    const large = await startLog(join(big, 'config.json'), ['--trust-database']);
-    running.push(large);
-    const largeFresh = large.rssMiB();
-    requestsPerSec(await runWrk(large.url + 'get-tree-head', 2).output);
-    const largeRss = large.rssMiB();
-    await large.stop();
-    console.log(`5. RSS: fresh primary ${fmt(freshRss, 1)} MiB (target ≤ 60; ${fmt(mainOnly.freshRss, 1)} MiB with verifyWorkers 0) | after ${fmt(N)} leaves ingested ${fmt(afterRss, 1)} MiB | over ${fmt(LARGE)} leaves: ${fmt(largeFresh, 1)} MiB at start, ${fmt(largeRss, 1)} MiB serving = ${fmt(largeRss / freshRss, 2)}× fresh (target ≤ 1.2×) | baseline bare Fastify ${fmt(fastifyRss, 1)} MiB`);
+    await memory(dir, running, { fresh: freshRss, fresh0: mainOnly.freshRss, after: afterRss });
   } finally {
     await Promise.all(running.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
