@@ -241,13 +241,25 @@ app.get('/', async () => 'ok');
 app.listen({ host: '127.0.0.1', port: 0 }).then((u) => console.log('fastify listening on ' + u + '/'));
 `;
 
-/** RSS (MiB) of a primary right after it says "log started", on a new witnessed log (default configuration + `extra`). */
-async function freshPrimaryRss(dir: string, running: Proc[], extra: Record<string, unknown> = {}, nodeArgs: string[] = []): Promise<number> {
+/** RSS (MiB) of a primary right after start-up and after the same 2 s get-tree-head load as the large primary's. */
+interface ServingRss {
+  start: number;
+  serving: number;
+}
+
+async function serveAndMeasure(log: Proc): Promise<ServingRss> {
+  const start = log.rssMiB();
+  requestsPerSec(await runWrk(log.url + 'get-tree-head', 2).output);
+  return { start, serving: log.rssMiB() };
+}
+
+/** {@link ServingRss} of a primary on a new witnessed log (default configuration + `extra`). */
+async function freshPrimaryRss(dir: string, running: Proc[], extra: Record<string, unknown> = {}, nodeArgs: string[] = []): Promise<ServingRss> {
   const { config, witness } = await initWitnessedLog(dir, extra);
   running.push(witness);
   const log = await startLog(config, [], nodeArgs);
   running.push(log);
-  const rss = log.rssMiB();
+  const rss = await serveAndMeasure(log);
   await log.stop();
   await witness.stop();
   return rss;
@@ -255,12 +267,14 @@ async function freshPrimaryRss(dir: string, running: Proc[], extra: Record<strin
 
 /**
  * 5: memory. `ingested` carries the fresh and after-ingestion figures of
- * items 1–4 when they ran; without it (LOG_WRITE_ONLY=memory) two fresh
- * primaries are started here.
+ * items 1–4 when they ran (printed too); the fresh primaries compared with
+ * the large one are started here, and measured the same way: at start and
+ * after the same get-tree-head load (a load grows V8's young generation
+ * whatever the tree size).
  */
 async function memory(dir: string, running: Proc[], ingested?: { fresh: number; fresh0: number; after: number }): Promise<void> {
-  const freshRss = ingested?.fresh ?? (await freshPrimaryRss(join(dir, 'fresh'), running));
-  const fresh0 = ingested?.fresh0 ?? (await freshPrimaryRss(join(dir, 'fresh0'), running, { verifyWorkers: 0 }));
+  const fresh = await freshPrimaryRss(join(dir, 'fresh'), running);
+  const fresh0 = await freshPrimaryRss(join(dir, 'fresh0'), running, { verifyWorkers: 0 });
   const bareNode = await startProc(['-e', BARE_NODE], /bare node (ready)/);
   running.push(bareNode);
   await new Promise((r) => setTimeout(r, 500));
@@ -277,23 +291,24 @@ async function memory(dir: string, running: Proc[], ingested?: { fresh: number; 
   };
   const fastifyRss = await bareFastifyRss();
   // The same V8 setting for both, so the comparison stays fair.
-  const freshSmall = await freshPrimaryRss(join(dir, 'fresh-small-young'), running, {}, SMALL_YOUNG_GEN);
+  const freshSmall = (await freshPrimaryRss(join(dir, 'fresh-small-young'), running, {}, SMALL_YOUNG_GEN)).start;
   const fastifySmall = await bareFastifyRss(SMALL_YOUNG_GEN);
   const big = join(dir, 'large');
   await bulkLoad(big, LARGE);
   // A bulk-loaded database has no published-tree-head file yet: its newest head is the log's latest.
   const large = await startLog(join(big, 'config.json'), ['--trust-database']);
   running.push(large);
-  const largeFresh = large.rssMiB();
-  requestsPerSec(await runWrk(large.url + 'get-tree-head', 2).output);
-  const largeRss = large.rssMiB();
+  const largeRss = await serveAndMeasure(large);
   await large.stop();
-  const after = ingested === undefined ? '' : ` | after ${fmt(N)} leaves ingested ${fmt(ingested.after, 1)} MiB`;
   console.log(
-    `5. RSS: fresh primary ${fmt(freshRss, 1)} MiB (target ≤ 60; ${fmt(fresh0, 1)} MiB with verifyWorkers 0)${after} | over ${fmt(LARGE)} leaves: ` +
-      `${fmt(largeFresh, 1)} MiB at start, ${fmt(largeRss, 1)} MiB serving = ${fmt(largeRss / freshRss, 2)}× fresh (target ≤ 1.2×) | ` +
-      `baselines: bare Fastify ${fmt(fastifyRss, 1)} MiB (fresh primary = ${fmt(freshRss / fastifyRss, 2)}× it), bare \`node -e\` ${fmt(nodeRss, 1)} MiB`,
+    `5. RSS: fresh primary ${fmt(fresh.start, 1)} MiB at start, ${fmt(fresh.serving, 1)} MiB serving (target ≤ 60; verifyWorkers 0: ${fmt(fresh0.start, 1)} / ${fmt(fresh0.serving, 1)} MiB) | ` +
+      `over ${fmt(LARGE)} leaves: ${fmt(largeRss.start, 1)} MiB at start = ${fmt(largeRss.start / fresh.start, 2)}× fresh, ${fmt(largeRss.serving, 1)} MiB serving = ` +
+      `${fmt(largeRss.serving / fresh.serving, 2)}× fresh serving (target ≤ 1.2×) | baselines: bare Fastify ${fmt(fastifyRss, 1)} MiB (fresh primary = ` +
+      `${fmt(fresh.start / fastifyRss, 2)}× it), bare \`node -e\` ${fmt(nodeRss, 1)} MiB`,
   );
+  if (ingested !== undefined) {
+    console.log(`   the ingestion runs' primaries: ${fmt(ingested.fresh, 1)} MiB fresh (${fmt(ingested.fresh0, 1)} with verifyWorkers 0), ${fmt(ingested.after, 1)} MiB after ${fmt(N)} leaves and the wrk runs`);
+  }
   console.log(`   with ${SMALL_YOUNG_GEN.join(' ')} on both: fresh primary ${fmt(freshSmall, 1)} MiB, bare Fastify ${fmt(fastifySmall, 1)} MiB (${fmt(freshSmall / fastifySmall, 2)}×)`);
 }
 
