@@ -54,8 +54,8 @@ export function verifyTreeApart(path: string, start: number, end: number, roots:
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
     maxBuffer: 1 << 20,
-    // The log's own V8 flags (e.g. --import of a test loader) are not needed to scan.
-    env: { ...process.env, NODE_OPTIONS: '' },
+    // The scan needs nothing from the environment, which may hold a token PIN (pin-source=env:…) or NODE_OPTIONS loaders.
+    env: {},
   });
   if (r.error !== undefined) return { unavailable: `cannot run ${CHILD}: ${r.error.message}` };
   let answer: ApartAnswer;
