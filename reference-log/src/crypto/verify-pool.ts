@@ -4,7 +4,8 @@
  *
  * Triples asked for in the same turn of the event loop go out together, one
  * transferred buffer per worker, so passing messages costs far less than the
- * verifications. Verdicts are the SDK's `verifyNativeSync` (Go's), in the threads and on the main thread (`ed25519VerifyNode`). A worker that
+ * verifications. Verdicts are the SDK's `verifyNativeSync` (Go's), in the
+ * threads and on the main thread (`ed25519VerifyNode`). A worker that
  * dies loses nothing: its unanswered triples are verified on the main thread
  * and the worker is restarted (with a growing delay if it keeps dying at
  * once). With no live worker the pool verifies on the main thread.
