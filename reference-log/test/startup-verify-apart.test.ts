@@ -18,6 +18,7 @@ import {
   StorageError,
   openSqliteStorage,
   verifyTree,
+  verifyTreeApart,
   type LeafRecord,
   type SqliteStorage,
 } from '@sigsum-kit/reference-log';
@@ -125,6 +126,14 @@ describe('verifyTreeApart', () => {
     } finally {
       storage.close();
     }
+  });
+});
+
+describe('verifyTreeApart without a child that can run', () => {
+  it('says why, so the caller re-hashes in-process (the check is never skipped)', () => {
+    const missing = join(scratch.dir, 'no-such-child.js');
+    const r = verifyTreeApart(base, 0, SIZE, roots, missing);
+    expect(r).toEqual({ unavailable: `${missing} gave no answer (exit code 1): Error: Cannot find module '${missing}'` });
   });
 });
 

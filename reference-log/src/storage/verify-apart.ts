@@ -47,9 +47,16 @@ const CHILD = fileURLToPath(
  * `roots` (see {@link verifyTree}) in a child process; blocks until it ends.
  * @throws StorageError (or Error) as {@link verifyTree} would throw it.
  */
-export function verifyTreeApart(path: string, start: number, end: number, roots: ReadonlyMap<number, Uint8Array>): ApartVerification {
+export function verifyTreeApart(
+  path: string,
+  start: number,
+  end: number,
+  roots: ReadonlyMap<number, Uint8Array>,
+  /** The child's script (tests give one that cannot run). */
+  child = CHILD,
+): ApartVerification {
   const request: ApartRequest = { path, start, end, roots: [...roots].map(([size, root]) => [size, toHex(root)]) };
-  const r = spawnSync(process.execPath, [CHILD], {
+  const r = spawnSync(process.execPath, [child], {
     input: JSON.stringify(request),
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -57,13 +64,15 @@ export function verifyTreeApart(path: string, start: number, end: number, roots:
     // The scan needs nothing from the environment, which may hold a token PIN (pin-source=env:…) or NODE_OPTIONS loaders.
     env: {},
   });
-  if (r.error !== undefined) return { unavailable: `cannot run ${CHILD}: ${r.error.message}` };
+  if (r.error !== undefined) return { unavailable: `cannot run ${child}: ${r.error.message}` };
   let answer: ApartAnswer;
   try {
     answer = JSON.parse(r.stdout) as ApartAnswer;
   } catch {
     const why = r.signal !== null ? `killed by ${r.signal}` : `exit code ${r.status}`;
-    return { unavailable: `${CHILD} gave no answer (${why}): ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}` };
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    const error = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.at(-1) ?? '';
+    return { unavailable: `${child} gave no answer (${why})${error === '' ? '' : `: ${error}`}` };
   }
   if ('error' in answer) {
     const e = answer.error;
