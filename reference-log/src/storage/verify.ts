@@ -5,7 +5,8 @@
  * at chosen sizes must equal the expected roots. Used by the start-up check
  * (the last leaves) and by `sigsum-log check` (all of them).
  */
-import { CompactRange, bytesEqual, emptyRoot, hashLeaf, toHex } from '@sigsum-kit/sdk';
+import { CompactRange, bytesEqual, emptyRoot, toHex } from '@sigsum-kit/sdk';
+import { leafHashNode } from '../crypto/node-crypto.js';
 import { StorageError, type Storage } from './types.js';
 
 /** The first damage found: where, a stable code and a message for the operator. */
@@ -77,7 +78,7 @@ export function verifyTree(
     for (let i = page; i < stop; i++) {
       const row = rows[i - page];
       if (row === undefined || row.index !== i) return damaged(i, 'missing-leaf', `leaf ${i} is missing from the database`);
-      const leafHash = hashLeaf(row.leaf);
+      const leafHash = leafHashNode(row.leaf);
       if (!same(leafHash, row.leafHash)) return damaged(i, 'leaf-hash', `leaf ${i} does not hash to its stored leaf hash`);
       result.leaves++;
       for (const node of range.append(leafHash)) {
