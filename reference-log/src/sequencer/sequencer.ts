@@ -50,7 +50,12 @@ export interface SequencerOptions {
   gate?: ReplicationGate;
   /** Publish interval in ms (default 1000). */
   intervalMs?: number;
-  /** How often pending leaves are integrated, in ms (default 10). */
+  /**
+   * How often pending leaves are integrated, in ms (default 100). Each round
+   * is one transaction and one fsync, which blocks the event loop for a
+   * couple of ms: at a round every 10 ms, commits took 13 % of the main
+   * thread under load (docs/benchmarks.md).
+   */
   integrateIntervalMs?: number;
   /** Most leaves integrated in one transaction (default 8192). */
   batchSize?: number;
@@ -143,7 +148,7 @@ export class Sequencer {
     this.#cosigner = opts.cosigner ?? noWitnesses;
     this.#gate = opts.gate ?? noReplication;
     this.#intervalMs = opts.intervalMs ?? 1000;
-    this.#integrateMs = opts.integrateIntervalMs ?? 10;
+    this.#integrateMs = opts.integrateIntervalMs ?? 100;
     this.#batchSize = opts.batchSize ?? 8192;
     this.#maxPending = opts.maxPending ?? 100_000;
     this.#log = opts.logger ?? silentLogger;
