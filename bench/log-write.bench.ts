@@ -18,7 +18,7 @@
  *  4. get-tree-head answers/s; baseline: a bare node:http server answering
  *     the same bytes.
  *  5. RSS of a fresh primary and of a primary over a 1M-leaf database after
- *     serving; baseline: a bare Fastify process.
+ *     serving; baselines: a bare Fastify process and a bare `node -e` process.
  *
  * Floors, measured in the same run, that show how much of a target the
  * machine and the chosen framework leave: for 1 and 2, one node:http process
@@ -26,7 +26,8 @@
  * and 4, a bare Fastify app answering the same get-tree-head bytes and
  * reading the same add-leaf bodies.
  *
- * Run: npx tsx bench/log-write.bench.ts  (LOG_WRITE_N=20000, LOG_WRITE_LARGE=1000000, LOG_WRITE_SECONDS=5)
+ * Run: npx tsx bench/log-write.bench.ts  (LOG_WRITE_N=20000, LOG_WRITE_LARGE=1000000, LOG_WRITE_SECONDS=5;
+ * LOG_WRITE_ONLY=memory runs item 5 alone)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
@@ -42,6 +43,8 @@ const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.me
 const N = Number(process.env.LOG_WRITE_N ?? 20_000);
 const LARGE = Number(process.env.LOG_WRITE_LARGE ?? 1_000_000);
 const SECONDS = Number(process.env.LOG_WRITE_SECONDS ?? 5);
+/** `memory`: item 5 only (fresh primaries, the 1M-leaf primary and the baselines), without wrk's ingestion runs. */
+const ONLY = process.env.LOG_WRITE_ONLY;
 const CONNECTIONS = 64;
 const CORES = os.cpus().length;
 const TICK = 100; // USER_HZ of /proc/<pid>/stat on Linux
@@ -200,8 +203,11 @@ function startProc(args: string[], ready: RegExp): Promise<Proc & { match: RegEx
   });
 }
 
-const startLog = (config: string, extra: string[] = []): Promise<Proc & { match: RegExpExecArray }> =>
-  startProc([CLI, 'primary', '-c', config, ...extra], /"url":"([^"]+)"[^\n]*"msg":"log started"/);
+const startLog = (config: string, extra: string[] = [], nodeArgs: string[] = []): Promise<Proc & { match: RegExpExecArray }> =>
+  startProc([...nodeArgs, CLI, 'primary', '-c', config, ...extra], /"url":"([^"]+)"[^\n]*"msg":"log started"/);
+
+/** A V8 setting an operator may give the log (docs/operations.md): a young generation of 2 × 2 MiB instead of up to 2 × 16 MiB. */
+const SMALL_YOUNG_GEN = ['--max-semi-space-size=2'];
 
 async function getText(url: string): Promise<string> {
   const r = await fetch(url);
@@ -240,6 +246,7 @@ const body = Buffer.from(process.argv[1], 'base64');
 http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length }); res.end(body); })
   .listen(0, '127.0.0.1', function () { console.log('bare listening on http://127.0.0.1:' + this.address().port + '/'); });
 `;
+const BARE_NODE = `console.log('bare node ready'); setInterval(() => {}, 1 << 30);`;
 /**
  * The floor of targets 1 and 2: add-leaf without a log. One node:http process
  * per core (node:cluster) reads each body, checks its shape, verifies the
@@ -297,13 +304,89 @@ app.get('/', async () => 'ok');
 app.listen({ host: '127.0.0.1', port: 0 }).then((u) => console.log('fastify listening on ' + u + '/'));
 `;
 
+/** RSS (MiB) of a primary right after start-up and after the same 2 s get-tree-head load as the large primary's. */
+interface ServingRss {
+  start: number;
+  serving: number;
+}
+
+async function serveAndMeasure(log: Proc): Promise<ServingRss> {
+  const start = log.rssMiB();
+  requestsPerSec(await runWrk(log.url + 'get-tree-head', 2).output);
+  return { start, serving: log.rssMiB() };
+}
+
+/** {@link ServingRss} of a primary on a new witnessed log (default configuration + `extra`). */
+async function freshPrimaryRss(dir: string, running: Proc[], extra: Record<string, unknown> = {}, nodeArgs: string[] = []): Promise<ServingRss> {
+  const { config, witness } = await initWitnessedLog(dir, extra);
+  running.push(witness);
+  const log = await startLog(config, [], nodeArgs);
+  running.push(log);
+  const rss = await serveAndMeasure(log);
+  await log.stop();
+  await witness.stop();
+  return rss;
+}
+
+/**
+ * 5: memory. `ingested` carries the fresh and after-ingestion figures of
+ * items 1–4 when they ran (printed too); the fresh primaries compared with
+ * the large one are started here, and measured the same way: at start and
+ * after the same get-tree-head load (a load grows V8's young generation
+ * whatever the tree size).
+ */
+async function memory(dir: string, running: Proc[], ingested?: { fresh: number; fresh0: number; after: number }): Promise<void> {
+  const fresh = await freshPrimaryRss(join(dir, 'fresh'), running);
+  const fresh0 = await freshPrimaryRss(join(dir, 'fresh0'), running, { verifyWorkers: 0 });
+  const bareNode = await startProc(['-e', BARE_NODE], /bare node (ready)/);
+  running.push(bareNode);
+  await new Promise((r) => setTimeout(r, 500));
+  const nodeRss = bareNode.rssMiB();
+  await bareNode.stop();
+  const fastifyMain = fileURLToPath(new URL('../node_modules/fastify/fastify.js', import.meta.url));
+  const bareFastifyRss = async (nodeArgs: string[] = []): Promise<number> => {
+    const fastify = await startProc([...nodeArgs, '-e', BARE_FASTIFY, fastifyMain], /fastify listening on (\S+)/);
+    running.push(fastify);
+    await getText(fastify.url);
+    const rss = fastify.rssMiB();
+    await fastify.stop();
+    return rss;
+  };
+  const fastifyRss = await bareFastifyRss();
+  // The same V8 setting for both, so the comparison stays fair.
+  const freshSmall = (await freshPrimaryRss(join(dir, 'fresh-small-young'), running, {}, SMALL_YOUNG_GEN)).start;
+  const fastifySmall = await bareFastifyRss(SMALL_YOUNG_GEN);
+  const big = join(dir, 'large');
+  await bulkLoad(big, LARGE);
+  // A bulk-loaded database has no published-tree-head file yet: its newest head is the log's latest.
+  const large = await startLog(join(big, 'config.json'), ['--trust-database']);
+  running.push(large);
+  const largeRss = await serveAndMeasure(large);
+  await large.stop();
+  console.log(
+    `5. RSS: fresh primary ${fmt(fresh.start, 1)} MiB at start, ${fmt(fresh.serving, 1)} MiB serving (target ≤ 60; verifyWorkers 0: ${fmt(fresh0.start, 1)} / ${fmt(fresh0.serving, 1)} MiB) | ` +
+      `over ${fmt(LARGE)} leaves: ${fmt(largeRss.start, 1)} MiB at start = ${fmt(largeRss.start / fresh.start, 2)}× fresh, ${fmt(largeRss.serving, 1)} MiB serving = ` +
+      `${fmt(largeRss.serving / fresh.serving, 2)}× fresh serving (target ≤ 1.2×) | baselines: bare Fastify ${fmt(fastifyRss, 1)} MiB (fresh primary = ` +
+      `${fmt(fresh.start / fastifyRss, 2)}× it), bare \`node -e\` ${fmt(nodeRss, 1)} MiB`,
+  );
+  if (ingested !== undefined) {
+    console.log(`   the ingestion runs' primaries: ${fmt(ingested.fresh, 1)} MiB fresh (${fmt(ingested.fresh0, 1)} with verifyWorkers 0), ${fmt(ingested.after, 1)} MiB after ${fmt(N)} leaves and the wrk runs`);
+  }
+  console.log(`   with ${SMALL_YOUNG_GEN.join(' ')} on both: fresh primary ${fmt(freshSmall, 1)} MiB, bare Fastify ${fmt(fastifySmall, 1)} MiB (${fmt(freshSmall / fastifySmall, 2)}×)`);
+}
+
 async function main(): Promise<void> {
   needWrk();
+  if (ONLY !== undefined && ONLY !== 'memory') throw new Error(`LOG_WRITE_ONLY=${ONLY}: only "memory" is known`);
   console.log(`log-write.bench: N = ${fmt(N)} leaves, ${CONNECTIONS} connections (wrk -t2), ${CORES} cores, durable SQLite, default configuration + one witness`);
   console.log('note: the machine may be shared with other work while this runs; compare ratios, not absolute figures');
   const dir = mkdtempSync(join(tmpdir(), 'log-write-bench-'));
   const running: Proc[] = [];
   try {
+    if (ONLY === 'memory') {
+      await memory(dir, running);
+      return;
+    }
     const verifies = verifyRate();
     const ceiling = verifies * CORES;
     console.log(`\nbaseline: node:crypto Ed25519 ${fmt(verifies)} verifications/s on one thread (${fmt(1e6 / verifies, 1)} µs each); ceiling × ${CORES} cores = ${fmt(ceiling)} leaves/s`);
@@ -402,21 +485,7 @@ async function main(): Promise<void> {
     await log.stop();
 
     // 5: memory.
-    const fastify = await startProc(['-e', BARE_FASTIFY, fastifyMain], /fastify listening on (\S+)/);
-    running.push(fastify);
-    await getText(fastify.url);
-    const fastifyRss = fastify.rssMiB();
-    await fastify.stop();
-    const big = join(dir, 'large');
-    await bulkLoad(big, LARGE);
-    // A bulk-loaded database has no published-tree-head file yet: its newest head is the log's latest.
-    const large = await startLog(join(big, 'config.json'), ['--trust-database']);
-    running.push(large);
-    const largeFresh = large.rssMiB();
-    requestsPerSec(await runWrk(large.url + 'get-tree-head', 2).output);
-    const largeRss = large.rssMiB();
-    await large.stop();
-    console.log(`5. RSS: fresh primary ${fmt(freshRss, 1)} MiB (target ≤ 60; ${fmt(mainOnly.freshRss, 1)} MiB with verifyWorkers 0) | after ${fmt(N)} leaves ingested ${fmt(afterRss, 1)} MiB | over ${fmt(LARGE)} leaves: ${fmt(largeFresh, 1)} MiB at start, ${fmt(largeRss, 1)} MiB serving = ${fmt(largeRss / freshRss, 2)}× fresh (target ≤ 1.2×) | baseline bare Fastify ${fmt(fastifyRss, 1)} MiB`);
+    await memory(dir, running, { fresh: freshRss, fresh0: mainOnly.freshRss, after: afterRss });
   } finally {
     await Promise.all(running.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
