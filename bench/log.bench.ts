@@ -24,6 +24,7 @@ import { SeedSigner, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { openSqliteStorage } from '@sigsum-kit/reference-log';
 import { appendBulkLeaves, createBulkLog } from './bulk-log.js';
+import { textAnswer } from '../test/http-answer.js';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
 const SMALL = 100_000;
@@ -102,16 +103,7 @@ function startServer(config: string): Promise<Server> {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 function request(url: string, method: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: body === undefined ? {} : { 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return textAnswer(http.request(url, { method, agent, headers: body === undefined ? {} : { 'content-length': Buffer.byteLength(body) } }), body);
 }
 
 async function post(url: string, body: string): Promise<number> {

@@ -74,3 +74,9 @@ export type DnsErrorCode = 'dns.config' | 'dns.nxdomain' | 'dns.network' | 'dns.
 
 /** A DNS lookup failed (the name, when there is one, is `where`). */
 export class DnsError extends SigsumError<DnsErrorCode> {}
+
+/** Why a static tiles export must not proceed. */
+export type ExportErrorCode = 'export.other-log' | 'export.rollback' | 'export.fork';
+
+/** The export directory holds another log's checkpoint, a larger one (rollback), or one this tree does not extend (fork). */
+export class ExportError extends SigsumError<ExportErrorCode> {}

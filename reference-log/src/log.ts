@@ -16,6 +16,9 @@ import { verifyingSigner } from './signing.js';
 import { createVerifyPool, type VerifyPool } from './crypto/verify-pool.js';
 import { instrumentSigner, metricsPlugin, observeSequencer, type LogMetrics } from './metrics/index.js';
 
+/** Signature-check threads stop after this long without a job (their memory goes back; the next check restarts them). */
+export const VERIFY_THREADS_IDLE_MS = 60_000;
+
 /** Settings of a running log. */
 export interface LogOptions {
   /** Open storage (the log closes it on `close()`). */
@@ -77,7 +80,9 @@ export interface LogOptions {
   /**
    * Worker threads checking add-leaf signatures (default 0 = on the main
    * thread; the `sigsum-log` configuration defaults to
-   * {@link defaultVerifyWorkers}). Terminated by `close()`.
+   * {@link defaultVerifyWorkers}). Started at the first signature check,
+   * stopped after {@link VERIFY_THREADS_IDLE_MS} without one, terminated by
+   * `close()`.
    */
   verifyWorkers?: number;
 }
@@ -130,6 +135,9 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
       ? undefined
       : createVerifyPool({
           workers,
+          // A log that only serves reads never starts them; an idle one gives their memory back.
+          lazy: true,
+          idleMs: VERIFY_THREADS_IDLE_MS,
           onWorkerExit: (exit) => log.warn(exit, 'signature verification thread stopped; its leaves were verified on the main thread; restarting it'),
         });
   let publicApp: Awaited<ReturnType<typeof buildPublicApp>>;

@@ -4,7 +4,7 @@
  * every component, so every line, from start-up checks on, is JSON on stdout.
  */
 import { pino, type DestinationStream } from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
+import { LogController, type FastifyBaseLogger } from 'fastify';
 
 /**
  * What a component needs from a logger (pino satisfies it; tests may pass
@@ -31,3 +31,19 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
 
 /** A logger that drops everything (components and apps whose caller gave none). */
 export const silentLogger: FastifyBaseLogger = pino({ level: 'silent' });
+
+/**
+ * The logging options of every Fastify instance of the log and the witness:
+ * the process's logger, no per-request lines, and requests logging through
+ * that same logger. Fastify's default makes a child logger per request (to
+ * bind its id), which costs more than answering get-tree-head and is only
+ * useful with per-request lines; the few lines a request can cause (internal
+ * and storage errors) name its URL instead.
+ */
+export function serverLogging(logger: FastifyBaseLogger = silentLogger): {
+  loggerInstance: FastifyBaseLogger;
+  logController: LogController;
+  childLoggerFactory: (logger: FastifyBaseLogger) => FastifyBaseLogger;
+} {
+  return { loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: (parent) => parent };
+}

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { get, initLog, makeSubmissions, startLogProcess, tempDir } from './log-helpers.js';
+import { textAnswer } from '../../test/http-answer.js';
 
 const OPEN_FILE_LIMIT = 256;
 const STALLED = 300; // beyond the descriptor limit
@@ -30,16 +31,7 @@ function stalled(url: URL): Promise<{ socket: Socket; closed: Promise<void> }> {
 
 /** One request on a kept-alive connection (the agent holds a single socket). */
 function onConnection(agent: Agent, url: string, method: 'GET' | 'POST', body = ''): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return textAnswer(request(url, { method, agent, headers: { 'content-length': Buffer.byteLength(body) } }), body);
 }
 
 /** Whether a new connection gets any answer within `ms`. */

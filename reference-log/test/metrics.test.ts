@@ -88,6 +88,30 @@ describe('createMetrics', () => {
     expect(sample(text, 'sigsum_log_signer_errors_total')).toBe(1);
   });
 
+  it('adds the HTTP request and response tallies to the counters at each scrape, each count once', async () => {
+    const m = createMetrics('primary', { defaultMetrics: false });
+    const get = { endpoint: '/get-tree-head', method: 'GET' };
+    const ok = { ...get, status: '200' };
+    for (let i = 0; i < 3; i++) m.countRequest(get.endpoint, get.method);
+    m.countResponse(ok.endpoint, ok.method, ok.status, 0.002);
+    m.countResponse(ok.endpoint, ok.method, ok.status, undefined);
+    m.countResponse(ok.endpoint, ok.method, '503', 0.0001);
+    let text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_http_requests_total', get)).toBe(3);
+    expect(sample(text, 'sigsum_http_responses_total', ok)).toBe(2);
+    expect(sample(text, 'sigsum_http_responses_total', { ...get, status: '503' })).toBe(1);
+    // Durations only where known: one of the two 200s.
+    expect(sample(text, 'sigsum_http_request_duration_seconds_count', ok)).toBe(1);
+    expect(sample(text, 'sigsum_http_request_duration_seconds_bucket', { ...ok, le: '0.001' })).toBe(0);
+    expect(sample(text, 'sigsum_http_request_duration_seconds_bucket', { ...ok, le: '0.005' })).toBe(1);
+    // A second scrape adds nothing that was already added; later requests add up.
+    text = await m.registry.metrics();
+    expect(sample(text, 'sigsum_http_requests_total', get)).toBe(3);
+    m.countRequest(get.endpoint, get.method);
+    expect(sample(await m.registry.metrics(), 'sigsum_http_requests_total', get)).toBe(4);
+    expect(sample(await m.registry.metrics(), 'sigsum_http_responses_total', ok)).toBe(2);
+  });
+
   it('includes Node process metrics by default', async () => {
     const text = await createMetrics('witness').registry.metrics();
     expect(sample(text, 'process_resident_memory_bytes', { role: 'witness' })).toBeGreaterThan(0);

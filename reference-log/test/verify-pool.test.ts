@@ -2,7 +2,8 @@
  * The verify pool (worker threads running `ed25519VerifyNode`): Go's verdict
  * on every CCTV vector through the workers, one bad signature among many in
  * one batch refused alone, a worker killed with triples in flight loses
- * nothing and is restarted, and `close` stops every thread.
+ * nothing and is restarted, `close` stops every thread, and a lazy pool
+ * starts its threads at the first verification and stops them when idle.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex, parseAddLeafRequest, utf8, TREE_LEAF_NAMESPACE } from '@sigsum-kit/sdk';
@@ -44,8 +45,8 @@ afterEach(async () => {
   await Promise.all(pools.map((p) => p.close()));
   pools = [];
 });
-function startPool(workers: number, onWorkerExit?: (e: WorkerExit) => void): VerifyPool {
-  const p = createVerifyPool({ workers, onWorkerExit });
+function startPool(workers: number, onWorkerExit?: (e: WorkerExit) => void, more: { lazy?: boolean; idleMs?: number } = {}): VerifyPool {
+  const p = createVerifyPool({ workers, onWorkerExit, ...more });
   pools.push(p);
   return p;
 }
@@ -61,7 +62,7 @@ describe('verify pool', () => {
     expect(got.filter((ok) => ok).length).toBe(208);
     // All asked in one turn: one job per worker, every triple answered by a worker.
     const wellFormed = vectors.filter((v) => v.key.length === 64 && v.sig.length === 128).length;
-    expect(pool.stats).toEqual({ jobs: 2, triples: wellFormed, mainThread: 0 });
+    expect(pool.stats).toEqual({ jobs: 2, triples: wellFormed, mainThread: 0, starts: 1, idleStops: 0 });
   });
 
   it('refuses exactly the one bad signature among many good ones in one batch', async () => {
@@ -121,5 +122,35 @@ describe('verify pool', () => {
     const forged = Uint8Array.from(t!.signature);
     forged[5]! ^= 1;
     expect(await pool.verify(t!.publicKey, t!.message, forged)).toBe(false);
+  });
+
+  it('starts no thread before the first verification, stops them after idleMs without a job, and starts them again', async () => {
+    const triples = await leafTriples(40, 'verify-pool lazy');
+    const forged = Uint8Array.from(triples[7]!.signature);
+    forged[1]! ^= 0x04;
+    triples[7] = { ...triples[7]!, signature: forged };
+    const exits: WorkerExit[] = [];
+    const pool = startPool(2, (e) => exits.push(e), { lazy: true, idleMs: 300 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pool.threads).toEqual([]);
+    expect(pool.stats.starts).toBe(0);
+    const verdicts = async (): Promise<number[]> =>
+      (await Promise.all(triples.map((t) => pool.verify(t.publicKey, t.message, t.signature)))).flatMap((ok, i) => (ok ? [] : [i]));
+    expect(await verdicts()).toEqual([7]);
+    // The first batch waited for the new threads rather than falling back to the main thread.
+    expect(pool.stats).toMatchObject({ jobs: 2, triples: 40, mainThread: 0, starts: 1 });
+    const first = [...pool.threads];
+    expect(first.length).toBe(2);
+    const exited = first.map((w) => new Promise<number>((r) => w.once('exit', r)));
+    await waitFor(() => pool.stats.idleStops === 1, 'idle stop', 5000);
+    await Promise.all(exited);
+    expect(pool.threads).toEqual([]);
+    // An idle stop is not a failure: nothing retried, nothing reported, no restart.
+    expect(exits).toEqual([]);
+    expect(pool.stats.mainThread).toBe(0);
+    expect(await verdicts()).toEqual([7]);
+    expect(pool.stats).toMatchObject({ jobs: 4, triples: 80, mainThread: 0, starts: 2, idleStops: 1 });
+    expect(pool.threads.length).toBe(2);
+    expect(pool.threads.some((w) => first.includes(w))).toBe(false);
   });
 });

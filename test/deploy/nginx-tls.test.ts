@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from '../../scripts/ports.mjs';
 import { initLog, startLogProcess, type LogProcess } from '../../reference-log/test/log-helpers.js';
+import { textAnswer } from '../http-answer.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const deployConf = join(repo, 'deploy', 'nginx', 'sigsum-log.conf');
@@ -82,17 +83,8 @@ http {
 
 /** One HTTPS request trusting the test CA only (the test process's own fetch cannot take a CA). */
 function httpsRequest(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(path, httpsUrl);
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method, ca: readFileSync(ca) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const u = new URL(path, httpsUrl);
+  return textAnswer(request({ host: u.hostname, port: u.port, path: u.pathname, method, ca: readFileSync(ca) }), body);
 }
 
 beforeAll(async () => {

@@ -122,7 +122,7 @@ export const CONFIG_DEFAULTS: Omit<LogConfig, 'keyFile'> = {
   internalListen: '127.0.0.1:6966',
   prefix: '/',
   intervalMs: 10_000,
-  integrateIntervalMs: 10,
+  integrateIntervalMs: 100,
   maxRange: 512,
   addLeafWaitMs: 0,
   maxPending: 100_000,

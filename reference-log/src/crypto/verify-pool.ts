@@ -4,10 +4,16 @@
  *
  * Triples asked for in the same turn of the event loop go out together, one
  * transferred buffer per worker, so passing messages costs far less than the
- * verifications. Verdicts are `ed25519VerifyNode`'s (Go's). A worker that
+ * verifications. Verdicts are the SDK's `verifyNativeSync` (Go's), in the
+ * threads and on the main thread (`ed25519VerifyNode`). A worker that
  * dies loses nothing: its unanswered triples are verified on the main thread
  * and the worker is restarted (with a growing delay if it keeps dying at
  * once). With no live worker the pool verifies on the main thread.
+ *
+ * Threads cost memory (≈ 8 MiB for an idle isolate, more with the modules
+ * they load), so a `lazy` pool starts them at the first verification (a log
+ * that only serves reads never has them) and, with `idleMs`, stops them
+ * after that long without a job; the next verification starts them again.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -36,18 +42,22 @@ export interface WorkerExit {
 export interface VerifyPoolOptions {
   /** Worker threads (≥ 1). */
   workers: number;
-  /** Called when a worker stops unexpectedly (not on `close`). */
+  /** Called when a worker stops unexpectedly (not on `close` or when idle). */
   onWorkerExit?: (exit: WorkerExit) => void;
+  /** Start the threads at the first verification rather than now (default false). */
+  lazy?: boolean;
+  /** Stop every thread after this many ms without a job (default: never); they start again when needed. */
+  idleMs?: number;
 }
 
 /** A running pool. */
 export interface VerifyPool {
   /** Ed25519 verification with Go's verdicts; never rejects. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
-  /** Live worker threads (for health and tests). */
+  /** Live worker threads (for health and tests; none before a lazy pool's first verification or while idle). */
   readonly threads: readonly Worker[];
-  /** Jobs posted and triples verified by workers so far. */
-  readonly stats: { jobs: number; triples: number; mainThread: number };
+  /** Jobs posted and triples verified by workers so far; times the threads were started and stopped for idleness. */
+  readonly stats: { jobs: number; triples: number; mainThread: number; starts: number; idleStops: number };
   /** Terminate the workers; triples still unanswered are verified on the main thread. */
   close(): Promise<void>;
 }
@@ -65,6 +75,8 @@ interface Slot {
   /** Triples posted and not answered, by job id. */
   jobs: Map<number, Triple[]>;
   load: number;
+  /** Stopped because the pool was idle: not a failure, not restarted. */
+  retired: boolean;
 }
 
 /** Fewest triples worth a job of their own (below it, a job costs about a verification per triple). */
@@ -87,7 +99,12 @@ function verifyHere(t: Triple): void {
 export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new RangeError(`verify pool: workers must be a positive integer, got ${opts.workers}`);
   const slots: Slot[] = [];
-  const stats = { jobs: 0, triples: 0, mainThread: 0 };
+  const stats = { jobs: 0, triples: 0, mainThread: 0, starts: 0, idleStops: 0 };
+  if (opts.idleMs !== undefined && !(opts.idleMs > 0)) throw new RangeError(`verify pool: idleMs must be positive, got ${opts.idleMs}`);
+  /** Whether the threads are meant to run (false before a lazy pool's first job and after an idle stop). */
+  let running = false;
+  let lastJobAt = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
   let queue: Triple[] = [];
   let flushScheduled = false;
   let nextId = 1;
@@ -105,7 +122,7 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     // isolate, grown under load) would only add resident memory per thread.
     const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.unref();
-    const slot: Slot = { worker, startedAt: Date.now(), jobs: new Map(), load: 0 };
+    const slot: Slot = { worker, startedAt: Date.now(), jobs: new Map(), load: 0, retired: false };
     slots.push(slot);
     let reason = '';
     worker.on('message', (answer: VerifyAnswer) => {
@@ -113,7 +130,10 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
       if (triples === undefined) return;
       slot.jobs.delete(answer.id);
       slot.load -= triples.length;
-      if (slot.jobs.size === 0) worker.unref();
+      if (slot.jobs.size === 0) {
+        worker.unref();
+        armIdle();
+      }
       const verdicts = new Uint8Array(answer.verdicts);
       stats.triples += triples.length;
       for (let i = 0; i < triples.length; i++) triples[i]!.resolve(verdicts[i] === 1);
@@ -127,14 +147,14 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
       const held = [...slot.jobs.values()].flat();
       slot.jobs.clear();
       retryHere(held);
-      if (closed) return;
+      if (closed || slot.retired) return;
       opts.onWorkerExit?.({ threadId: worker.threadId, reason: reason || `exit code ${code}`, retried: held.length });
       // A worker that dies at once (e.g. cannot load) is retried less and less often.
       const delay = Date.now() - slot.startedAt >= HEALTHY_MS ? 0 : restartMs;
       restartMs = delay === 0 ? MIN_RESTART_MS : Math.min(MAX_RESTART_MS, restartMs * 2);
       const timer = setTimeout(() => {
         restartTimers.delete(timer);
-        if (!closed) spawnWorker();
+        if (!closed && running) spawnWorker();
       }, delay);
       timer.unref();
       restartTimers.add(timer);
@@ -161,6 +181,7 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     slot.jobs.set(job.id, triples);
     slot.load += triples.length;
     stats.jobs++;
+    lastJobAt = Date.now();
     slot.worker.postMessage(job, [data]);
   };
 
@@ -169,6 +190,8 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
+    // A new thread takes its first job as soon as it is up (messages wait for it).
+    if (!running && !closed) start();
     if (slots.length === 0) return retryHere(batch);
     // Least loaded workers first; one job per worker, split evenly, but no
     // job below MIN_JOB triples: each job costs a thread wake-up and two
@@ -179,7 +202,40 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     for (let p = 0, start = 0; start < batch.length; p++, start += per) post(order[p]!, batch.slice(start, start + per));
   };
 
-  for (let i = 0; i < opts.workers; i++) spawnWorker();
+  const start = (): void => {
+    running = true;
+    stats.starts++;
+    for (let i = 0; i < opts.workers; i++) spawnWorker();
+  };
+
+  /** After the last answer: stop the threads once `idleMs` pass without a new job. */
+  const armIdle = (): void => {
+    if (opts.idleMs === undefined || idleTimer !== undefined) return;
+    const check = (): void => {
+      idleTimer = undefined;
+      if (closed || !running) return;
+      // A job in flight re-arms the timer when it is answered.
+      if (slots.some((s) => s.jobs.size > 0)) return;
+      const wait = lastJobAt + opts.idleMs! - Date.now();
+      if (wait > 0) {
+        idleTimer = setTimeout(check, wait);
+        idleTimer.unref();
+        return;
+      }
+      running = false;
+      stats.idleStops++;
+      for (const t of restartTimers) clearTimeout(t);
+      restartTimers.clear();
+      for (const s of slots.splice(0)) {
+        s.retired = true;
+        void s.worker.terminate();
+      }
+    };
+    idleTimer = setTimeout(check, opts.idleMs);
+    idleTimer.unref();
+  };
+
+  if (opts.lazy !== true) start();
 
   return {
     verify(publicKey, message, signature) {
@@ -203,6 +259,7 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     async close() {
       if (closed) return;
       closed = true;
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
       for (const t of restartTimers) clearTimeout(t);
       restartTimers.clear();
       flush();

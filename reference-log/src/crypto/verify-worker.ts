@@ -1,10 +1,13 @@
 /**
  * A verification thread of the {@link VerifyPool}: answers each job (a batch
  * of Ed25519 triples packed by verify-pool.ts) with one verdict byte per
- * triple, using the log's `ed25519VerifyNode` (Go's verdicts).
+ * triple, using the SDK's native path (`verifyNativeSync`, Go's verdicts,
+ * the function behind the log's `ed25519VerifyNode`). It imports that one
+ * module, not the SDK's index: the index's module graph (its HTTP client
+ * starts Node's fetch) would cost each thread ≈ 7 MiB more.
  */
 import { parentPort } from 'node:worker_threads';
-import { ed25519VerifyNode } from './node-crypto.js';
+import { verifyNativeSync } from '@sigsum-kit/sdk/ed25519-native';
 import { KEY_BYTES, SIGNATURE_BYTES, type VerifyJob, type VerifyAnswer } from './verify-protocol.js';
 
 const port = parentPort;
@@ -21,7 +24,7 @@ port.on('message', (job: VerifyJob) => {
     off += KEY_BYTES + SIGNATURE_BYTES;
     const message = bytes.subarray(off, off + lengths[i]!);
     off += lengths[i]!;
-    verdicts[i] = ed25519VerifyNode(key, message, signature) ? 1 : 0;
+    verdicts[i] = verifyNativeSync(key, message, signature) ? 1 : 0;
   }
   const answer: VerifyAnswer = { id: job.id, verdicts: verdicts.buffer };
   port.postMessage(answer, [verdicts.buffer]);

@@ -19,7 +19,7 @@ export interface MetricsPluginOptions {
 export const UNMATCHED_ENDPOINT = 'unmatched';
 
 const START = Symbol('sigsum.metrics.start');
-type Timed = FastifyRequest & { [START]?: bigint };
+type Timed = FastifyRequest & { [START]?: number };
 
 /** The route pattern (e.g. `/get-leaves/:start/:end`), never the raw URL, so labels stay bounded. */
 function endpointOf(request: FastifyRequest): string {
@@ -34,40 +34,15 @@ function methodOf(request: FastifyRequest): string {
 
 async function plugin(app: FastifyInstance, options: MetricsPluginOptions): Promise<void> {
   const { metrics } = options;
-  // Label sets are bounded (route patterns × methods × statuses), so the
-  // labelled children are cached: the hot path then does no label hashing.
-  const requestChildren = new Map<string, { inc(): void }>();
-  const responseChildren = new Map<string, { inc(): void; observe(seconds: number): void }>();
   // Callback-style hooks: cheaper than async ones on every request.
   app.addHook('onRequest', (request, _reply, done) => {
-    (request as Timed)[START] = process.hrtime.bigint();
-    const endpoint = endpointOf(request);
-    const method = methodOf(request);
-    const key = endpoint + ' ' + method;
-    let child = requestChildren.get(key);
-    if (child === undefined) {
-      child = metrics.httpRequests.labels({ endpoint, method });
-      requestChildren.set(key, child);
-    }
-    child.inc();
+    (request as Timed)[START] = performance.now();
+    metrics.countRequest(endpointOf(request), methodOf(request));
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
     const start = (request as Timed)[START];
-    const endpoint = endpointOf(request);
-    const method = methodOf(request);
-    const status = String(reply.statusCode);
-    const key = endpoint + ' ' + method + ' ' + status;
-    let child = responseChildren.get(key);
-    if (child === undefined) {
-      const labels = { endpoint, method, status };
-      const responses = metrics.httpResponses.labels(labels);
-      const duration = metrics.httpDuration.labels(labels);
-      child = { inc: () => responses.inc(), observe: (seconds) => duration.observe(seconds) };
-      responseChildren.set(key, child);
-    }
-    child.inc();
-    if (start !== undefined) child.observe(Number(process.hrtime.bigint() - start) / 1e9);
+    metrics.countResponse(endpointOf(request), methodOf(request), String(reply.statusCode), start === undefined ? undefined : (performance.now() - start) / 1000);
     done();
   });
   if (options.serve ?? true) {

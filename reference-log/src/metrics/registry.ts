@@ -52,6 +52,19 @@ export interface LogMetrics {
   readonly httpResponses: Counter<HttpLabels>;
   /** `sigsum_http_request_duration_seconds{endpoint,method,status}`: request-to-response latency. */
   readonly httpDuration: Histogram<HttpLabels>;
+  /**
+   * Count one HTTP request in `sigsum_http_requests_total`. Called on every
+   * request: the count is a plain number per label set, added to the counter
+   * when it is scraped (prom-client checks and hashes the labels on every
+   * call of its own, which cost more than a get-tree-head answer's own work).
+   */
+  countRequest(endpoint: string, method: string): void;
+  /**
+   * Count one HTTP response in `sigsum_http_responses_total` (as
+   * {@link LogMetrics.countRequest} does) and observe its duration, when
+   * known, in `sigsum_http_request_duration_seconds`.
+   */
+  countResponse(endpoint: string, method: string, status: string, seconds: number | undefined): void;
   /** `sigsum_log_storage_errors_total{operation}`: failed storage operations. */
   readonly storageErrors: Counter<'operation'>;
   /** `sigsum_log_tree_size`: size of the integrated (sequenced) tree. */
@@ -130,17 +143,32 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     if (head !== undefined) publishedTimestamp = head.publishedAtMs / 1000;
   };
 
+  // Per label set (bounded: route patterns × methods × statuses): counts not yet added to the counters.
+  const requestTallies = new Map<string, { labels: { endpoint: string; method: string }; count: number }>();
+  const responseTallies = new Map<string, { labels: Record<HttpLabels, string>; count: number; duration: { observe(seconds: number): void } }>();
   const httpRequests = new Counter({
     name: 'sigsum_http_requests_total',
     help: 'HTTP requests received, by route pattern and method.',
     labelNames: ['endpoint', 'method'] as const,
     registers: all,
+    collect() {
+      for (const t of requestTallies.values()) {
+        if (t.count > 0) this.inc(t.labels, t.count);
+        t.count = 0;
+      }
+    },
   });
   const httpResponses = new Counter({
     name: 'sigsum_http_responses_total',
     help: 'HTTP responses sent, by route pattern, method and status code.',
     labelNames: ['endpoint', 'method', 'status'] as const,
     registers: all,
+    collect() {
+      for (const t of responseTallies.values()) {
+        if (t.count > 0) this.inc(t.labels, t.count);
+        t.count = 0;
+      }
+    },
   });
   const httpDuration = new Histogram({
     name: 'sigsum_http_request_duration_seconds',
@@ -292,6 +320,23 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     httpRequests,
     httpResponses,
     httpDuration,
+    countRequest(endpoint, method) {
+      const key = endpoint + ' ' + method;
+      const t = requestTallies.get(key);
+      if (t !== undefined) t.count++;
+      else requestTallies.set(key, { labels: { endpoint, method }, count: 1 });
+    },
+    countResponse(endpoint, method, status, seconds) {
+      const key = endpoint + ' ' + method + ' ' + status;
+      let t = responseTallies.get(key);
+      if (t === undefined) {
+        const labels = { endpoint, method, status };
+        t = { labels, count: 0, duration: httpDuration.labels(labels) };
+        responseTallies.set(key, t);
+      }
+      t.count++;
+      if (seconds !== undefined) t.duration.observe(seconds);
+    },
     storageErrors,
     treeSize,
     pendingLeaves,

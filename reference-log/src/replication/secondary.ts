@@ -23,7 +23,7 @@
  * `status=fork` with 503 on `/health`. It keeps serving what it has, which
  * can only hold the (correct) primary back, never help a fork publish.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   CompactRange,
   LogClient,
@@ -47,7 +47,7 @@ import type { LeafRecord, Storage } from '../storage/types.js';
 import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatches, type ReplicationApi } from './protocol.js';
 import { instrumentSigner, metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
 import { verifyingSigner } from '../signing.js';
-import { silentLogger } from '../logger.js';
+import { serverLogging } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
 import { ForkError } from '../errors.js';
 import { catchUpProgress, type CatchUpProgress } from './progress.js';
@@ -387,7 +387,7 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
   const timeoutMs = opts.timeoutMs ?? 5000;
   const upstream = upstreamFor(opts, primary, timeoutMs);
   const limits = opts.limits ?? internalLimits();
-  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger ?? silentLogger, logController: new LogController({ disableRequestLogging: true }), ...listenerOptions(limits) });
+  const app: FastifyInstance = Fastify({ ...serverLogging(opts.logger), ...listenerOptions(limits) });
   applyConnectionCap(app, limits);
   const replicator = createReplicator({
     storage: opts.storage,

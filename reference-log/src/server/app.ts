@@ -6,7 +6,7 @@
  * Every response that is not a 2xx carries a plain-text, human-readable
  * message; every input error is a 4xx; only our own bugs can give a 500.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import {
   TREE_LEAF_NAMESPACE,
@@ -32,7 +32,7 @@ import type { VerifyPool } from '../crypto/verify-pool.js';
 import type { LeafState, Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
-import { silentLogger } from '../logger.js';
+import { serverLogging } from '../logger.js';
 import { applyConnectionCap, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
 import { batchLeafStates } from './leaf-states.js';
 import { registerTileRoutes } from '../tiles/routes.js';
@@ -105,8 +105,7 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   const leafStates = batchLeafStates((hashes) => sequencer.leafStates(hashes));
   const limits = opts.limits ?? publicLimits();
   const app = Fastify({
-    loggerInstance: opts.logger ?? silentLogger,
-    logController: new LogController({ disableRequestLogging: true }),
+    ...serverLogging(opts.logger),
     bodyLimit: ADD_LEAF_BODY_LIMIT,
     // Paths are case-sensitive and exact; no trailing-slash folding.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
@@ -233,8 +232,7 @@ export interface InternalAppOptions {
 export async function buildInternalApp(opts: InternalAppOptions): Promise<FastifyInstance> {
   const limits = opts.limits ?? internalLimits();
   const app = Fastify({
-    loggerInstance: opts.logger ?? silentLogger,
-    logController: new LogController({ disableRequestLogging: true }),
+    ...serverLogging(opts.logger),
     bodyLimit: ADD_LEAF_BODY_LIMIT,
     ...listenerOptions(limits),
   });

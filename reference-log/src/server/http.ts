@@ -75,7 +75,7 @@ export function errorResponse(err: unknown): { status: number; message: string }
 export function installErrorHandling(app: FastifyInstance, known: ReadonlyMap<string, string> = new Map()): void {
   app.setErrorHandler((err, req, reply) => {
     const { status, message } = errorResponse(err);
-    if (status === 500) req.log.error({ err }, 'internal error');
+    if (status === 500) req.log.error({ err, url: req.url }, 'internal error');
     if (err instanceof StorageError) req.log.error({ code: err.code, err: err.message, url: req.url }, 'storage error');
     void sendText(reply, status, oneLine(message));
   });

@@ -5,5 +5,6 @@ export { SqlStorage, type SqlDriver, type SqlStorageOptions, type SqlValue } fro
 export { openSqliteStorage, SqliteStorage, type SqliteOpenOptions } from './sqlite.js';
 export { openMemoryStorage } from './memory.js';
 export { verifyTree, type TreeDamage, type TreeVerification } from './verify.js';
+export { verifyTreeApart, type ApartVerification } from './verify-apart.js';
 export { readGuardFile, writeGuardFile, type GuardHead } from './guard.js';
 export { checkStorage, type CheckReport } from './check.js';

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { SqlStorage, type SqlDriver, type SqlValue } from './sql-storage.js';
+import { verifyTreeApart, type ApartVerification } from './verify-apart.js';
 
 class BetterSqliteDriver implements SqlDriver {
   readonly #db: Database.Database;
@@ -21,6 +22,11 @@ class BetterSqliteDriver implements SqlDriver {
     }
     this.#db.pragma('foreign_keys = ON');
     this.#db.defaultSafeIntegers(false);
+  }
+
+  /** The database file. */
+  get path(): string {
+    return this.#path;
   }
 
   /** SQLite's online backup of this database into the new file `dest`, in one step (one consistent read). */
@@ -100,6 +106,10 @@ export class SqliteStorage extends SqlStorage {
   /** Copy a consistent snapshot of the database into the new file `dest` (SQLite's backup API). */
   backup(dest: string): Promise<void> {
     return this.#driver.backup(dest);
+  }
+  /** {@link Storage.verifyTreeApart}: in a child process with its own read-only connection (verify-apart.ts). */
+  verifyTreeApart(start: number, end: number, roots: ReadonlyMap<number, Uint8Array>): ApartVerification {
+    return verifyTreeApart(this.#driver.path, start, end, roots);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Cosignature } from '@sigsum-kit/sdk';
 import type { PerfectNode } from '@sigsum-kit/sdk/internal';
+import type { ApartVerification } from './verify-apart.js';
 
 /** How the log should treat its stored state at start-up (like log-go's sth file). */
 export type StartupMode = 'saved' | 'empty' | 'local-tree';
@@ -63,6 +64,12 @@ export interface Storage {
   treeHeads(): PublishedTreeHead[];
   /** Run `fn` in one read transaction: a consistent view while the log keeps writing (WAL). */
   snapshot<T>(fn: () => T): T;
+  /**
+   * Optional (file-backed storage): `verifyTree(this, start, end, roots)` in
+   * a separate short-lived process, so the memory of a long scan is returned
+   * to the system when it ends. `unavailable` if no such process could run.
+   */
+  verifyTreeApart?(start: number, end: number, roots: ReadonlyMap<number, Uint8Array>): ApartVerification;
   /** Index of the leaf with this leaf hash, or `undefined`. */
   leafIndex(leafHash: Uint8Array): number | undefined;
   /**

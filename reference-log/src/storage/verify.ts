@@ -5,7 +5,8 @@
  * at chosen sizes must equal the expected roots. Used by the start-up check
  * (the last leaves) and by `sigsum-log check` (all of them).
  */
-import { CompactRange, emptyRoot, hashLeaf, toHex } from '@sigsum-kit/sdk';
+import { CompactRange, bytesEqual, emptyRoot, toHex } from '@sigsum-kit/sdk';
+import { leafHashNode } from '../crypto/node-crypto.js';
 import { StorageError, type Storage } from './types.js';
 
 /** The first damage found: where, a stable code and a message for the operator. */
@@ -35,9 +36,7 @@ export interface TreeVerification {
 /** Rows read per query (bounded memory on large trees). */
 const PAGE = 4096;
 
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && toHex(a) === toHex(b);
-}
+const same = bytesEqual;
 
 /**
  * Verify leaves `[start, end)` of `storage` and the interior nodes they
@@ -79,7 +78,7 @@ export function verifyTree(
     for (let i = page; i < stop; i++) {
       const row = rows[i - page];
       if (row === undefined || row.index !== i) return damaged(i, 'missing-leaf', `leaf ${i} is missing from the database`);
-      const leafHash = hashLeaf(row.leaf);
+      const leafHash = leafHashNode(row.leaf);
       if (!same(leafHash, row.leafHash)) return damaged(i, 'leaf-hash', `leaf ${i} does not hash to its stored leaf hash`);
       result.leaves++;
       for (const node of range.append(leafHash)) {

@@ -14,17 +14,7 @@ import { TILE_WIDTH, bytesEqual, formatTilePath, newTiles, parseCosignedCheckpoi
 import { treeRoot } from '@sigsum-kit/sdk/internal';
 import type { Storage } from '../storage/types.js';
 import { checkpointNote, tileBody } from './resources.js';
-
-/** An export that must not proceed (another log's directory, a rollback, a fork). */
-export class ExportError extends Error {
-  /** Stable identifier, e.g. `export.rollback`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ExportError';
-    this.code = code;
-  }
-}
+import { ExportError } from '../errors.js';
 
 /** Options of {@link exportTiles}. */
 export interface ExportOptions {

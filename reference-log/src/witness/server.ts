@@ -3,13 +3,13 @@
  * `POST <prefix>/add-checkpoint` for a configured set of Sigsum logs, with
  * state in SQLite. Every answer is plain text; 409 is `text/x.tlog.size`.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { keyHash, toHex, type Signer } from '@sigsum-kit/sdk';
 import { MAX_ADD_CHECKPOINT_BYTES, checkAddCheckpoint, cosignatureLine, refusalResponse, witnessIdentity, witnessLogs, type WitnessResponse } from './core.js';
 import { WitnessStateStore } from './state.js';
 import { verifyingSigner } from '../signing.js';
 import { createMetrics, instrumentSigner, metricsPlugin, type LogMetrics } from '../metrics/index.js';
-import { silentLogger } from '../logger.js';
+import { serverLogging, silentLogger } from '../logger.js';
 import { applyConnectionCap, descriptorWarning, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from '../server/limits.js';
 import { listenerUrl, normalizePrefix } from '../server/http.js';
 
@@ -96,8 +96,7 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
   const prefix = routePrefix(config.urlPrefix);
   const limits = config.limits ?? publicLimits();
   const app = Fastify({
-    loggerInstance: config.logger ?? silentLogger,
-    logController: new LogController({ disableRequestLogging: true }),
+    ...serverLogging(config.logger),
     bodyLimit: MAX_REQUEST_BYTES,
     exposeHeadRoutes: false,
     ...listenerOptions(limits),
@@ -185,7 +184,7 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
     await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 });
     if (metrics !== undefined) {
       const metricsLimits = internalLimits({ maxConnections: 16 });
-      const m = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), ...listenerOptions(metricsLimits) });
+      const m = Fastify({ ...serverLogging(log), ...listenerOptions(metricsLimits) });
       applyConnectionCap(m, metricsLimits);
       metricsApp = m;
       m.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

@@ -23,6 +23,9 @@
 import type { verifyNobleSync as VerifyNobleSync } from './ed25519-noble.js';
 import { KeyCache } from './key-cache.js';
 import { chosenVerifier } from './chosen-verifier.js';
+import { plain, subtle } from './webcrypto.js';
+
+export { plain, subtle };
 
 /** Size of an Ed25519 public key. */
 export const PUBLIC_KEY_SIZE = 32;
@@ -41,11 +44,6 @@ export interface Signer {
 
 /** Which implementation {@link verify} and {@link SeedSigner.sign} use. */
 export type Ed25519Backend = 'native' | 'webcrypto' | 'noble';
-
-/** `b` backed by a plain ArrayBuffer, as WebCrypto takes it (copies only views of other buffers). */
-export function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
-  return b.buffer instanceof ArrayBuffer ? (b as Uint8Array<ArrayBuffer>) : new Uint8Array(b);
-}
 
 /** Whether `v` is a Uint8Array of `length` bytes. */
 export function isBytes(v: unknown, length: number): v is Uint8Array {
@@ -94,11 +92,6 @@ export function constHex(s: string): Uint8Array {
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-/** The WebCrypto `SubtleCrypto`, if this runtime has one. */
-export function subtle(): SubtleCrypto | undefined {
-  return (globalThis as { crypto?: Crypto }).crypto?.subtle;
 }
 
 // Conformance probe: CCTV ed25519vectors (C2SP, BSD licence) that separate Go's

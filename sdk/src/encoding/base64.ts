@@ -1,8 +1,14 @@
 import { ParseError } from '../errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const REV = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) REV[ALPHABET.charCodeAt(i)] = i;
+// Built by the first decode (pure, so encode-only bundles drop it).
+const REV = /* @__PURE__ */ reverseAlphabet();
+
+function reverseAlphabet(): Int16Array {
+  const rev = new Int16Array(128).fill(-1);
+  for (let i = 0; i < ALPHABET.length; i++) rev[ALPHABET.charCodeAt(i)] = i;
+  return rev;
+}
 
 /** Standard base64 (RFC 4648 §4) with padding. */
 export function toBase64(b: Uint8Array): string {

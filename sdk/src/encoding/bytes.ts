@@ -1,7 +1,7 @@
 /** Byte helpers shared by every format. Pure; no Node `Buffer`. */
 
-const textEncoder = new TextEncoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+const textEncoder = /* @__PURE__ */ new TextEncoder();
+const strictDecoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8 encode a string. */
 export function utf8(s: string): Uint8Array {

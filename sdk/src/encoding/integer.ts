@@ -2,6 +2,8 @@ import { ParseError, OutOfRangeError } from '../errors.js';
 
 /** Largest value of a Sigsum integer: 2^63 − 1. */
 export const MAX_UINT63 = (1n << 63n) - 1n;
+/** Largest unsigned 64-bit value (cosignature timestamps): 2^64 − 1. */
+export const MAX_UINT64 = (1n << 64n) - 1n;
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 

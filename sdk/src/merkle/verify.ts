@@ -3,13 +3,13 @@
  * §2.1.4.2) with sigsum-go `pkg/merkle` verdicts. Sizes and indices are wire
  * integers (`bigint`, 0 ≤ v < 2^63); paths are leaf-to-root.
  */
-import { OutOfRangeError, VerificationError } from '../errors.js';
-import { checkHash, equal32, isEmptyRoot, nodeHash } from './internal.js';
+import { VerificationError } from '../errors.js';
+import { MAX_INCLUSION_PATH as MAX_PATH, MAX_TREE_SIZE as MAX_SIZE, bitLength, checkHash, checkInclusion, checkUint63, equal32, inclusionLength, isEmptyRoot, nodeHash } from './internal.js';
 
 /** Largest tree size or index accepted: 2^63 − 1 (Go's wire limit). */
-export const MAX_TREE_SIZE = (1n << 63n) - 1n;
+export const MAX_TREE_SIZE = MAX_SIZE;
 /** Longest inclusion path for any tree size < 2^63. */
-export const MAX_INCLUSION_PATH = 63;
+export const MAX_INCLUSION_PATH = MAX_PATH;
 /**
  * Longest consistency path for sizes < 2^63. It is one more than the
  * inclusion bound: e.g. old = 3, new = 2^63 − 1 needs 64 hashes, and Go
@@ -17,28 +17,12 @@ export const MAX_INCLUSION_PATH = 63;
  */
 export const MAX_CONSISTENCY_PATH = 64;
 
-function checkUint63(v: bigint, where: string): void {
-  if (typeof v !== 'bigint') throw new TypeError(`${where} must be a bigint`);
-  if (v < 0n || v > MAX_TREE_SIZE) throw new OutOfRangeError('merkle.uint63', `${v} is outside 0..2^63-1`, where);
-}
-
-function bitLength(v: bigint): number {
-  return v === 0n ? 0 : v.toString(2).length;
-}
-
-function popCount(v: bigint): number {
-  let n = 0;
-  for (const c of v.toString(2)) if (c === '1') n++;
-  return n;
-}
-
 /**
  * Number of hashes in the inclusion path of leaf `index` in a tree of `size`
  * leaves (Go's `pathLength`). Requires `index < size`.
  */
 export function inclusionPathLength(index: bigint, size: bigint): number {
-  const k = bitLength(index ^ (size - 1n));
-  return k + popCount(index >> BigInt(k));
+  return inclusionLength(index, size);
 }
 
 /** Trailing zero bits of a positive bigint. */
@@ -101,19 +85,7 @@ function fold(fn: bigint, sn: bigint, start: Uint8Array, path: readonly Uint8Arr
  *   `inclusion.path-length` (wrong number of hashes for index and size).
  */
 export function rootFromInclusionProof(leafHash: Uint8Array, index: bigint, size: bigint, path: readonly Uint8Array[]): Uint8Array {
-  checkUint63(index, 'index');
-  checkUint63(size, 'size');
-  if (index >= size) throw new VerificationError('inclusion.index-range', `index ${index} is not below tree size ${size}`, 'index');
-  // The cap comes first so an absurd path is refused before any other work.
-  if (path.length > MAX_INCLUSION_PATH) {
-    throw new VerificationError('inclusion.path-length', `path has ${path.length} hashes, more than the maximum ${MAX_INCLUSION_PATH}`, 'path');
-  }
-  const want = inclusionPathLength(index, size);
-  if (path.length !== want) {
-    throw new VerificationError('inclusion.path-length', `path has ${path.length} hashes, expected ${want} for index ${index} in size ${size}`, 'path');
-  }
-  checkHash(leafHash, 'leafHash');
-  for (let i = 0; i < path.length; i++) checkHash(path[i]!, `path[${i}]`);
+  checkInclusion(leafHash, index, size, path);
   const [r] = fold(index, size - 1n, leafHash, path, 0, false);
   return r === leafHash ? r.slice() : r;
 }

@@ -11,7 +11,7 @@
  */
 import { ParseError } from '../errors.js';
 import { fromHex, toHex } from '../encoding/hex.js';
-import { keyHash } from '../crypto/keyhash.js';
+import { digest, syncSha256 } from '../crypto/digest.js';
 import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
 
 /** The predefined empty group: `quorum none` requires no cosignatures. */
@@ -25,7 +25,7 @@ export const MAX_POLICY_LINE = 64 * 1024 - 1;
 export interface PolicyLog {
   /** Raw 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array;
-  /** SHA-256 of the public key. */
+  /** SHA-256 of the public key (computed on first use; see {@link Policy.hashKeys} for browsers). */
   readonly keyHash: Uint8Array;
   /** Lowercase hex of {@link PolicyLog.keyHash}. */
   readonly keyHashHex: string;
@@ -41,7 +41,7 @@ export interface PolicyWitness {
   readonly name: string;
   /** Raw 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array;
-  /** SHA-256 of the public key (matches `cosignature=` lines). */
+  /** SHA-256 of the public key (matches `cosignature=` lines; computed on first use, see {@link Policy.hashKeys}). */
   readonly keyHash: Uint8Array;
   /** Lowercase hex of {@link PolicyWitness.keyHash}. */
   readonly keyHashHex: string;
@@ -83,26 +83,53 @@ export class Policy {
   readonly witnesses: readonly PolicyWitness[];
   /** The quorum tree (`none` is a group with threshold 0 and no members). */
   readonly quorum: QuorumNode;
-  readonly #logs: Map<string, PolicyLog>;
-  readonly #witnesses: Map<string, PolicyWitness>;
+  #byKeyHash: { logs: Map<string, PolicyLog>; witnesses: Map<string, PolicyWitness> } | undefined;
+  #hashed: Promise<void> | undefined;
 
   /** @internal Use {@link parsePolicy}. */
   constructor(logs: PolicyLog[], witnesses: PolicyWitness[], quorum: QuorumNode) {
     this.logs = logs;
     this.witnesses = witnesses;
     this.quorum = quorum;
-    this.#logs = new Map(logs.map((l) => [l.keyHashHex, l]));
-    this.#witnesses = new Map(witnesses.map((w) => [w.keyHashHex, w]));
+  }
+
+  /**
+   * Compute the key hashes of every log and witness, asynchronously where the
+   * runtime has no synchronous SHA-256. Only needed in a browser bundle that
+   * does not use the SDK's synchronous `sha256`, before reading `keyHash`,
+   * `keyHashHex`, {@link Policy.findLog}, {@link Policy.findWitness} or
+   * {@link Policy.quorumHolds} directly; `verifyProof` and
+   * `verifyCosignedTreeHead` call it themselves. Elsewhere (Node, or with
+   * `sha256` bundled) the hashes are computed on first use.
+   */
+  hashKeys(): Promise<void> {
+    // A failure (the pure-JS hash's chunk did not load) is not kept: the next call tries again.
+    this.#hashed ??= Promise.all([...this.logs, ...this.witnesses].map(hashEntry)).then(
+      () => undefined,
+      (e: unknown) => {
+        this.#hashed = undefined;
+        throw e;
+      },
+    );
+    return this.#hashed;
+  }
+
+  #lookup(): { logs: Map<string, PolicyLog>; witnesses: Map<string, PolicyWitness> } {
+    this.#byKeyHash ??= {
+      logs: new Map(this.logs.map((l) => [l.keyHashHex, l])),
+      witnesses: new Map(this.witnesses.map((w) => [w.keyHashHex, w])),
+    };
+    return this.#byKeyHash;
   }
 
   /** The log with this key hash, if the policy trusts it. */
   findLog(logKeyHash: Uint8Array | string): PolicyLog | undefined {
-    return this.#logs.get(hexKey(logKeyHash));
+    return this.#lookup().logs.get(hexKey(logKeyHash));
   }
 
   /** The witness with this key hash, if the policy names it. */
   findWitness(witnessKeyHash: Uint8Array | string): PolicyWitness | undefined {
-    return this.#witnesses.get(hexKey(witnessKeyHash));
+    return this.#lookup().witnesses.get(hexKey(witnessKeyHash));
   }
 
   /**
@@ -115,6 +142,35 @@ export class Policy {
     for (const k of verified) set.add(hexKey(k));
     return evaluate(this.quorum, set);
   }
+}
+
+// Key hashes of the policies' logs and witnesses (and their hex), by entry, once computed.
+const keyHashes = new WeakMap<object, [Uint8Array, string]>();
+
+function knownKeyHash(e: { publicKey: Uint8Array }): [Uint8Array, string] {
+  let h = keyHashes.get(e);
+  if (h === undefined) {
+    const sha = syncSha256();
+    if (sha === undefined) throw new Error('no synchronous SHA-256 in this bundle: await policy.hashKeys() first (or use the SDK\'s sha256)');
+    h = [sha(e.publicKey), ''];
+    h[1] = toHex(h[0]);
+    keyHashes.set(e, h);
+  }
+  return h;
+}
+
+async function hashEntry(e: { publicKey: Uint8Array }): Promise<void> {
+  if (keyHashes.has(e)) return;
+  const kh = await digest(e.publicKey);
+  keyHashes.set(e, [kh, toHex(kh)]);
+}
+
+/** `e` with its `keyHash` and `keyHashHex` as enumerable properties computed on first read. */
+function withKeyHash<T extends { publicKey: Uint8Array }>(e: T): T & { readonly keyHash: Uint8Array; readonly keyHashHex: string } {
+  return Object.defineProperties(e, {
+    keyHash: { enumerable: true, get: () => knownKeyHash(e)[0] },
+    keyHashHex: { enumerable: true, get: () => knownKeyHash(e)[1] },
+  }) as T & { readonly keyHash: Uint8Array; readonly keyHashHex: string };
 }
 
 function evaluate(node: QuorumNode, verified: ReadonlySet<string>): boolean {
@@ -142,8 +198,10 @@ interface Builder {
   /** Names already used as a member (value: parent group), plus `none`, which can never be one. */
   used: Map<string, string>;
   logs: PolicyLog[];
+  /** Public keys (hex) of the logs so far. */
   logKeys: Set<string>;
   witnesses: PolicyWitness[];
+  /** Public keys (hex) of the witnesses so far. */
   witnessKeys: Set<string>;
   quorum: QuorumNode | undefined;
   /** Names and URLs as shown to users (decodes UTF-8 when the text was read byte by byte). */
@@ -171,11 +229,11 @@ function parseLine(b: Builder, fields: string[], line: number): void {
     case 'log': {
       if (args.length < 1 || args.length > 2) fail('policy.arguments', 'log line: want <key> [url]', line);
       const publicKey = publicKeyField(args[0]!, line, 'log key');
-      const kh = keyHash(publicKey);
-      const hex = toHex(kh);
-      if (b.logKeys.has(hex)) fail('policy.duplicate-log', `duplicate log key ${toHex(publicKey)}`, line);
+      // Equal keys ⇔ equal key hashes: compare the keys, hash later.
+      const hex = toHex(publicKey);
+      if (b.logKeys.has(hex)) fail('policy.duplicate-log', `duplicate log key ${hex}`, line);
       b.logKeys.add(hex);
-      b.logs.push({ publicKey, keyHash: kh, keyHashHex: hex, url: urlField(b, args[1]), line });
+      b.logs.push(withKeyHash({ publicKey, url: urlField(b, args[1]), line }));
       return;
     }
     case 'witness': {
@@ -183,11 +241,10 @@ function parseLine(b: Builder, fields: string[], line: number): void {
       const name = args[0]!;
       const publicKey = publicKeyField(args[1]!, line, 'witness key');
       if (b.names.has(name)) fail('policy.duplicate-name', `duplicate name ${JSON.stringify(b.display(name))}`, line);
-      const kh = keyHash(publicKey);
-      const hex = toHex(kh);
-      if (b.witnessKeys.has(hex)) fail('policy.duplicate-witness', `duplicate witness key ${toHex(publicKey)}`, line);
+      const hex = toHex(publicKey);
+      if (b.witnessKeys.has(hex)) fail('policy.duplicate-witness', `duplicate witness key ${hex}`, line);
       b.witnessKeys.add(hex);
-      const witness: PolicyWitness = { name: b.display(name), publicKey, keyHash: kh, keyHashHex: hex, url: urlField(b, args[2]), line };
+      const witness: PolicyWitness = withKeyHash({ name: b.display(name), publicKey, url: urlField(b, args[2]), line });
       b.witnesses.push(witness);
       b.names.set(name, { kind: 'witness', name: witness.name, witness });
       return;

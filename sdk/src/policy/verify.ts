@@ -6,13 +6,12 @@
  */
 import { toHex } from '../encoding/hex.js';
 import { utf8 } from '../encoding/bytes.js';
-import { MAX_UINT63 } from '../encoding/integer.js';
+import { MAX_UINT63, MAX_UINT64 } from '../encoding/integer.js';
 import { verify } from '../crypto/ed25519.js';
+import { syncSha256 } from '../crypto/digest.js';
 import { chosenVerifier } from '../crypto/chosen-verifier.js';
 import { cosignedText, formatCheckpoint, treeHeadOrigin, type Cosignature, type CosignedTreeHead } from '../types/tree-head.js';
 import type { Policy, PolicyLog, PolicyWitness } from './policy.js';
-
-const MAX_UINT64 = (1n << 64n) - 1n;
 
 // Checkpoint origin of each policy log (a parsed policy is reused for many proofs).
 const origins = new WeakMap<PolicyLog, string>();
@@ -119,12 +118,13 @@ function conclude(policy: Policy, cth: CosignedTreeHead, p: PendingChecks, verdi
 /**
  * {@link verifyCosignedTreeHead} in one synchronous pass with the chosen
  * native verifier (see `crypto/chosen-verifier.ts`), or undefined when there
- * is none yet. For the proof verifier.
+ * is none yet or no synchronous SHA-256 for the policy's key hashes. For the
+ * proof verifier.
  * @internal
  */
 export function verifyCosignedTreeHeadSync(policy: Policy, logKeyHash: Uint8Array | string, cth: CosignedTreeHead): CosignedTreeHeadResult | undefined {
   const sync = chosenVerifier.sync;
-  if (sync === undefined) return undefined;
+  if (sync === undefined || syncSha256() === undefined) return undefined;
   const p = prepare(policy, logKeyHash, cth);
   if (!('checks' in p)) return p;
   return conclude(policy, cth, p, p.checks.map((c) => c !== undefined && sync(c[0], c[1], c[2])));
@@ -140,6 +140,7 @@ export function verifyCosignedTreeHeadSync(policy: Policy, logKeyHash: Uint8Arra
 export async function verifyCosignedTreeHead(policy: Policy, logKeyHash: Uint8Array | string, cth: CosignedTreeHead): Promise<CosignedTreeHeadResult> {
   const now = verifyCosignedTreeHeadSync(policy, logKeyHash, cth);
   if (now !== undefined) return now;
+  await policy.hashKeys();
   const p = prepare(policy, logKeyHash, cth);
   if (!('checks' in p)) return p;
   return conclude(policy, cth, p, await Promise.all(p.checks.map((c) => (c === undefined ? false : verify(c[0], c[1], c[2])))));

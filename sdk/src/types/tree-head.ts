@@ -7,11 +7,9 @@ import { OutOfRangeError } from '../errors.js';
 import { utf8 } from '../encoding/bytes.js';
 import { toBase64 } from '../encoding/base64.js';
 import { toHex } from '../encoding/hex.js';
-import { MAX_UINT63 } from '../encoding/integer.js';
+import { MAX_UINT63, MAX_UINT64 } from '../encoding/integer.js';
 import { keyHash } from '../crypto/keyhash.js';
 import { verify, type Signer } from '../crypto/ed25519.js';
-
-const MAX_UINT64 = (1n << 64n) - 1n;
 
 /** Prefix of a Sigsum log's checkpoint origin. */
 export const CHECKPOINT_ORIGIN_PREFIX = 'sigsum.org/v1/tree/';
