@@ -1,17 +1,18 @@
 /**
  * The inclusion proof fold of `verify.ts` hashing through `digest` (Node's
- * native hash, else WebCrypto), for the asynchronous proof verification path,
- * which so needs no JavaScript SHA-256 in a browser bundle; and the same fold
- * with a synchronous hash the caller has (the synchronous path in Node).
+ * native hash, else WebCrypto), or with a synchronous hash the caller has,
+ * for the proof verifier, which so needs no JavaScript SHA-256 in a browser
+ * bundle.
  */
 import { digest, type SyncSha256 } from '../crypto/digest.js';
 import { bitLength, checkInclusion, nodeMessageBuffer } from './internal.js';
 
 /**
- * `rootFromInclusionProof` (same checks, same verdicts, same root), hashing asynchronously.
+ * `rootFromInclusionProof` (same checks, same verdicts, same root), hashing
+ * with `hash` where given (no promise per node), else asynchronously.
  * @throws as `rootFromInclusionProof`.
  */
-export async function rootFromInclusionProofAsync(leafHash: Uint8Array, index: bigint, size: bigint, path: readonly Uint8Array[]): Promise<Uint8Array> {
+export async function rootFromInclusionProofAsync(leafHash: Uint8Array, index: bigint, size: bigint, path: readonly Uint8Array[], hash?: SyncSha256): Promise<Uint8Array> {
   checkInclusion(leafHash, index, size, path);
   const last = size - 1n;
   // Below level k the index and the last node differ, so every level has a
@@ -26,33 +27,7 @@ export async function rootFromInclusionProofAsync(leafHash: Uint8Array, index: b
     const s = path[p++]!;
     message.set(odd ? s : r, 1);
     message.set(odd ? r : s, 33);
-    r = await digest(message);
-  }
-  return r === leafHash ? r.slice() : r;
-}
-
-/**
- * `rootFromInclusionProof` (same checks, same verdicts, same root) with the
- * synchronous hash `hash`, without importing the SDK's own `sha256`.
- * @throws as `rootFromInclusionProof`.
- */
-export function rootFromInclusionProofWith(hash: SyncSha256, leafHash: Uint8Array, index: bigint, size: bigint, path: readonly Uint8Array[]): Uint8Array {
-  checkInclusion(leafHash, index, size, path);
-  const last = size - 1n;
-  const k = bitLength(index ^ last);
-  const levels = bitLength(last);
-  // The index's bits from two 32-bit halves: no bigint work in the loop.
-  const lo = Number(index & 0xffffffffn);
-  const hi = Number(index >> 32n);
-  const message = nodeMessageBuffer();
-  let r = leafHash;
-  for (let i = 0, p = 0; i < levels; i++) {
-    const odd = (i < 32 ? (lo >>> i) & 1 : (hi >>> (i - 32)) & 1) === 1;
-    if (!odd && i >= k) continue;
-    const s = path[p++]!;
-    message.set(odd ? s : r, 1);
-    message.set(odd ? r : s, 33);
-    r = hash(message);
+    r = hash ? hash(message) : await digest(message);
   }
   return r === leafHash ? r.slice() : r;
 }

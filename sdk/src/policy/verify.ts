@@ -116,15 +116,13 @@ function conclude(policy: Policy, cth: CosignedTreeHead, p: PendingChecks, verdi
 }
 
 /**
- * {@link verifyCosignedTreeHead} in one synchronous pass with the chosen
- * native verifier (see `crypto/chosen-verifier.ts`), or undefined when there
- * is none yet or no synchronous SHA-256 for the policy's key hashes. For the
- * proof verifier.
+ * {@link verifyCosignedTreeHead} in one synchronous pass with the synchronous
+ * verifier `sync` (the chosen native one, see `crypto/chosen-verifier.ts`),
+ * where the runtime has a synchronous SHA-256 for the policy's key hashes.
+ * For the proof verifier.
  * @internal
  */
-export function verifyCosignedTreeHeadSync(policy: Policy, logKeyHash: Uint8Array | string, cth: CosignedTreeHead): CosignedTreeHeadResult | undefined {
-  const sync = chosenVerifier.sync;
-  if (sync === undefined || syncSha256() === undefined) return undefined;
+export function verifyCosignedTreeHeadSync(policy: Policy, logKeyHash: Uint8Array | string, cth: CosignedTreeHead, sync: NonNullable<typeof chosenVerifier.sync>): CosignedTreeHeadResult {
   const p = prepare(policy, logKeyHash, cth);
   if (!('checks' in p)) return p;
   return conclude(policy, cth, p, p.checks.map((c) => c !== undefined && sync(c[0], c[1], c[2])));
@@ -138,8 +136,8 @@ export function verifyCosignedTreeHeadSync(policy: Policy, logKeyHash: Uint8Arra
  * such tree heads when parsing).
  */
 export async function verifyCosignedTreeHead(policy: Policy, logKeyHash: Uint8Array | string, cth: CosignedTreeHead): Promise<CosignedTreeHeadResult> {
-  const now = verifyCosignedTreeHeadSync(policy, logKeyHash, cth);
-  if (now !== undefined) return now;
+  const sync = syncSha256() && chosenVerifier.sync;
+  if (sync) return verifyCosignedTreeHeadSync(policy, logKeyHash, cth, sync);
   await policy.hashKeys();
   const p = prepare(policy, logKeyHash, cth);
   if (!('checks' in p)) return p;

@@ -7,14 +7,14 @@ import { SigsumError } from '../errors.js';
 import { bytesEqual, concatBytes } from '../encoding/bytes.js';
 import { toHex } from '../encoding/hex.js';
 import { HASH_SIZE } from '../crypto/sha256.js';
-import { digest, syncSha256, type SyncSha256 } from '../crypto/digest.js';
+import { digest, syncSha256 } from '../crypto/digest.js';
 import { PUBLIC_KEY_SIZE } from '../crypto/ed25519.js';
 import { chosenVerifier } from '../crypto/chosen-verifier.js';
 import { TREE_LEAF_NAMESPACE, namespacedMessage, verifyNamespaced } from '../crypto/namespace.js';
 import { leafToBytes } from '../types/leaf.js';
-import { rootFromInclusionProofAsync, rootFromInclusionProofWith } from '../merkle/inclusion-async.js';
+import { rootFromInclusionProofAsync } from '../merkle/inclusion-async.js';
 import type { Policy, PolicyLog } from '../policy/policy.js';
-import { verifyCosignedTreeHead, verifyCosignedTreeHeadSync, type CosignatureCheck, type CosignedTreeHeadResult } from '../policy/verify.js';
+import { verifyCosignedTreeHead, verifyCosignedTreeHeadSync, type CosignatureCheck } from '../policy/verify.js';
 import type { SigsumProof } from './format.js';
 
 /** The six verification steps, in order (index + 1 = step number). */
@@ -131,96 +131,15 @@ function rawKey(k: SubmitterKey): Uint8Array {
  *     witnesses are ignored, invalid ones only count as missing);
  * (6) the inclusion proof leads from the leaf hash to the root (size 1: the
  *     leaf hash is the root).
- * All signatures are verified concurrently; the result reports the first
- * failing step in order. Never throws for bad proofs or keys.
+ * All signatures are verified concurrently (with Node's native verifier, in
+ * one synchronous pass); the result reports the first failing step in order.
+ * Never throws for bad proofs or keys.
  */
 export async function verifyProof(proof: SigsumProof, options: VerifyProofOptions): Promise<ProofVerification> {
-  // Once the native verifier is chosen (Node), all of it in one synchronous
-  // pass: no promise per hash and per signature, which on this path cost
-  // about as much as the rest of the JavaScript work.
-  const sync = chosenVerifier.sync;
-  const hash = syncSha256();
-  if (sync !== undefined && hash !== undefined) return verifySync(proof, options, hash, sync);
   const th = proof.treeHead;
   const inclusion = proof.inclusion;
-  const d = initialDetails(proof);
-
-  // Step 1: checksum.
-  const { data, message: given } = options;
-  let message: Uint8Array;
-  if (data !== undefined) {
-    if (!(data instanceof Uint8Array)) return reject(d, 1, 'proof.input', 'data must be a Uint8Array');
-    message = await digest(data);
-  } else if (given !== undefined) {
-    if (!(given instanceof Uint8Array) || given.length !== HASH_SIZE) return reject(d, 1, 'proof.message-size', `message must be ${HASH_SIZE} bytes`);
-    message = given;
-  } else return reject(d, 1, 'proof.input', 'give either data or message');
-  const checksum = await digest(message);
-  d.message = message;
-  d.checksum = checksum;
-
-  // Step 2: submitter key by bitwise-equal key hash (keys of the wrong size are skipped).
-  const keys = submitterKeysOf(options);
-  const hashes = await Promise.all(keys.map(digest));
-  const submitterKey = keys.find((_, i) => bytesEqual(hashes[i]!, proof.leaf.keyHash));
-  d.submitterKey = submitterKey;
-
-  // Step 6 is only hashing; do it up front so the details are complete.
-  const leafHash = await digest(concatBytes(LEAF_PREFIX, leafToBytes({ checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash })));
-  d.leafHash = toHex(leafHash);
-  let inclusionError: SigsumError | undefined;
-  try {
-    d.computedRoot = toHex(await rootFromInclusionProofAsync(leafHash, inclusion.leafIndex, th.size, inclusion.path));
-  } catch (e) {
-    if (!(e instanceof SigsumError)) throw e;
-    inclusionError = e;
-  }
-
-  // Steps 3-5: all signatures at once.
-  const [leafOk, cth] = await Promise.all([
-    submitterKey && verifyNamespaced(submitterKey, TREE_LEAF_NAMESPACE, checksum, proof.leaf.signature),
-    verifyCosignedTreeHead(options.policy, proof.logKeyHash, th),
-  ]);
-  return verdict(proof, options, d, submitterKey, leafOk, cth, inclusionError);
-}
-
-/** {@link verifyProof} in one synchronous pass, with a synchronous hash and Ed25519 verifier. */
-function verifySync(proof: SigsumProof, options: VerifyProofOptions, hash: SyncSha256, sync: NonNullable<typeof chosenVerifier.sync>): ProofVerification {
-  const th = proof.treeHead;
-  const inclusion = proof.inclusion;
-  const d = initialDetails(proof);
-  const { data, message: given } = options;
-  let message: Uint8Array;
-  if (data !== undefined) {
-    if (!(data instanceof Uint8Array)) return reject(d, 1, 'proof.input', 'data must be a Uint8Array');
-    message = hash(data);
-  } else if (given !== undefined) {
-    if (!(given instanceof Uint8Array) || given.length !== HASH_SIZE) return reject(d, 1, 'proof.message-size', `message must be ${HASH_SIZE} bytes`);
-    message = given;
-  } else return reject(d, 1, 'proof.input', 'give either data or message');
-  const checksum = hash(message);
-  d.message = message;
-  d.checksum = checksum;
-  const submitterKey = submitterKeysOf(options).find((k) => bytesEqual(hash(k), proof.leaf.keyHash));
-  d.submitterKey = submitterKey;
-  const leafHash = hash(concatBytes(LEAF_PREFIX, leafToBytes({ checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash })));
-  d.leafHash = toHex(leafHash);
-  let inclusionError: SigsumError | undefined;
-  try {
-    d.computedRoot = toHex(rootFromInclusionProofWith(hash, leafHash, inclusion.leafIndex, th.size, inclusion.path));
-  } catch (e) {
-    if (!(e instanceof SigsumError)) throw e;
-    inclusionError = e;
-  }
-  const leafOk = submitterKey && sync(submitterKey, namespacedMessage(TREE_LEAF_NAMESPACE, checksum), proof.leaf.signature);
-  const cth = verifyCosignedTreeHeadSync(options.policy, proof.logKeyHash, th)!;
-  return verdict(proof, options, d, submitterKey, leafOk, cth, inclusionError);
-}
-
-/** The details known before any check. */
-function initialDetails(proof: SigsumProof): { -readonly [K in keyof ProofDetails]: ProofDetails[K] } {
-  const th = proof.treeHead;
-  return {
+  // Filled in as verification proceeds; returned with the verdict.
+  const d: { -readonly [K in keyof ProofDetails]: ProofDetails[K] } = {
     message: undefined,
     checksum: undefined,
     submitterKeyHash: toHex(proof.leaf.keyHash),
@@ -233,32 +152,59 @@ function initialDetails(proof: SigsumProof): { -readonly [K in keyof ProofDetail
     quorum: undefined,
     treeSize: th.size,
     rootHash: toHex(th.rootHash),
-    leafIndex: proof.inclusion.leafIndex,
-    inclusionPath: proof.inclusion.path.map(toHex),
+    leafIndex: inclusion.leafIndex,
+    inclusionPath: inclusion.path.map(toHex),
     leafHash: undefined,
     computedRoot: undefined,
   };
-}
+  const reject = (step: ProofRejected['step'], code: string, message: string): ProofRejected => ({ ok: false, step, stepName: PROOF_STEPS[step - 1]!, code, message, details: d });
+  // Where there is a synchronous hash (Node) it is called directly, and once
+  // the native Ed25519 verifier is chosen, every signature is checked in one
+  // synchronous pass: a promise per hash and per signature costs about as
+  // much as the rest of the JavaScript work on that path.
+  const hash = syncSha256();
+  const sync = hash && chosenVerifier.sync;
 
-function reject(d: ProofDetails, step: ProofRejected['step'], code: string, message: string): ProofRejected {
-  return { ok: false, step, stepName: PROOF_STEPS[step - 1]!, code, message, details: d };
-}
+  // Step 1: checksum.
+  const { data, message: given } = options;
+  let message: Uint8Array;
+  if (data !== undefined) {
+    if (!(data instanceof Uint8Array)) return reject(1, 'proof.input', 'data must be a Uint8Array');
+    message = hash ? hash(data) : await digest(data);
+  } else if (given !== undefined) {
+    if (!(given instanceof Uint8Array) || given.length !== HASH_SIZE) return reject(1, 'proof.message-size', `message must be ${HASH_SIZE} bytes`);
+    message = given;
+  } else return reject(1, 'proof.input', 'give either data or message');
+  const checksum = hash ? hash(message) : await digest(message);
+  d.message = message;
+  d.checksum = checksum;
 
-/** The submitter keys of the right size. */
-function submitterKeysOf(options: VerifyProofOptions): Uint8Array[] {
-  return options.submitterKeys.map(rawKey).filter((k) => k instanceof Uint8Array && k.length === PUBLIC_KEY_SIZE);
-}
+  // Step 2: submitter key by bitwise-equal key hash (keys of the wrong size are skipped).
+  const keys = options.submitterKeys.map(rawKey).filter((k) => k instanceof Uint8Array && k.length === PUBLIC_KEY_SIZE);
+  const hashes = hash ? keys.map(hash) : await Promise.all(keys.map(digest));
+  const submitterKey = keys.find((_, i) => bytesEqual(hashes[i]!, proof.leaf.keyHash));
+  d.submitterKey = submitterKey;
 
-/** The first failing step in order, or success, once every check is done. */
-function verdict(
-  proof: SigsumProof,
-  options: VerifyProofOptions,
-  d: { -readonly [K in keyof ProofDetails]: ProofDetails[K] },
-  submitterKey: Uint8Array | undefined,
-  leafOk: boolean | undefined,
-  cth: CosignedTreeHeadResult,
-  inclusionError: SigsumError | undefined,
-): ProofVerification {
+  // Step 6 is only hashing; do it up front so the details are complete.
+  const leaf = leafToBytes({ checksum, signature: proof.leaf.signature, keyHash: proof.leaf.keyHash });
+  const leafBytes = concatBytes(LEAF_PREFIX, leaf);
+  const leafHash = hash ? hash(leafBytes) : await digest(leafBytes);
+  d.leafHash = toHex(leafHash);
+  let inclusionError: SigsumError | undefined;
+  try {
+    d.computedRoot = toHex(await rootFromInclusionProofAsync(leafHash, inclusion.leafIndex, th.size, inclusion.path, hash));
+  } catch (e) {
+    if (!(e instanceof SigsumError)) throw e;
+    inclusionError = e;
+  }
+
+  // Steps 3-5: all signatures at once.
+  const [leafOk, cth] = sync
+    ? [submitterKey && sync(submitterKey, namespacedMessage(TREE_LEAF_NAMESPACE, checksum), proof.leaf.signature), verifyCosignedTreeHeadSync(options.policy, proof.logKeyHash, th, sync)]
+    : await Promise.all([
+        submitterKey && verifyNamespaced(submitterKey, TREE_LEAF_NAMESPACE, checksum, proof.leaf.signature),
+        verifyCosignedTreeHead(options.policy, proof.logKeyHash, th),
+      ]);
   const failure = cth.failure;
   const logChecked = failure !== 'unknown-log' && failure !== 'duplicate-cosignature';
   d.leafSignatureValid = leafOk;
@@ -267,14 +213,14 @@ function verdict(
   d.cosignatures = cth.cosignatures;
   d.quorum = logChecked && failure !== 'log-signature' ? cth.quorum : undefined;
 
-  if (!submitterKey) return reject(d, 2, 'proof.unknown-submitter', `leaf key hash ${d.submitterKeyHash} matches none of the ${options.submitterKeys.length} submitter keys`);
-  if (!leafOk) return reject(d, 3, 'proof.leaf-signature', 'leaf signature is not valid for this message and submitter key');
-  if (failure === 'unknown-log') return reject(d, 4, 'proof.unknown-log', `log ${d.logKeyHash} is not in the policy`);
-  if (failure === 'log-signature') return reject(d, 4, 'proof.log-signature', 'invalid log signature on the tree head');
-  if (failure !== undefined) return reject(d, 5, `proof.${failure}`, cth.message!);
-  if (inclusionError !== undefined) return reject(d, 6, inclusionError.code, inclusionError.message);
+  if (!submitterKey) return reject(2, 'proof.unknown-submitter', `leaf key hash ${d.submitterKeyHash} matches none of the ${options.submitterKeys.length} submitter keys`);
+  if (!leafOk) return reject(3, 'proof.leaf-signature', 'leaf signature is not valid for this message and submitter key');
+  if (failure === 'unknown-log') return reject(4, 'proof.unknown-log', `log ${d.logKeyHash} is not in the policy`);
+  if (failure === 'log-signature') return reject(4, 'proof.log-signature', 'invalid log signature on the tree head');
+  if (failure !== undefined) return reject(5, `proof.${failure}`, cth.message!);
+  if (inclusionError !== undefined) return reject(6, inclusionError.code, inclusionError.message);
   if (d.computedRoot !== d.rootHash) {
-    return reject(d, 6, 'inclusion.root-mismatch', proof.treeHead.size === 1n ? 'leaf hash is not the root hash of the size-1 tree' : 'inclusion path does not lead to the root hash');
+    return reject(6, 'inclusion.root-mismatch', th.size === 1n ? 'leaf hash is not the root hash of the size-1 tree' : 'inclusion path does not lead to the root hash');
   }
   return { ok: true, details: d };
 }
