@@ -16,7 +16,7 @@ import {
   type SignedTreeHead,
 } from '@sigsum-kit/sdk';
 import { treeRoot } from '@sigsum-kit/sdk/internal';
-import { Sequencer, StartupError, openMemoryStorage, type CosignOutcome, type Cosigner, type LeafRecord } from '@sigsum-kit/reference-log';
+import { RECENT_LEAVES, Sequencer, StartupError, openMemoryStorage, type CosignOutcome, type Cosigner, type LeafRecord } from '@sigsum-kit/reference-log';
 
 const signer = new SeedSigner(sha256(utf8('sequencer test log')));
 
@@ -45,6 +45,29 @@ const logger = {
 };
 
 describe('sequencer', () => {
+  it('knows pending and the newest integrated leaves without storage; older ones are looked up', async () => {
+    const storage = await openMemoryStorage();
+    const seq = new Sequencer({ storage, signer, logger, batchSize: 100_000 });
+    const n = RECENT_LEAVES + 2;
+    expect(seq.knownLeafState(rec(0).leafHash)).toBeUndefined();
+    for (let i = 0; i < n; i++) seq.submit(rec(i), 'absent');
+    expect(seq.knownLeafState(rec(0).leafHash)).toBe('pending');
+    expect(seq.integrateNow()).toBe(n);
+    // The two oldest fell out of memory; storage still knows them.
+    for (const i of [0, 1]) {
+      expect(seq.knownLeafState(rec(i).leafHash)).toBeUndefined();
+      expect(seq.leafState(rec(i).leafHash)).toBe('integrated');
+    }
+    expect(seq.knownLeafState(rec(2).leafHash)).toBe('integrated');
+    expect(seq.knownLeafState(rec(n - 1).leafHash)).toBe('integrated');
+    await seq.publishNow();
+    expect(seq.knownLeafState(rec(n - 1).leafHash)).toBe('published');
+    expect(seq.leafState(rec(0).leafHash)).toBe('published');
+    expect(seq.knownLeafState(rec(n).leafHash)).toBeUndefined();
+    expect(seq.leafState(rec(n).leafHash)).toBe('absent');
+    await seq.stop();
+  });
+
   it('answers 202 until a leaf is integrated, then 200; deduplicates by leaf hash', async () => {
     const storage = await openMemoryStorage();
     const seq = new Sequencer({ storage, signer, logger });

@@ -19,9 +19,15 @@ export interface MetricsPluginOptions {
 export const UNMATCHED_ENDPOINT = 'unmatched';
 
 const START = Symbol('sigsum.metrics.start');
-type Timed = FastifyRequest & { [START]?: number };
+const ENDPOINT = Symbol('sigsum.metrics.endpoint');
+const METHOD = Symbol('sigsum.metrics.method');
+type Timed = FastifyRequest & { [START]?: number; [ENDPOINT]?: string; [METHOD]?: string };
 
-/** The route pattern (e.g. `/get-leaves/:start/:end`), never the raw URL, so labels stay bounded. */
+/**
+ * The route pattern (e.g. `/get-leaves/:start/:end`), never the raw URL, so
+ * labels stay bounded. Fastify builds a new `routeOptions` object on every
+ * read, so each request reads it once.
+ */
 function endpointOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? UNMATCHED_ENDPOINT;
 }
@@ -36,13 +42,20 @@ async function plugin(app: FastifyInstance, options: MetricsPluginOptions): Prom
   const { metrics } = options;
   // Callback-style hooks: cheaper than async ones on every request.
   app.addHook('onRequest', (request, _reply, done) => {
-    (request as Timed)[START] = performance.now();
-    metrics.countRequest(endpointOf(request), methodOf(request));
+    const timed = request as Timed;
+    timed[START] = performance.now();
+    const endpoint = (timed[ENDPOINT] = endpointOf(request));
+    const method = (timed[METHOD] = methodOf(request));
+    metrics.countRequest(endpoint, method);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const start = (request as Timed)[START];
-    metrics.countResponse(endpointOf(request), methodOf(request), String(reply.statusCode), start === undefined ? undefined : (performance.now() - start) / 1000);
+    const timed = request as Timed;
+    const start = timed[START];
+    // A request that failed before onRequest (e.g. a malformed URL) was never labelled.
+    const endpoint = timed[ENDPOINT] ?? endpointOf(request);
+    const method = timed[METHOD] ?? methodOf(request);
+    metrics.countResponse(endpoint, method, String(reply.statusCode), start === undefined ? undefined : (performance.now() - start) / 1000);
     done();
   });
   if (options.serve ?? true) {

@@ -91,6 +91,14 @@ export type SubmitStatus = 'published' | 'accepted' | 'busy';
 /** Where a leaf stands, see {@link Sequencer.leafState}. */
 export type LeafState = 'published' | 'integrated' | 'pending' | 'absent';
 
+/**
+ * How many of the newest integrated leaves the sequencer remembers by leaf
+ * hash (≈ 3 MiB). Submitters re-send a leaf until it is published, so most
+ * re-sends ask about a leaf integrated moments ago: answered from memory,
+ * they skip the SQLite look-up. Older leaves are looked up in storage.
+ */
+export const RECENT_LEAVES = 32_768;
+
 /** Map key of a leaf hash: its 32 bytes as a latin1 string (cheaper than hex). */
 function pendingKey(leafHash: Uint8Array): string {
   return Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
@@ -122,6 +130,8 @@ export class Sequencer {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #pending = new Map<string, LeafRecord>();
+  /** Index of each of the newest {@link RECENT_LEAVES} integrated leaves, oldest first. */
+  readonly #recent = new Map<string, number>();
   /** add-leaf requests waiting for their leaf to be published (hex leaf hash → index once integrated, callbacks). */
   readonly #waiters = new Map<string, { index: number | undefined; wake: Set<(ok: boolean) => void> }>();
   #frontier!: CompactRange;
@@ -320,9 +330,22 @@ export class Sequencer {
    * unknown. A known leaf was verified when it was first accepted.
    */
   leafState(leafHash: Uint8Array): LeafState {
-    if (this.#pending.has(pendingKey(leafHash))) return 'pending';
+    const known = this.knownLeafState(leafHash);
+    if (known !== undefined) return known;
     const index = this.#storage.leafIndex(leafHash);
     if (index === undefined) return 'absent';
+    return index < this.publishedSize ? 'published' : 'integrated';
+  }
+
+  /**
+   * {@link leafState} without reading storage: the state of a pending leaf or
+   * of one of the newest integrated ones, else undefined (look it up).
+   */
+  knownLeafState(leafHash: Uint8Array): LeafState | undefined {
+    const key = pendingKey(leafHash);
+    if (this.#pending.has(key)) return 'pending';
+    const index = this.#recent.get(key);
+    if (index === undefined) return undefined;
     return index < this.publishedSize ? 'published' : 'integrated';
   }
 
@@ -455,6 +478,8 @@ export class Sequencer {
     for (let i = 0; i < batch.length; i++) {
       const key = pendingKey(batch[i]!.leafHash);
       this.#pending.delete(key);
+      this.#recent.set(key, start + i);
+      if (this.#recent.size > RECENT_LEAVES) this.#recent.delete(this.#recent.keys().next().value!);
       const w = this.#waiters.get(key);
       if (w !== undefined) w.index = start + i;
     }

@@ -179,7 +179,8 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     // key hash (its leaf hash says so), and that signature verified when it
     // was first accepted: a re-send costs no signature check.
     const size = sequencer.treeSize;
-    const state = await leafStates(leaf.leafHash);
+    // Pending and recently integrated leaves are known in memory; the rest are looked up in this turn's batch.
+    const state = sequencer.knownLeafState(leaf.leafHash) ?? (await leafStates(leaf.leafHash));
     if (state === 'absent') {
       const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, leaf.checksum]), request.signature);
       if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');

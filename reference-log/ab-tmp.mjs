@@ -1,0 +1,14 @@
+import { Sequencer, buildPublicApp, openMemoryStorage, createMetrics, metricsPlugin, publicLimits } from '@sigsum-kit/reference-log';
+import { SeedSigner } from '@sigsum-kit/sdk';
+const variant = process.argv[2];
+const storage = await openMemoryStorage();
+const signer = new SeedSigner(new Uint8Array(32).fill(7));
+storage.setLogPublicKey(signer.publicKey);
+storage.setStartupMode?.('local-tree');
+const sequencer = new Sequencer({ storage, signer, intervalMs: 60_000 });
+await sequencer.start();
+const limits = variant.includes('nolimits') ? { ...publicLimits(), idleTimeoutMs: 0, keepAliveTimeoutMs: 5000, maxRequestsPerSocket: 0 } : undefined;
+const app = await buildPublicApp({ storage, sequencer, limits });
+if (!variant.includes('nometrics')) await app.register(metricsPlugin, { metrics: createMetrics('primary'), serve: false });
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+console.log('listening ' + url + '/');
