@@ -4,4 +4,5 @@
 // before the root `prepare` script has built dist/. CommonJS, as the bundle:
 // Node's ES module loader would add its own start-up cost.
 'use strict';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS launcher
 require('../dist/bin/sigsum.cjs');
