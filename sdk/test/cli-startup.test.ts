@@ -55,22 +55,25 @@ function run(
   args: string[],
   input = '',
   env: NodeJS.ProcessEnv = {},
+  /** Standard output and error as pipes instead of files. */
+  pipes = false,
 ): { status: number | null; stdout: string; stderr: string; loaded: string[]; builtins: string[] } {
   const preload = cli.endsWith('.cjs') ? ['--require', requireHook] : ['--import', hook];
   const out = join(dir, 'stdout');
   const err = join(dir, 'stderr');
-  const fds = [openSync(out, 'w'), openSync(err, 'w')] as const;
+  const fds = pipes ? undefined : ([openSync(out, 'w'), openSync(err, 'w')] as const);
   const r = spawnSync(process.execPath, [...preload, cli, ...args], {
     input,
     encoding: 'utf8',
     cwd: dir,
     env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), ...env },
-    stdio: ['pipe', fds[0], fds[1], 'pipe'],
+    stdio: ['pipe', fds?.[0] ?? 'pipe', fds?.[1] ?? 'pipe', 'pipe'],
   });
-  for (const fd of fds) closeSync(fd);
+  for (const fd of fds ?? []) closeSync(fd);
   const lines = String((r.output as (string | null)[])[3] ?? '').split('\n').filter((l) => l !== '');
   const loaded = lines.filter((l) => !l.startsWith('builtin:'));
   const builtins = lines.filter((l) => l.startsWith('builtin:')).map((l) => l.slice(8));
+  if (pipes) return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded, builtins };
   return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8'), loaded, builtins };
 }
 
@@ -123,6 +126,11 @@ describe('the bundled command (package bin)', () => {
     // commander's child_process (with net) is deferred until used, which sigsum never does;
     // standard input (a pipe) is read without Node's net module, files without fs/promises.
     for (const m of ['child_process', 'net', 'fs/promises', 'readline']) expect(ok.builtins).not.toContain(m);
+    // Standard output and error as pipes: a verify that prints nothing never makes them (which would load net).
+    const piped = run(BIN, ['verify', '-k', 'submitter.pub', '-p', 'policy', 'data.proof'], Buffer.from(f.data).toString('latin1'), {}, true);
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.builtins).not.toContain('net');
     // The same verdict as the modular command, for a valid and for a tampered input.
     const bad = run(BIN, ['verify', '-k', 'submitter.pub', '-p', 'policy', 'data.proof'], 'other data');
     const badModular = run(MODULAR, ['verify', '-k', 'submitter.pub', '-p', 'policy', 'data.proof'], 'other data');
@@ -151,6 +159,13 @@ describe('the bundled command (package bin)', () => {
     expect(r.status).toBe(0);
     expect(r.builtins).toContain('fs');
     for (const m of absent) expect(r.builtins).not.toContain(m);
+  });
+
+  it('ends quietly with status 0 when its reader has gone (EPIPE)', () => {
+    // The reader exits at once; the command starts later and writes into a pipe nobody reads.
+    const r = spawnSync('bash', ['-c', `set -o pipefail; { sleep 0.3; exec "${process.execPath}" "${BIN}" --help; } | true`], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('prints the package version', () => {
