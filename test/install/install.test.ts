@@ -100,6 +100,9 @@ describe('packed packages installed into an empty project', () => {
       expect(files, name).toContain('dist/index.d.ts');
       expect(files.filter((f) => /\.map$|\.tsbuildinfo$|(^|\/)test\/|\.test\.|(^|\/)src\//.test(f)), name).toEqual([]);
     }
+    // The bin's launcher and the bundles it runs, with the licences of the code bundled in them.
+    const sdkFiles = byName.get('@sigsum-kit/sdk')!.files.map((f) => f.path);
+    for (const f of ['bin/sigsum.cjs', 'dist/bin/sigsum.cjs', 'dist/bin/sigsum-verify.cjs', 'dist/bin/sigsum-verify.cjs.LEGAL.txt']) expect(sdkFiles).toContain(f);
     tarballs = { sdk: join(packs, byName.get('@sigsum-kit/sdk')!.filename), log: join(packs, byName.get('@sigsum-kit/reference-log')!.filename) };
     const logManifest = JSON.parse(readFileSync(join(clone, 'reference-log', 'package.json'), 'utf8'));
     expect(logManifest.dependencies['@sigsum-kit/sdk']).toMatch(/^\^\d+\.\d+\.\d+$/);
