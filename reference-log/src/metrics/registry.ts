@@ -114,6 +114,14 @@ export interface LogMetrics {
 const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const WITNESS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** Add each tally's count to `counter` under its labels and start it again from 0 (at scrape time). */
+function addTallies<L extends string>(counter: Counter<L>, tallies: Iterable<{ labels: Record<L, string>; count: number }>): void {
+  for (const t of tallies) {
+    if (t.count > 0) counter.inc(t.labels, t.count);
+    t.count = 0;
+  }
+}
+
 /** Roles that hold a tree (and so export tree and storage gauges). */
 function isLog(role: MetricsRole): boolean {
   return role === 'primary' || role === 'secondary';
@@ -152,10 +160,7 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     labelNames: ['endpoint', 'method'] as const,
     registers: all,
     collect() {
-      for (const t of requestTallies.values()) {
-        if (t.count > 0) this.inc(t.labels, t.count);
-        t.count = 0;
-      }
+      addTallies(this, requestTallies.values());
     },
   });
   const httpResponses = new Counter({
@@ -164,10 +169,7 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     labelNames: ['endpoint', 'method', 'status'] as const,
     registers: all,
     collect() {
-      for (const t of responseTallies.values()) {
-        if (t.count > 0) this.inc(t.labels, t.count);
-        t.count = 0;
-      }
+      addTallies(this, responseTallies.values());
     },
   });
   const httpDuration = new Histogram({
