@@ -155,6 +155,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
       admitLeaf: opts.admitLeaf,
       witnessKeys: opts.witnessKeys,
       verifyPool,
+      metrics: opts.metrics,
     });
     log.info(sequencer.startupState, 'start-up state checked');
     internalApp =
@@ -162,9 +163,8 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
         ? undefined
         : await buildInternalApp({ sequencer, storage: opts.storage, logger: log, limits: intLimits, replication: { ...opts.replication, maxRange: opts.maxRange } });
 
-    // Metrics (docs/metrics.md): hooks on both apps, /metrics on the internal one only.
+    // Metrics (docs/metrics.md): the public app counts its own requests; /metrics on the internal one only.
     if (opts.metrics !== undefined) {
-      await publicApp.register(metricsPlugin, { metrics: opts.metrics, serve: false });
       await internalApp?.register(metricsPlugin, { metrics: opts.metrics });
       observeSequencer(opts.metrics, sequencer);
     }

@@ -10,10 +10,16 @@
 import { createHash, hash } from 'node:crypto';
 import { TREE_LEAF_NAMESPACE, verifyNativeSync, type AddLeafRequest } from '@sigsum-kit/sdk';
 
-/** SHA-256 of one buffer (one-shot `crypto.hash`: no Hash object per call). */
+/**
+ * SHA-256 of one buffer: the one-shot `crypto.hash` as a latin1 string, copied
+ * into a Buffer from Node's pool. A third of the cost of a 'buffer' digest,
+ * which mallocs its own store (issue 13: malloc was a tenth of a re-send).
+ */
 export function sha256Node(data: Uint8Array): Buffer {
-  return hash('sha256', data, 'buffer') as unknown as Buffer;
+  return Buffer.from(latin1Hash('sha256', data, 'latin1'), 'latin1');
 }
+// Node's types omit 'latin1', which `crypto.hash` accepts like every encoding.
+const latin1Hash = hash as unknown as (algorithm: 'sha256', data: Uint8Array, outputEncoding: 'latin1') => string;
 
 /** RFC 6962 leaf hash: SHA-256(0x00 || leaf). */
 export function leafHashNode(leaf: Uint8Array): Uint8Array {
@@ -58,8 +64,10 @@ export interface DerivedLeaf {
 
 /** The leaf an add-leaf request asks to log (no signature check). */
 export function leafOfRequest(req: AddLeafRequest): DerivedLeaf {
-  // 0x00 || leaf in one buffer, so the leaf hash is one one-shot hash.
-  const prefixed = new Uint8Array(129);
+  // 0x00 || leaf in one buffer, so the leaf hash is one one-shot hash. From
+  // Node's pool: a fresh 129-byte Uint8Array costs a malloc and ~2 µs.
+  const prefixed = Buffer.allocUnsafe(129);
+  prefixed[0] = 0;
   const checksum = sha256Node(req.message);
   prefixed.set(checksum, 1);
   prefixed.set(req.signature, 33);

@@ -48,7 +48,7 @@ import { REPLICATION_ENDPOINTS, baseUrl, describeFailure, internalGet, tokenMatc
 import { instrumentSigner, metricsPlugin, replicationLag, type LogMetrics } from '../metrics/index.js';
 import { verifyingSigner } from '../signing.js';
 import { serverLogging } from '../logger.js';
-import { applyConnectionCap, internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
+import { internalLimits, listenerOptions, type ListenerLimits } from '../server/limits.js';
 import { ForkError } from '../errors.js';
 import { catchUpProgress, type CatchUpProgress } from './progress.js';
 
@@ -388,7 +388,6 @@ export async function startSecondary(opts: SecondaryOptions): Promise<RunningSec
   const upstream = upstreamFor(opts, primary, timeoutMs);
   const limits = opts.limits ?? internalLimits();
   const app: FastifyInstance = Fastify({ ...serverLogging(opts.logger), ...listenerOptions(limits) });
-  applyConnectionCap(app, limits);
   const replicator = createReplicator({
     storage: opts.storage,
     upstream,

@@ -6,13 +6,10 @@
  * Every response that is not a 2xx carries a plain-text, human-readable
  * message; every input error is a 4xx; only our own bugs can give a 500.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import cors from '@fastify/cors';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import corsPlugin from '@fastify/cors';
 import {
-  TREE_LEAF_NAMESPACE,
-  VerificationError,
   leafFromBytes,
-  parseAddLeafRequest,
   serializeConsistencyProof,
   serializeCosignedTreeHead,
   serializeInclusionProof,
@@ -27,27 +24,23 @@ import {
   parseLeavesPath,
   treeRoot,
 } from '@sigsum-kit/sdk/internal';
-import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
 import type { VerifyPool } from '../crypto/verify-pool.js';
-import type { LeafState, Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
+import type { Sequencer } from '../sequencer/sequencer.js';
 import type { PublishedTreeHead, Storage } from '../storage/types.js';
 import { registerReplicationRoutes, type ReplicationRoutesOptions } from '../replication/primary-routes.js';
-import { serverLogging } from '../logger.js';
-import { applyConnectionCap, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
-import { batchLeafStates } from './leaf-states.js';
+import { serverLogging, silentLogger } from '../logger.js';
+import { internalLimits, listenerOptions, publicLimits, type ListenerLimits } from './limits.js';
 import { registerTileRoutes } from '../tiles/routes.js';
-import { ApiError, installErrorHandling, leavesRange, normalizePrefix, sendText } from './http.js';
+import { metricsPlugin } from '../metrics/plugin.js';
+import type { LogMetrics } from '../metrics/registry.js';
+import { ApiError, installErrorHandling, leavesRange, normalizePrefix, sendText, TEXT_PLAIN } from './http.js';
+import { addLeafDecider, type AdmitLeaf } from './add-leaf.js';
+import { frontDoor } from './front.js';
+
+export type { AdmitLeaf, Refusal, SubmissionRequest } from './add-leaf.js';
 
 /** Largest add-leaf body accepted (a valid one is 288 bytes). */
 export const ADD_LEAF_BODY_LIMIT = 1024;
-
-/** A decision of an add-leaf admission hook (e.g. rate limiting): an HTTP status and message to refuse with. */
-export interface Refusal {
-  /** 4xx status, typically 429. */
-  status: number;
-  /** Plain-text message. */
-  message: string;
-}
 
 /** Options of the public app. */
 export interface PublicAppOptions {
@@ -72,11 +65,13 @@ export interface PublicAppOptions {
    */
   addLeafWaitMs?: number;
   /** Optional admission check for add-leaf (rate limits); runs after the signature check. */
-  admitLeaf?: (req: FastifyRequest, leaf: { leaf: Uint8Array; leafHash: Uint8Array }) => Promise<Refusal | undefined> | Refusal | undefined;
+  admitLeaf?: AdmitLeaf;
   /** Witness public keys, so the tiles checkpoint can carry their cosignature lines (docs/tiles.md). */
   witnessKeys?: readonly Uint8Array[];
   /** Worker threads checking leaf signatures; none → checked on the main thread. */
   verifyPool?: VerifyPool;
+  /** HTTP metrics of every request (docs/metrics.md); none → not counted. */
+  metrics?: LogMetrics;
 }
 
 /** Public endpoint names and their only method. */
@@ -88,10 +83,6 @@ export const ENDPOINTS: Record<string, 'GET' | 'POST'> = {
   'add-leaf': 'POST',
 };
 
-const TEXT = 'text/plain; charset=utf-8';
-
-const LEAF_NAMESPACE_BYTES = Buffer.from(TREE_LEAF_NAMESPACE + '\0', 'latin1');
-
 function safe(v: bigint, what: string): number {
   return toSafeNumber(v, what);
 }
@@ -100,24 +91,42 @@ function safe(v: bigint, what: string): number {
 export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyInstance> {
   const prefix = normalizePrefix(opts.prefix);
   const maxRange = opts.maxRange ?? 512;
-  const waitMs = opts.addLeafWaitMs ?? 0;
-  const { storage, sequencer, verifyPool: pool } = opts;
-  const leafStates = batchLeafStates((hashes) => sequencer.leafStates(hashes));
+  const { storage, sequencer } = opts;
   const limits = opts.limits ?? publicLimits();
+  const logger = opts.logger ?? silentLogger;
+  const addLeaf = addLeafDecider({ sequencer, verifyPool: opts.verifyPool, waitMs: opts.addLeafWaitMs ?? 0, admitLeaf: opts.admitLeaf });
+  // The served head changes once per publication: its text is made once.
+  let rendered: { head: PublishedTreeHead; text: Buffer } | undefined;
+  const treeHeadText = (): Buffer | undefined => {
+    const head = sequencer.published;
+    if (head === undefined) return undefined;
+    if (rendered?.head !== head) rendered = { head, text: Buffer.from(serializeCosignedTreeHead({ ...head, size: BigInt(head.size) }), 'latin1') };
+    return rendered.text;
+  };
+  const cors = opts.corsOrigins !== undefined && opts.corsOrigins.length > 0 ? (opts.corsOrigins.includes('*') ? '*' : opts.corsOrigins) : undefined;
+  // An origin list needs the request's Origin checked and echoed: those answers stay with @fastify/cors.
+  const front =
+    Array.isArray(cors)
+      ? undefined
+      : frontDoor({
+          treeHeadPath: prefix + 'get-tree-head',
+          treeHead: treeHeadText,
+          addLeafPath: prefix + 'add-leaf',
+          addLeaf,
+          bodyLimit: ADD_LEAF_BODY_LIMIT,
+          headers: cors === '*' ? { 'access-control-allow-origin': '*' } : {},
+          metrics: opts.metrics,
+          logger,
+        });
   const app = Fastify({
-    ...serverLogging(opts.logger),
+    ...serverLogging(logger),
     bodyLimit: ADD_LEAF_BODY_LIMIT,
     // Paths are case-sensitive and exact; no trailing-slash folding.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
-    ...listenerOptions(limits),
+    ...listenerOptions(limits, front),
   });
-  applyConnectionCap(app, limits);
-  if (opts.corsOrigins !== undefined && opts.corsOrigins.length > 0) {
-    await app.register(cors, {
-      origin: opts.corsOrigins.includes('*') ? '*' : opts.corsOrigins,
-      methods: ['GET', 'POST'],
-    });
-  }
+  if (opts.metrics !== undefined) await app.register(metricsPlugin, { metrics: opts.metrics, serve: false });
+  if (cors !== undefined) await app.register(corsPlugin, { origin: cors, methods: ['GET', 'POST'] });
   // Bodies are raw ASCII whatever the content type says; parse them ourselves.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: ADD_LEAF_BODY_LIMIT }, (_req, body, done) => done(null, body));
@@ -129,13 +138,10 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
   const publishedSize = (): bigint => BigInt(sequencer.published?.size ?? 0);
   registerTileRoutes(app, { storage, published: () => sequencer.published, logPublicKey: () => storage.logPublicKey() ?? sequencer.publicKey, prefix, witnessKeys: opts.witnessKeys });
 
-  // The served head changes once per publication: its text is made once.
-  let rendered: { head: PublishedTreeHead; text: Buffer } | undefined;
   app.get(prefix + 'get-tree-head', (_req, reply) => {
-    const head = sequencer.published;
-    if (head === undefined) throw new ApiError(503, 'no tree head has been published yet');
-    if (rendered?.head !== head) rendered = { head, text: Buffer.from(serializeCosignedTreeHead({ ...head, size: BigInt(head.size) }), 'latin1') };
-    return reply.code(200).header('content-type', TEXT).send(rendered.text);
+    const text = treeHeadText();
+    if (text === undefined) throw new ApiError(503, 'no tree head has been published yet');
+    return reply.code(200).header('content-type', TEXT_PLAIN).send(text);
   });
 
   const withArgs = (name: string, handler: (rest: string, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) => {
@@ -169,44 +175,8 @@ export async function buildPublicApp(opts: PublicAppOptions): Promise<FastifyIns
     return sendText(reply, 200, serializeLeaves(storage.getLeaves(start, end).map(leafFromBytes)));
   });
 
-  // 200 means the served tree head covers the leaf (get-tree-head then
-  // get-inclusion-proof succeed at once); 202 means not yet, re-send.
-  app.post(prefix + 'add-leaf', async (req, reply) => {
-    const body = typeof req.body === 'string' ? req.body : '';
-    const request = parseAddLeafRequest(body);
-    const leaf = leafOfRequest(request);
-    // A leaf the log already holds carries this very checksum, signature and
-    // key hash (its leaf hash says so), and that signature verified when it
-    // was first accepted: a re-send costs no signature check.
-    const size = sequencer.treeSize;
-    // Pending and recently integrated leaves are known in memory; the rest are looked up in this turn's batch.
-    const state = sequencer.knownLeafState(leaf.leafHash) ?? (await leafStates(leaf.leafHash));
-    if (state === 'absent') {
-      const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, leaf.checksum]), request.signature);
-      if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
-    }
-    // Leaves reach storage only by integration: with the tree unchanged since
-    // the look-up, an absent leaf is still absent from storage (the sequencer
-    // checks its queue anyway); other states only move towards published.
-    const known: LeafState | undefined = state === 'absent' && sequencer.treeSize !== size ? undefined : state;
-    let status: SubmitStatus;
-    if (opts.admitLeaf === undefined) {
-      status = sequencer.submit(leaf, known);
-    } else {
-      const refusal = await opts.admitLeaf(req, leaf);
-      if (refusal !== undefined) throw new ApiError(refusal.status, refusal.message);
-      status = sequencer.submit(leaf); // looked up again: the leaf may have moved on during the await
-    }
-    switch (status) {
-      case 'published':
-        return reply.code(200).send();
-      case 'accepted':
-        if (waitMs > 0 && (await sequencer.waitPublished(leaf.leafHash, waitMs))) return reply.code(200).send();
-        return reply.code(202).send();
-      case 'busy':
-        throw new ApiError(503, 'too many leaves are waiting to be sequenced; retry later');
-    }
-  });
+  // 200: the served tree head covers the leaf; 202: not yet, re-send.
+  app.post(prefix + 'add-leaf', async (req, reply) => reply.code(await addLeaf(typeof req.body === 'string' ? req.body : '', req)).send());
 
   return app;
 }
@@ -237,7 +207,6 @@ export async function buildInternalApp(opts: InternalAppOptions): Promise<Fastif
     bodyLimit: ADD_LEAF_BODY_LIMIT,
     ...listenerOptions(limits),
   });
-  applyConnectionCap(app, limits);
   installErrorHandling(app, new Map([['/health', 'GET']]));
   app.get('/health', async (_req, reply) => {
     const head = opts.sequencer.published;

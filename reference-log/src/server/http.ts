@@ -5,7 +5,7 @@
  * clamp. Routes live elsewhere; this module imports none of them.
  */
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { SigsumError, VerificationError, parseUint63, toSafeNumber } from '@sigsum-kit/sdk';
 import { StorageError } from '../errors.js';
 
@@ -42,9 +42,12 @@ export function listenerUrl(app: FastifyInstance, host?: string): string {
   return `http://${h.includes(':') ? `[${h}]` : h}:${address.port}`;
 }
 
+/** Content type of every text answer. */
+export const TEXT_PLAIN = 'text/plain; charset=utf-8';
+
 /** Send a plain-text body. */
 export function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return reply.code(status).type('text/plain; charset=utf-8').send(text);
+  return reply.code(status).type(TEXT_PLAIN).send(text);
 }
 
 function oneLine(s: string): string {
@@ -68,16 +71,26 @@ export function errorResponse(err: unknown): { status: number; message: string }
 }
 
 /**
+ * The answer to a request that failed with `err`: its status and one line of
+ * text. Our own bugs and storage failures are logged (with the request's URL),
+ * input errors are not.
+ */
+export function errorAnswer(err: unknown, log: Pick<FastifyBaseLogger, 'error'>, url: string): { status: number; text: string } {
+  const { status, message } = errorResponse(err);
+  if (status === 500) log.error({ err, url }, 'internal error');
+  if (err instanceof StorageError) log.error({ code: err.code, err: err.message, url }, 'storage error');
+  return { status, text: oneLine(message) };
+}
+
+/**
  * Plain-text answers for every error and unknown path. `known` maps endpoint
  * paths to their only method: a request under one of them with the wrong
  * method gets 405, with unroutable arguments 400; anything else 404.
  */
 export function installErrorHandling(app: FastifyInstance, known: ReadonlyMap<string, string> = new Map()): void {
   app.setErrorHandler((err, req, reply) => {
-    const { status, message } = errorResponse(err);
-    if (status === 500) req.log.error({ err, url: req.url }, 'internal error');
-    if (err instanceof StorageError) req.log.error({ code: err.code, err: err.message, url: req.url }, 'storage error');
-    void sendText(reply, status, oneLine(message));
+    const { status, text } = errorAnswer(err, req.log, req.url);
+    void sendText(reply, status, text);
   });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;

@@ -5,11 +5,12 @@
  * its request cannot hold descriptors for longer than the request timeout,
  * nor more of them than the listener's cap.
  *
- * They map onto node:http's own settings (Fastify passes them through);
+ * They map onto node:http's own settings (set on the server Fastify serves on);
  * node closes what overstays, there are no timers of ours.
  */
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { FastifyServerFactory } from 'fastify';
 
 /** Timeouts and caps of one listener. */
 export interface ListenerLimits {
@@ -85,27 +86,50 @@ export function descriptorWarning(caps: readonly number[], limit = descriptorLim
   );
 }
 
-/** The Fastify options that apply `limits` (the cap is applied by {@link applyConnectionCap}). */
-export function listenerOptions(limits: ListenerLimits): Pick<FastifyServerOptions, 'connectionTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'maxRequestsPerSocket'> & {
-  http: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
-} {
-  return {
-    connectionTimeout: limits.idleTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    maxRequestsPerSocket: limits.maxRequestsPerSocket,
-    http: {
+/**
+ * Sees each request before Fastify does and answers the ones it can serve
+ * itself (returns true); the rest go on to Fastify untouched.
+ */
+export type FrontDoor = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * A node:http server that applies `limits`: both timeouts, the idle socket
+ * timeout, keep-alive, requests per connection and the connection cap.
+ */
+export function limitedServer(limits: ListenerLimits, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer(
+    {
       headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
       requestTimeout: limits.requestTimeoutMs,
       // node enforces the two timeouts above only when it checks, every 30 s by default.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.requestTimeoutMs / 4))),
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
     },
-  };
+    handler,
+  );
+  server.setTimeout(limits.idleTimeoutMs);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  server.maxConnections = limits.maxConnections;
+  return server;
 }
 
-/** Set the listener's connection cap (call before `listen`). */
-export function applyConnectionCap(app: FastifyInstance, limits: ListenerLimits): void {
-  app.server.maxConnections = limits.maxConnections;
+/**
+ * The Fastify options of a listener with `limits`: Fastify serves on a
+ * {@link limitedServer}, behind `front` when one is given.
+ */
+export function listenerOptions(limits: ListenerLimits, front?: FrontDoor): { serverFactory: FastifyServerFactory } {
+  return {
+    serverFactory: (handler) =>
+      limitedServer(
+        limits,
+        front === undefined
+          ? handler
+          : (req, res) => {
+              if (!front(req, res)) handler(req, res);
+            },
+      ),
+  };
 }
 
 function defined(o: Partial<ListenerLimits>): Partial<ListenerLimits> {

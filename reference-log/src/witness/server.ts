@@ -10,7 +10,7 @@ import { WitnessStateStore } from './state.js';
 import { verifyingSigner } from '../signing.js';
 import { createMetrics, instrumentSigner, metricsPlugin, type LogMetrics } from '../metrics/index.js';
 import { serverLogging, silentLogger } from '../logger.js';
-import { applyConnectionCap, descriptorWarning, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from '../server/limits.js';
+import { descriptorWarning, internalLimits, listenerOptions, publicLimits, type ListenerLimits } from '../server/limits.js';
 import { listenerUrl, normalizePrefix } from '../server/http.js';
 
 /** Largest request body accepted (63 proof lines and 16 signature lines fit in well under 16 KiB). */
@@ -101,7 +101,6 @@ export function buildWitnessApp(config: WitnessConfig, store: WitnessStateStore,
     exposeHeadRoutes: false,
     ...listenerOptions(limits),
   });
-  applyConnectionCap(app, limits);
 
   // The body is a text format of its own: take raw bytes whatever the
   // Content-Type, and let the witness parser judge them.
@@ -185,7 +184,6 @@ export async function startWitness(config: WitnessConfig): Promise<RunningWitnes
     if (metrics !== undefined) {
       const metricsLimits = internalLimits({ maxConnections: 16 });
       const m = Fastify({ ...serverLogging(log), ...listenerOptions(metricsLimits) });
-      applyConnectionCap(m, metricsLimits);
       metricsApp = m;
       m.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
       await m.listen({ host: config.metricsListen?.host ?? '127.0.0.1', port: config.metricsListen?.port ?? 0 });
