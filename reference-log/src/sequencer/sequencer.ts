@@ -365,9 +365,10 @@ export class Sequencer {
    * same synchronous step (no await in between), which spares a second look-up.
    */
   submit(rec: LeafRecord, known?: LeafState): SubmitStatus {
-    const key = pendingKey(rec.leafHash);
     if (known === 'published') return 'published';
-    if (known === 'pending' || known === 'integrated' || this.#pending.has(key)) return 'accepted';
+    if (known === 'pending' || known === 'integrated') return 'accepted';
+    const key = pendingKey(rec.leafHash);
+    if (this.#pending.has(key)) return 'accepted';
     const index = known === 'absent' ? undefined : this.#storage.leafIndex(rec.leafHash);
     if (index !== undefined) return index < this.publishedSize ? 'published' : 'accepted';
     if (this.#pending.size >= this.#maxPending) return 'busy';

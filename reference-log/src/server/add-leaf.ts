@@ -4,8 +4,8 @@
  * a submission gets the same status and message whichever path carried it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { TREE_LEAF_NAMESPACE, VerificationError, parseAddLeafRequest } from '@sigsum-kit/sdk';
-import { leafOfRequest, verifyLeafRequestNode } from '../crypto/node-crypto.js';
+import { TREE_LEAF_NAMESPACE, VerificationError, parseAddLeafRequest, type AddLeafRequest } from '@sigsum-kit/sdk';
+import { leafOfRequest, verifyLeafRequestNode, type DerivedLeaf } from '../crypto/node-crypto.js';
 import type { VerifyPool } from '../crypto/verify-pool.js';
 import type { LeafState, Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import { batchLeafStates } from './leaf-states.js';
@@ -39,26 +39,25 @@ export interface AddLeafOptions {
   admitLeaf?: AdmitLeaf;
 }
 
+/** The answer to an add-leaf: at once for a re-send the log knows in memory, else once the checks are done. */
+export type AddLeafAnswer = 200 | 202 | Promise<200 | 202>;
+
 /**
  * The add-leaf decision: 200 when the served tree head covers the leaf
  * (get-tree-head then get-inclusion-proof succeed at once), 202 when it is
  * not covered yet (re-send). Throws the SDK's parse errors (400), a
  * `VerificationError` for a bad signature (403) and an `ApiError` for a
- * refusal or a full queue.
+ * refusal or a full queue, synchronously or through the promise.
  */
-export function addLeafDecider(opts: AddLeafOptions): (body: string, req: SubmissionRequest) => Promise<200 | 202> {
+export function addLeafDecider(opts: AddLeafOptions): (body: string, req: SubmissionRequest) => AddLeafAnswer {
   const { sequencer, verifyPool: pool, waitMs, admitLeaf } = opts;
   const leafStates = batchLeafStates((hashes) => sequencer.leafStates(hashes));
   const namespace = Buffer.from(TREE_LEAF_NAMESPACE + '\0', 'latin1');
-  return async (body, req) => {
-    const request = parseAddLeafRequest(body);
-    const leaf = leafOfRequest(request);
-    // A leaf the log already holds carries this very checksum, signature and
-    // key hash (its leaf hash says so), and that signature verified when it
-    // was first accepted: a re-send costs no signature check.
+
+  const decide = async (request: AddLeafRequest, leaf: DerivedLeaf, req: SubmissionRequest, inMemory: LeafState | undefined): Promise<200 | 202> => {
     const size = sequencer.treeSize;
     // Pending and recently integrated leaves are known in memory; the rest are looked up in this turn's batch.
-    const state = sequencer.knownLeafState(leaf.leafHash) ?? (await leafStates(leaf.leafHash));
+    const state = inMemory ?? (await leafStates(leaf.leafHash));
     if (state === 'absent') {
       const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, Buffer.concat([namespace, leaf.checksum]), request.signature);
       if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
@@ -83,5 +82,17 @@ export function addLeafDecider(opts: AddLeafOptions): (body: string, req: Submis
       case 'busy':
         throw new ApiError(503, 'too many leaves are waiting to be sequenced; retry later');
     }
+  };
+
+  return (body, req) => {
+    const request = parseAddLeafRequest(body);
+    const leaf = leafOfRequest(request);
+    // A leaf the log already holds carries this very checksum, signature and
+    // key hash (its leaf hash says so), and that signature verified when it
+    // was first accepted: a re-send costs no signature check. The commonest
+    // request of all, a re-send of a recent published leaf, needs nothing more.
+    const inMemory = sequencer.knownLeafState(leaf.leafHash);
+    if (inMemory === 'published' && admitLeaf === undefined) return 200;
+    return decide(request, leaf, req, inMemory);
   };
 }

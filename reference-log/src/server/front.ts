@@ -17,7 +17,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LogMetrics } from '../metrics/registry.js';
 import { errorAnswer, TEXT_PLAIN } from './http.js';
 import type { FrontDoor } from './limits.js';
-import type { SubmissionRequest } from './add-leaf.js';
+import type { AddLeafAnswer, SubmissionRequest } from './add-leaf.js';
 
 /** What the front door serves. */
 export interface FrontOptions {
@@ -28,7 +28,7 @@ export interface FrontOptions {
   /** Path of add-leaf, prefix included. */
   addLeafPath: string;
   /** The add-leaf decision (the one the Fastify route uses). */
-  addLeaf: (body: string, req: SubmissionRequest) => Promise<number>;
+  addLeaf: (body: string, req: SubmissionRequest) => AddLeafAnswer;
   /** Largest add-leaf body; longer ones go to Fastify, which refuses them (413). */
   bodyLimit: number;
   /** Headers every answer carries besides Fastify's own (CORS for any origin). */
@@ -69,14 +69,21 @@ export function frontDoor(opts: FrontOptions): FrontDoor {
     });
     // node closes the socket of an aborted request; there is nobody left to answer.
     req.on('error', () => {});
+    const fail = (err: unknown): void => {
+      const { status, text } = errorAnswer(err, logger, addLeafPath);
+      answer(res, addLeafPath, 'POST', start, status, text);
+    };
+    const succeed = (status: number): void => answer(res, addLeafPath, 'POST', start, status, undefined);
     req.on('end', () => {
-      opts.addLeaf(body, req).then(
-        (status) => answer(res, addLeafPath, 'POST', start, status, undefined),
-        (err: unknown) => {
-          const { status, text } = errorAnswer(err, logger, addLeafPath);
-          answer(res, addLeafPath, 'POST', start, status, text);
-        },
-      );
+      let decision: AddLeafAnswer;
+      try {
+        decision = opts.addLeaf(body, req);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (typeof decision === 'number') succeed(decision);
+      else decision.then(succeed, fail);
     });
   };
 
