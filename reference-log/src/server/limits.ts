@@ -103,7 +103,6 @@ export function limitedServer(limits: ListenerLimits, handler: (req: IncomingMes
       requestTimeout: limits.requestTimeoutMs,
       // node enforces the two timeouts above only when it checks, every 30 s by default.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.requestTimeoutMs / 4))),
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
     },
     handler,
   );
