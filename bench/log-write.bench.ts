@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { SeedSigner, parseOpenSshPublicKey, toHex } from '@sigsum-kit/sdk';
 import { generateKeyFiles } from '@sigsum-kit/sdk/node';
 import { appendBulkLeaves, createBulkLog } from './bulk-log.js';
+import { quantile } from './stress.js';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
 const N = Number(process.env.LOG_WRITE_N ?? 20_000);
@@ -482,11 +483,7 @@ async function main(): Promise<void> {
       runs.fastifyGet.push(requestsPerSec(await runWrk(bareFastify.url + 'get-tree-head', SECONDS).output));
       runs.fastifyPost.push(requestsPerSec(await runWrk(bareFastify.url, SECONDS, script).output));
     }
-    const median = (xs: number[]): number => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    };
-    const best = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<keyof typeof runs, number>;
+    const best = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, quantile(v, 0.5)])) as Record<keyof typeof runs, number>;
     console.log(`\nanswers/s in each of ${ROUNDS} alternating rounds (the figures below are their medians):`);
     for (const [k, v] of Object.entries(runs)) console.log(`   ${k.padEnd(11)} ${v.map((x) => fmt(x)).join(' / ')}`);
     await bare.stop();

@@ -19,35 +19,24 @@ import { frontDoor } from '../src/server/front.js';
 import { ApiError } from '../src/server/http.js';
 import { makeSubmissions, tempDir, type Submission } from './log-helpers.js';
 import { sample } from './prometheus-text.js';
+import { textAnswer } from '../../test/http-answer.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
+type Answer = Awaited<ReturnType<typeof textAnswer>>;
 
 /**
  * One request with exactly the given headers. `chunks` are written one by one
- * without a content-length (chunked transfer encoding) unless `length` is set.
+ * without a content-length (chunked transfer encoding) unless the headers give one.
  */
 function send(url: string, method: string, path: string, opts: { chunks?: (string | Buffer)[]; headers?: Record<string, string> } = {}): Promise<Answer> {
   const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path, headers: opts.headers ?? {} }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    for (const c of opts.chunks ?? []) req.write(c);
-    req.end();
-  });
+  const req = request({ host: u.hostname, port: u.port, method, path, headers: opts.headers ?? {} });
+  for (const c of opts.chunks ?? []) req.write(c);
+  return textAnswer(req);
 }
 
 /** add-leaf as a submitter sends it: one body with its length and a content type (the front door's case). */

@@ -13,6 +13,7 @@ import { openMemoryStorage } from '../src/storage/index.js';
 import { Sequencer } from '../src/sequencer/sequencer.js';
 import { buildInternalApp, buildPublicApp } from '../src/server/app.js';
 import { publicLimits, internalLimits, type ListenerLimits } from '../src/server/limits.js';
+import { textAnswer } from '../../test/http-answer.js';
 
 const apps: FastifyInstance[] = [];
 const sequencers: Sequencer[] = [];
@@ -43,16 +44,10 @@ function expectLimits(app: FastifyInstance, l: ListenerLimits): void {
 }
 
 /** GET `path` on one kept-alive connection of `agent`; the answer's status and connection headers. */
-function getOn(agent: Agent, url: string, path: string): Promise<{ status: number; keepAlive: string | undefined; connection: string | undefined }> {
+async function getOn(agent: Agent, url: string, path: string): Promise<{ status: number; keepAlive: string | undefined; connection: string | undefined }> {
   const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode!, keepAlive: res.headers['keep-alive'] as string | undefined, connection: res.headers.connection }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const { status, headers } = await textAnswer(request({ host: u.hostname, port: u.port, path, agent }));
+  return { status, keepAlive: headers['keep-alive'] as string | undefined, connection: headers.connection };
 }
 
 async function publicApp(limits: ListenerLimits): Promise<string> {

@@ -75,7 +75,12 @@ export function leafOfRequest(req: AddLeafRequest): DerivedLeaf {
   return { leaf: prefixed.subarray(1), leafHash: sha256Node(prefixed), checksum };
 }
 
+/** What a leaf's submitter signed: the tree-leaf namespace, a NUL, then the checksum. */
+export function leafSignedMessage(checksum: Uint8Array): Buffer {
+  return Buffer.concat([LEAF_NAMESPACE_BYTES, checksum]);
+}
+
 /** Check the leaf signature of an add-leaf request (namespace || 0x00 || checksum). */
 export function verifyLeafRequestNode(req: AddLeafRequest, checksum: Uint8Array): boolean {
-  return ed25519VerifyNode(req.publicKey, Buffer.concat([LEAF_NAMESPACE_BYTES, checksum]), req.signature);
+  return ed25519VerifyNode(req.publicKey, leafSignedMessage(checksum), req.signature);
 }

@@ -3,6 +3,7 @@
  * runs the rate limiter on a verified leaf and turns a refusal into the HTTP
  * status and message of the response.
  */
+import type { Refusal, SubmissionRequest } from '../server/add-leaf.js';
 import type { RateLimiter } from './limiter.js';
 
 /** Header carrying the submit token (Fastify lower-cases header names). */
@@ -12,16 +13,11 @@ export const TOKEN_HEADER = 'sigsum-token';
 const KEY_HASH_OFFSET = 96;
 const LEAF_SIZE = 128;
 
-/** What the hook needs from a request: its headers. */
-export interface AdmissionRequest {
-  readonly headers: Record<string, string | string[] | undefined>;
-}
+/** What the hook needs from a request: its headers (the server's {@link SubmissionRequest}). */
+export type AdmissionRequest = SubmissionRequest;
 
-/** A refusal for the server to answer with. */
-export interface AdmissionRefusal {
-  status: number;
-  message: string;
-}
+/** A refusal for the server to answer with (the server's {@link Refusal}). */
+export type AdmissionRefusal = Refusal;
 
 /** Options of {@link rateLimitAdmission}. */
 export interface AdmissionOptions {

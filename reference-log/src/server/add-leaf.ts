@@ -4,8 +4,8 @@
  * a submission gets the same status and message whichever path carried it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { TREE_LEAF_NAMESPACE, VerificationError, parseAddLeafRequest, type AddLeafRequest } from '@sigsum-kit/sdk';
-import { leafOfRequest, verifyLeafRequestNode, type DerivedLeaf } from '../crypto/node-crypto.js';
+import { VerificationError, parseAddLeafRequest, type AddLeafRequest } from '@sigsum-kit/sdk';
+import { leafOfRequest, leafSignedMessage, verifyLeafRequestNode, type DerivedLeaf } from '../crypto/node-crypto.js';
 import type { VerifyPool } from '../crypto/verify-pool.js';
 import type { LeafState, Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import { batchLeafStates } from './leaf-states.js';
@@ -52,14 +52,13 @@ export type AddLeafAnswer = 200 | 202 | Promise<200 | 202>;
 export function addLeafDecider(opts: AddLeafOptions): (body: string, req: SubmissionRequest) => AddLeafAnswer {
   const { sequencer, verifyPool: pool, waitMs, admitLeaf } = opts;
   const leafStates = batchLeafStates((hashes) => sequencer.leafStates(hashes));
-  const namespace = Buffer.from(TREE_LEAF_NAMESPACE + '\0', 'latin1');
 
   const decide = async (request: AddLeafRequest, leaf: DerivedLeaf, req: SubmissionRequest, inMemory: LeafState | undefined): Promise<200 | 202> => {
     const size = sequencer.treeSize;
     // Pending and recently integrated leaves are known in memory; the rest are looked up in this turn's batch.
     const state = inMemory ?? (await leafStates(leaf.leafHash));
     if (state === 'absent') {
-      const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, Buffer.concat([namespace, leaf.checksum]), request.signature);
+      const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, leafSignedMessage(leaf.checksum), request.signature);
       if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
     }
     // Leaves reach storage only by integration: with the tree unchanged since
