@@ -28,6 +28,7 @@ import { noReplication, type ReplicationGate } from './gate.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { FailureLog } from './failures.js';
 import { StartupError, type StartupErrorCode } from '../errors.js';
+import { RecentLeaves } from './recent-leaves.js';
 
 /**
  * Fewest leaves the start-up check re-hashes in a child process: below it
@@ -93,9 +94,10 @@ export type LeafState = 'published' | 'integrated' | 'pending' | 'absent';
 
 /**
  * How many of the newest integrated leaves the sequencer remembers by leaf
- * hash (≈ 3 MiB). Submitters re-send a leaf until it is published, so most
- * re-sends ask about a leaf integrated moments ago: answered from memory,
- * they skip the SQLite look-up. Older leaves are looked up in storage.
+ * hash (≈ 2.5 MiB, {@link RecentLeaves}). Submitters re-send a leaf until it
+ * is published, so most re-sends ask about a leaf integrated moments ago:
+ * answered from memory, they skip the SQLite look-up. Older leaves are
+ * looked up in storage.
  */
 export const RECENT_LEAVES = 32_768;
 
@@ -130,8 +132,8 @@ export class Sequencer {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #pending = new Map<string, LeafRecord>();
-  /** Index of each of the newest {@link RECENT_LEAVES} integrated leaves, oldest first. */
-  readonly #recent = new Map<string, number>();
+  /** Index of each of the newest {@link RECENT_LEAVES} integrated leaves. */
+  readonly #recent = new RecentLeaves(RECENT_LEAVES);
   /** add-leaf requests waiting for their leaf to be published (hex leaf hash → index once integrated, callbacks). */
   readonly #waiters = new Map<string, { index: number | undefined; wake: Set<(ok: boolean) => void> }>();
   #frontier!: CompactRange;
@@ -342,9 +344,8 @@ export class Sequencer {
    * of one of the newest integrated ones, else undefined (look it up).
    */
   knownLeafState(leafHash: Uint8Array): LeafState | undefined {
-    const key = pendingKey(leafHash);
-    if (this.#pending.has(key)) return 'pending';
-    const index = this.#recent.get(key);
+    if (this.#pending.size > 0 && this.#pending.has(pendingKey(leafHash))) return 'pending';
+    const index = this.#recent.indexOf(leafHash);
     if (index === undefined) return undefined;
     return index < this.publishedSize ? 'published' : 'integrated';
   }
@@ -479,8 +480,7 @@ export class Sequencer {
     for (let i = 0; i < batch.length; i++) {
       const key = pendingKey(batch[i]!.leafHash);
       this.#pending.delete(key);
-      this.#recent.set(key, start + i);
-      if (this.#recent.size > RECENT_LEAVES) this.#recent.delete(this.#recent.keys().next().value!);
+      this.#recent.add(batch[i]!.leafHash, start + i);
       const w = this.#waiters.get(key);
       if (w !== undefined) w.index = start + i;
     }

@@ -4,8 +4,8 @@
  * a submission gets the same status and message whichever path carried it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { VerificationError, parseAddLeafRequest, type AddLeafRequest } from '@sigsum-kit/sdk';
-import { leafOfRequest, leafSignedMessage, verifyLeafRequestNode, type DerivedLeaf } from '../crypto/node-crypto.js';
+import { VerificationError } from '@sigsum-kit/sdk';
+import { leafOfBody, leafSignedMessage, verifyLeafRequestNode, type SubmittedLeaf } from '../crypto/node-crypto.js';
 import type { VerifyPool } from '../crypto/verify-pool.js';
 import type { LeafState, Sequencer, SubmitStatus } from '../sequencer/sequencer.js';
 import { batchLeafStates } from './leaf-states.js';
@@ -53,11 +53,12 @@ export function addLeafDecider(opts: AddLeafOptions): (body: string, req: Submis
   const { sequencer, verifyPool: pool, waitMs, admitLeaf } = opts;
   const leafStates = batchLeafStates((hashes) => sequencer.leafStates(hashes));
 
-  const decide = async (request: AddLeafRequest, leaf: DerivedLeaf, req: SubmissionRequest, inMemory: LeafState | undefined): Promise<200 | 202> => {
+  const decide = async (leaf: SubmittedLeaf, req: SubmissionRequest, inMemory: LeafState | undefined): Promise<200 | 202> => {
     const size = sequencer.treeSize;
     // Pending and recently integrated leaves are known in memory; the rest are looked up in this turn's batch.
     const state = inMemory ?? (await leafStates(leaf.leafHash));
     if (state === 'absent') {
+      const { request } = leaf;
       const valid = pool === undefined ? verifyLeafRequestNode(request, leaf.checksum) : await pool.verify(request.publicKey, leafSignedMessage(leaf.checksum), request.signature);
       if (!valid) throw new VerificationError('add-leaf.signature', 'leaf signature does not verify', 'signature');
     }
@@ -84,14 +85,13 @@ export function addLeafDecider(opts: AddLeafOptions): (body: string, req: Submis
   };
 
   return (body, req) => {
-    const request = parseAddLeafRequest(body);
-    const leaf = leafOfRequest(request);
+    const leaf = leafOfBody(body);
     // A leaf the log already holds carries this very checksum, signature and
     // key hash (its leaf hash says so), and that signature verified when it
     // was first accepted: a re-send costs no signature check. The commonest
     // request of all, a re-send of a recent published leaf, needs nothing more.
     const inMemory = sequencer.knownLeafState(leaf.leafHash);
     if (inMemory === 'published' && admitLeaf === undefined) return 200;
-    return decide(request, leaf, req, inMemory);
+    return decide(leaf, req, inMemory);
   };
 }
