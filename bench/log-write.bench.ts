@@ -28,7 +28,7 @@
  * same get-tree-head bytes and reading the same add-leaf bodies.
  *
  * Run: npx tsx bench/log-write.bench.ts  (LOG_WRITE_N=20000, LOG_WRITE_LARGE=1000000, LOG_WRITE_SECONDS=5, LOG_WRITE_ROUNDS=5;
- * LOG_WRITE_ONLY=memory runs item 5 alone)
+ * LOG_WRITE_ONLY=memory runs item 5 alone, LOG_WRITE_ONLY=http items 3 and 4 after one ingestion)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
@@ -386,9 +386,60 @@ async function memory(dir: string, running: Proc[], ingested?: { fresh: number; 
   console.log(`   with ${SMALL_YOUNG_GEN.join(' ')} on both: fresh primary ${fmt(freshSmall, 1)} MiB, bare Fastify ${fmt(fastifySmall, 1)} MiB (${fmt(freshSmall / fastifySmall, 2)}×)`);
 }
 
+/** Items 3 and 4 on a log holding the N leaves of `script`: alternating wrk rounds against the log, a bare node:http server and a bare Fastify app. */
+async function throughput(log: Proc, script: string): Promise<void> {
+  const running: Proc[] = [];
+  try {
+    // 3 + 4: re-sends (every leaf stored and published: all 200) vs get-tree-head vs bare node:http,
+    // and the framework's own floor: a bare Fastify app answering the same GET bytes and reading the same POST bodies.
+    const head = await getText(log.url + 'get-tree-head');
+    const bare = await startProc(['-e', BARE_HTTP, Buffer.from(head).toString('base64')], /bare listening on (\S+)/);
+    running.push(bare);
+    const fastifyMain = fileURLToPath(new URL('../node_modules/fastify/fastify.js', import.meta.url));
+    const bareFastify = await startProc(['-e', BARE_FASTIFY_LOG, fastifyMain, Buffer.from(head).toString('base64')], /fastify listening on (\S+)/);
+    running.push(bareFastify);
+    // Alternating rounds, median of each: whichever runs first right after a load
+    // would be penalised, and on this shared 2-core machine one run in several
+    // is much faster or slower than the rest.
+    const runs = { resend: [] as number[], gth: [] as number[], bare: [] as number[], barePost: [] as number[], fastifyGet: [] as number[], fastifyPost: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      runs.resend.push(requestsPerSec(await runWrk(log.url, SECONDS, script).output));
+      runs.gth.push(requestsPerSec(await runWrk(log.url + 'get-tree-head', SECONDS).output));
+      runs.bare.push(requestsPerSec(await runWrk(bare.url, SECONDS).output));
+      runs.barePost.push(requestsPerSec(await runWrk(bare.url, SECONDS, script).output));
+      runs.fastifyGet.push(requestsPerSec(await runWrk(bareFastify.url + 'get-tree-head', SECONDS).output));
+      runs.fastifyPost.push(requestsPerSec(await runWrk(bareFastify.url, SECONDS, script).output));
+    }
+    const best = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, quantile(v, 0.5)])) as Record<keyof typeof runs, number>;
+    // Each round's ratio compares two runs made back to back, so load that
+    // comes and goes on the machine (the rounds below differ up to 2×) moves
+    // both sides; the median of those ratios is the headline figure.
+    const paired = (a: keyof typeof runs, b: keyof typeof runs): number => quantile(runs[a].map((x, i) => x / runs[b][i]!), 0.5);
+    const perRound = (a: keyof typeof runs, b: keyof typeof runs): string => runs[a].map((x, i) => fmt(x / runs[b][i]!, 2)).join(' / ');
+    console.log(`\nanswers/s in each of ${ROUNDS} alternating rounds (each round: the six runs in this order, back to back):`);
+    for (const [k, v] of Object.entries(runs)) console.log(`   ${k.padEnd(11)} ${v.map((x) => fmt(x)).join(' / ')}`);
+    console.log(`   ratios per round: resend/gth ${perRound('resend', 'gth')}; gth/bare ${perRound('gth', 'bare')}`);
+    await bare.stop();
+    await bareFastify.stop();
+    const { resend, gth } = best;
+    console.log(
+      `3. re-sends / get-tree-head, median of the per-round ratios: ${fmt(paired('resend', 'gth'), 2)}× (target ≥ 0.8×) | medians: re-send of ${fmt(N)} stored leaves (200 each) ${fmt(resend)} answers/s, get-tree-head ${fmt(gth)} answers/s = ${fmt(resend / gth, 2)}×\n` +
+        `   floor, same run: bare node:http reading the same bodies and answering 200 vs its GET of the same head ${fmt(paired('barePost', 'bare'), 2)}× (medians ${fmt(best.barePost)}/s, ${fmt(best.bare)}/s); ` +
+        `our re-sends are ${fmt(resend / best.barePost, 2)}× the bare node:http POST\n` +
+        `   bare Fastify, same run: POST ${fmt(best.fastifyPost)}/s vs its GET ${fmt(best.fastifyGet)}/s = ${fmt(paired('fastifyPost', 'fastifyGet'), 2)}×; our re-sends are ${fmt(resend / best.fastifyPost, 2)}× its POST`,
+    );
+    console.log(
+      `4. get-tree-head / bare node:http answering the same ${head.length} bytes, median of the per-round ratios: ${fmt(paired('gth', 'bare'), 2)}× (target ≥ 0.8×) | medians ${fmt(gth)} and ${fmt(best.bare)} answers/s = ${fmt(gth / best.bare, 2)}×\n` +
+        `   framework floor, same run: bare Fastify, same bytes ${fmt(best.fastifyGet)}/s = ${fmt(best.fastifyGet / best.bare, 2)}× bare node:http; our get-tree-head is ${fmt(gth / best.fastifyGet, 2)}× the bare Fastify`,
+    );
+  } finally {
+    await Promise.all(running.map((p) => p.stop()));
+  }
+}
+
 async function main(): Promise<void> {
   needWrk();
-  if (ONLY !== undefined && ONLY !== 'memory') throw new Error(`LOG_WRITE_ONLY=${ONLY}: only "memory" is known`);
+  if (ONLY !== undefined && ONLY !== 'memory' && ONLY !== 'http') throw new Error(`LOG_WRITE_ONLY=${ONLY}: only "memory" and "http" are known`);
   console.log(`log-write.bench: N = ${fmt(N)} leaves, ${CONNECTIONS} connections (wrk -t2), ${CORES} cores, durable SQLite, default configuration + one witness`);
   console.log('note: the machine may be shared with other work while this runs; compare ratios, not absolute figures');
   const dir = mkdtempSync(join(tmpdir(), 'log-write-bench-'));
@@ -398,29 +449,6 @@ async function main(): Promise<void> {
       await memory(dir, running);
       return;
     }
-    const verifies = verifyRate();
-    const ceiling = verifies * CORES;
-    console.log(`\nbaseline: node:crypto Ed25519 ${fmt(verifies)} verifications/s on one thread (${fmt(1e6 / verifies, 1)} µs each); ceiling × ${CORES} cores = ${fmt(ceiling)} leaves/s`);
-
-    const bodies = makeBodies(N);
-    const script = luaScript(dir, '/add-leaf', bodies);
-
-    // The floor of 1 and 2, same run: HTTP and verification alone, every core, wrk on the same cores.
-    const bareVerify = await startProc(['-e', BARE_VERIFY, String(CORES)], /bare-verify listening on (\S+) pids (\S+)/);
-    running.push(bareVerify);
-    const workerPids = bareVerify.match[2]!.split(',').map(Number);
-    const clusterCpu = (): number => workerPids.reduce((sum, pid) => sum + procFigures(pid).cpuSeconds(), bareVerify.cpuSeconds());
-    const floorCpu0 = clusterCpu();
-    const floorOut = await runWrk(bareVerify.url, SECONDS, script).output;
-    const floorCpuPerLeafUs = ((clusterCpu() - floorCpu0) / totalRequests(floorOut)) * 1e6;
-    const floorRate = requestsPerSec(floorOut);
-    for (const pid of workerPids) process.kill(pid, 'SIGTERM');
-    await bareVerify.stop();
-    console.log(
-      `floor of 1 and 2, same run: no log, ${CORES} node:http processes that only parse, verify (node:crypto) and answer 202: ${fmt(floorRate)} leaves/s = ${fmt(floorRate / ceiling, 2)}× the ceiling; ` +
-        `CPU ${fmt(floorCpuPerLeafUs, 1)} µs per leaf = ${fmt(floorCpuPerLeafUs / (1e6 / verifies), 2)}× a verification`,
-    );
-
     /** wrk's first request → the first cosigned head covering N leaves, on a new log; the log keeps running. */
     const ingest = async (name: string, extra: Record<string, unknown> = {}): Promise<{ log: Proc; witness: Proc; seconds: number; cpu: number; freshRss: number }> => {
       const { config, witness } = await initWitnessedLog(join(dir, name), extra);
@@ -447,6 +475,35 @@ async function main(): Promise<void> {
       return { log, witness, seconds: (doneAt - t0) / 1000, cpu: log.cpuSeconds() - cpu0, freshRss };
     };
 
+    const bodies = makeBodies(N);
+    const script = luaScript(dir, '/add-leaf', bodies);
+    if (ONLY === 'http') {
+      // Items 3 and 4 alone: one ingestion fills the log, then the rounds.
+      const { log } = await ingest('default');
+      await throughput(log, script);
+      await log.stop();
+      return;
+    }
+    const verifies = verifyRate();
+    const ceiling = verifies * CORES;
+    console.log(`\nbaseline: node:crypto Ed25519 ${fmt(verifies)} verifications/s on one thread (${fmt(1e6 / verifies, 1)} µs each); ceiling × ${CORES} cores = ${fmt(ceiling)} leaves/s`);
+
+    // The floor of 1 and 2, same run: HTTP and verification alone, every core, wrk on the same cores.
+    const bareVerify = await startProc(['-e', BARE_VERIFY, String(CORES)], /bare-verify listening on (\S+) pids (\S+)/);
+    running.push(bareVerify);
+    const workerPids = bareVerify.match[2]!.split(',').map(Number);
+    const clusterCpu = (): number => workerPids.reduce((sum, pid) => sum + procFigures(pid).cpuSeconds(), bareVerify.cpuSeconds());
+    const floorCpu0 = clusterCpu();
+    const floorOut = await runWrk(bareVerify.url, SECONDS, script).output;
+    const floorCpuPerLeafUs = ((clusterCpu() - floorCpu0) / totalRequests(floorOut)) * 1e6;
+    const floorRate = requestsPerSec(floorOut);
+    for (const pid of workerPids) process.kill(pid, 'SIGTERM');
+    await bareVerify.stop();
+    console.log(
+      `floor of 1 and 2, same run: no log, ${CORES} node:http processes that only parse, verify (node:crypto) and answer 202: ${fmt(floorRate)} leaves/s = ${fmt(floorRate / ceiling, 2)}× the ceiling; ` +
+        `CPU ${fmt(floorCpuPerLeafUs, 1)} µs per leaf = ${fmt(floorCpuPerLeafUs / (1e6 / verifies), 2)}× a verification`,
+    );
+
     // Same run, signatures on the main thread (verifyWorkers 0), for comparison.
     const mainOnly = await ingest('main-thread', { verifyWorkers: 0 });
     await mainOnly.log.stop();
@@ -463,42 +520,7 @@ async function main(): Promise<void> {
     const perLeaf0 = (mainOnly.cpu / N) * 1e6;
     console.log(`2. server CPU per leaf (whole ingestion, re-sends included; all threads): ${fmt(perLeafUs, 1)} µs | baseline one verification ${fmt(1e6 / verifies, 1)} µs | ratio ${fmt(perLeafUs / (1e6 / verifies), 2)}× (target ≤ 1.6×); verifyWorkers 0: ${fmt(perLeaf0, 1)} µs = ${fmt(perLeaf0 / (1e6 / verifies), 2)}×; floor ${fmt(floorCpuPerLeafUs / (1e6 / verifies), 2)}×`);
 
-    // 3 + 4: re-sends (every leaf stored and published: all 200) vs get-tree-head vs bare node:http,
-    // and the framework's own floor: a bare Fastify app answering the same GET bytes and reading the same POST bodies.
-    const head = await getText(log.url + 'get-tree-head');
-    const bare = await startProc(['-e', BARE_HTTP, Buffer.from(head).toString('base64')], /bare listening on (\S+)/);
-    running.push(bare);
-    const fastifyMain = fileURLToPath(new URL('../node_modules/fastify/fastify.js', import.meta.url));
-    const bareFastify = await startProc(['-e', BARE_FASTIFY_LOG, fastifyMain, Buffer.from(head).toString('base64')], /fastify listening on (\S+)/);
-    running.push(bareFastify);
-    // Alternating rounds, median of each: whichever runs first right after a load
-    // would be penalised, and on this shared 2-core machine one run in several
-    // is much faster or slower than the rest.
-    const runs = { resend: [] as number[], gth: [] as number[], bare: [] as number[], barePost: [] as number[], fastifyGet: [] as number[], fastifyPost: [] as number[] };
-    for (let round = 0; round < ROUNDS; round++) {
-      runs.resend.push(requestsPerSec(await runWrk(log.url, SECONDS, script).output));
-      runs.gth.push(requestsPerSec(await runWrk(log.url + 'get-tree-head', SECONDS).output));
-      runs.bare.push(requestsPerSec(await runWrk(bare.url, SECONDS).output));
-      runs.barePost.push(requestsPerSec(await runWrk(bare.url, SECONDS, script).output));
-      runs.fastifyGet.push(requestsPerSec(await runWrk(bareFastify.url + 'get-tree-head', SECONDS).output));
-      runs.fastifyPost.push(requestsPerSec(await runWrk(bareFastify.url, SECONDS, script).output));
-    }
-    const best = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, quantile(v, 0.5)])) as Record<keyof typeof runs, number>;
-    console.log(`\nanswers/s in each of ${ROUNDS} alternating rounds (the figures below are their medians):`);
-    for (const [k, v] of Object.entries(runs)) console.log(`   ${k.padEnd(11)} ${v.map((x) => fmt(x)).join(' / ')}`);
-    await bare.stop();
-    await bareFastify.stop();
-    const { resend, gth } = best;
-    console.log(
-      `3. re-send of ${fmt(N)} stored leaves (200 each): ${fmt(resend)} answers/s | baseline get-tree-head ${fmt(gth)} answers/s | ratio ${fmt(resend / gth, 2)}× (target ≥ 0.8×)\n` +
-        `   floor, same run: bare node:http reading the same bodies and answering 200 ${fmt(best.barePost)}/s vs its GET of the same head ${fmt(best.bare)}/s = ${fmt(best.barePost / best.bare, 2)}×; ` +
-        `our re-sends are ${fmt(resend / best.barePost, 2)}× the bare node:http POST\n` +
-        `   bare Fastify, same run: POST ${fmt(best.fastifyPost)}/s vs its GET ${fmt(best.fastifyGet)}/s = ${fmt(best.fastifyPost / best.fastifyGet, 2)}×; our re-sends are ${fmt(resend / best.fastifyPost, 2)}× its POST`,
-    );
-    console.log(
-      `4. get-tree-head: ${fmt(gth)} answers/s | baseline bare node:http, same ${head.length} bytes: ${fmt(best.bare)} answers/s | ratio ${fmt(gth / best.bare, 2)}× (target ≥ 0.8×)\n` +
-        `   framework floor, same run: bare Fastify, same bytes ${fmt(best.fastifyGet)}/s = ${fmt(best.fastifyGet / best.bare, 2)}× bare node:http; our get-tree-head is ${fmt(gth / best.fastifyGet, 2)}× the bare Fastify`,
-    );
+    await throughput(log, script);
     const afterRss = log.rssMiB();
     await log.stop();
 

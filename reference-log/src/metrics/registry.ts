@@ -40,6 +40,14 @@ export interface LogStateSource {
   replication?: () => { lagLeaves: number; lagSeconds: number; reachable: boolean } | undefined;
 }
 
+/** The counts of one route and method (see {@link LogMetrics.route}). */
+export interface RouteMetrics {
+  /** Count one request received. */
+  request(): void;
+  /** Count one response sent with `status` and observe its duration. */
+  response(status: number, seconds: number): void;
+}
+
 /** The registry plus typed handles for every metric the log servers update. */
 export interface LogMetrics {
   /** The role given to {@link createMetrics}. */
@@ -65,6 +73,12 @@ export interface LogMetrics {
    * known, in `sigsum_http_request_duration_seconds`.
    */
   countResponse(endpoint: string, method: string, status: string, seconds: number | undefined): void;
+  /**
+   * The counts of one route and method, found once: {@link LogMetrics.countRequest}
+   * and {@link LogMetrics.countResponse} without their per-call look-ups, for
+   * a path that answers that route many times a second (the front door).
+   */
+  route(endpoint: string, method: string): RouteMetrics;
   /** `sigsum_log_storage_errors_total{operation}`: failed storage operations. */
   readonly storageErrors: Counter<'operation'>;
   /** `sigsum_log_tree_size`: size of the integrated (sequenced) tree. */
@@ -115,6 +129,19 @@ const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 const WITNESS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Add each tally's count to `counter` under its labels and start it again from 0 (at scrape time). */
+/** Requests received for one label set, not yet added to the counter. */
+interface RequestTally {
+  labels: { endpoint: string; method: string };
+  count: number;
+}
+
+/** Responses sent for one label set, not yet added to the counter, and that set's duration histogram. */
+interface ResponseTally {
+  labels: Record<HttpLabels, string>;
+  count: number;
+  duration: { observe(seconds: number): void };
+}
+
 function addTallies<L extends string>(counter: Counter<L>, tallies: Iterable<{ labels: Record<L, string>; count: number }>): void {
   for (const t of tallies) {
     if (t.count > 0) counter.inc(t.labels, t.count);
@@ -152,8 +179,17 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
   };
 
   // Per label set (bounded: route patterns × methods × statuses): counts not yet added to the counters.
-  const requestTallies = new Map<string, { labels: { endpoint: string; method: string }; count: number }>();
-  const responseTallies = new Map<string, { labels: Record<HttpLabels, string>; count: number; duration: { observe(seconds: number): void } }>();
+  const requestTallies = new Map<string, RequestTally>();
+  const responseTallies = new Map<string, ResponseTally>();
+  const requestTally = (endpoint: string, method: string): RequestTally => {
+    const key = endpoint + ' ' + method;
+    let t = requestTallies.get(key);
+    if (t === undefined) {
+      t = { labels: { endpoint, method }, count: 0 };
+      requestTallies.set(key, t);
+    }
+    return t;
+  };
   const httpRequests = new Counter({
     name: 'sigsum_http_requests_total',
     help: 'HTTP requests received, by route pattern and method.',
@@ -179,6 +215,16 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     buckets: HTTP_BUCKETS,
     registers: all,
   });
+  const responseTally = (endpoint: string, method: string, status: string): ResponseTally => {
+    const key = endpoint + ' ' + method + ' ' + status;
+    let t = responseTallies.get(key);
+    if (t === undefined) {
+      const labels = { endpoint, method, status };
+      t = { labels, count: 0, duration: httpDuration.labels(labels) };
+      responseTallies.set(key, t);
+    }
+    return t;
+  };
   const storageErrors = new Counter({
     name: 'sigsum_log_storage_errors_total',
     help: 'Storage operations that failed, by operation.',
@@ -323,21 +369,30 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     httpResponses,
     httpDuration,
     countRequest(endpoint, method) {
-      const key = endpoint + ' ' + method;
-      const t = requestTallies.get(key);
-      if (t !== undefined) t.count++;
-      else requestTallies.set(key, { labels: { endpoint, method }, count: 1 });
+      requestTally(endpoint, method).count++;
     },
     countResponse(endpoint, method, status, seconds) {
-      const key = endpoint + ' ' + method + ' ' + status;
-      let t = responseTallies.get(key);
-      if (t === undefined) {
-        const labels = { endpoint, method, status };
-        t = { labels, count: 0, duration: httpDuration.labels(labels) };
-        responseTallies.set(key, t);
-      }
+      const t = responseTally(endpoint, method, status);
       t.count++;
       if (seconds !== undefined) t.duration.observe(seconds);
+    },
+    route(endpoint, method) {
+      const requests = requestTally(endpoint, method);
+      const byStatus = new Map<number, ResponseTally>();
+      return {
+        request() {
+          requests.count++;
+        },
+        response(status, seconds) {
+          let t = byStatus.get(status);
+          if (t === undefined) {
+            t = responseTally(endpoint, method, String(status));
+            byStatus.set(status, t);
+          }
+          t.count++;
+          t.duration.observe(seconds);
+        },
+      };
     },
     storageErrors,
     treeSize,

@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import type { LogMetrics } from '../metrics/registry.js';
+import type { LogMetrics, RouteMetrics } from '../metrics/registry.js';
 import { errorAnswer, TEXT_PLAIN } from './http.js';
 import type { FrontDoor } from './limits.js';
 import type { AddLeafAnswer, SubmissionRequest } from './add-leaf.js';
@@ -53,11 +53,14 @@ export function frontDoor(opts: FrontOptions): FrontDoor {
     return head.headers;
   };
 
-  const answer = (res: ServerResponse, endpoint: string, method: string, start: number, status: number, text: Buffer | string | undefined): void => {
+  const treeHeadMetrics = metrics?.route(treeHeadPath, 'GET');
+  const addLeafMetrics = metrics?.route(addLeafPath, 'POST');
+
+  const answer = (res: ServerResponse, route: RouteMetrics | undefined, start: number, status: number, text: Buffer | string | undefined): void => {
     if (text === undefined) res.writeHead(status, emptyHeaders).end();
     else res.writeHead(status, headersOf(text)).end(text);
     // Measured to the hand-over to the socket, which for answers this small is the whole write.
-    metrics?.countResponse(endpoint, method, String(status), (performance.now() - start) / 1000);
+    route?.response(status, (performance.now() - start) / 1000);
   };
 
   const submit = (req: IncomingMessage, res: ServerResponse, start: number): void => {
@@ -70,9 +73,9 @@ export function frontDoor(opts: FrontOptions): FrontDoor {
     req.on('error', () => {});
     const fail = (err: unknown): void => {
       const { status, text } = errorAnswer(err, logger, addLeafPath);
-      answer(res, addLeafPath, 'POST', start, status, text);
+      answer(res, addLeafMetrics, start, status, text);
     };
-    const succeed = (status: number): void => answer(res, addLeafPath, 'POST', start, status, undefined);
+    const succeed = (status: number): void => answer(res, addLeafMetrics, start, status, undefined);
     req.on('end', () => {
       let decision: AddLeafAnswer;
       try {
@@ -93,8 +96,8 @@ export function frontDoor(opts: FrontOptions): FrontDoor {
       const text = opts.treeHead();
       if (text === undefined) return false;
       const start = performance.now();
-      metrics?.countRequest(treeHeadPath, 'GET');
-      answer(res, treeHeadPath, 'GET', start, 200, text);
+      treeHeadMetrics?.request();
+      answer(res, treeHeadMetrics, start, 200, text);
       return true;
     }
     if (method === 'POST' && url === addLeafPath) {
@@ -102,7 +105,7 @@ export function frontDoor(opts: FrontOptions): FrontDoor {
       const length = h['content-length'];
       if (h['content-type'] === undefined || h['transfer-encoding'] !== undefined || length === undefined || !/^[1-9][0-9]{0,5}$/.test(length) || Number(length) > bodyLimit) return false;
       const start = performance.now();
-      metrics?.countRequest(addLeafPath, 'POST');
+      addLeafMetrics?.request();
       submit(req, res, start);
       return true;
     }
