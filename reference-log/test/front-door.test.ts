@@ -47,6 +47,18 @@ function postPlain(log: RunningLog, body: string | Buffer, path = 'add-leaf'): P
   });
 }
 
+/** A plain add-leaf whose body arrives in two pieces, split inside a UTF-8 character (the front door's case still). */
+async function postSplit(log: RunningLog, body: string, at: number): Promise<Answer> {
+  const b = Buffer.from(body);
+  const u = new URL(log.url);
+  const req = request({ host: u.hostname, port: u.port, method: 'POST', path: u.pathname + 'add-leaf', headers: { 'content-type': 'text/plain', 'content-length': String(b.length) } });
+  req.flushHeaders();
+  req.write(b.subarray(0, at));
+  await new Promise((r) => setTimeout(r, 30));
+  req.write(b.subarray(at));
+  return textAnswer(req);
+}
+
 /** The same body chunked, without a length: the front door passes it on to Fastify. */
 function postChunked(log: RunningLog, body: string | Buffer): Promise<Answer> {
   const b = Buffer.from(body);
@@ -106,6 +118,7 @@ describe('the front door of the public listener', () => {
         [await postPlain(log, forge(subs[2]!)), await postChunked(log, forge(subs[2]!)), 403, 'signature: leaf signature does not verify\n'],
         [await postPlain(log, 'message=12\n'), await postChunked(log, 'message=12\n'), 400, 'line 1 (message): expected 32 bytes (64 hex digits), got 2 characters\n'],
         [await postPlain(log, 'méssage=é\n'), await postChunked(log, 'méssage=é\n'), 400, 'line 1 (message): expected key message, got "méssage"\n'],
+        [await postSplit(log, 'méssage=é\n', 2), await postChunked(log, 'méssage=é\n'), 400, 'line 1 (message): expected key message, got "méssage"\n'],
       ];
       await waitFor('both new leaves published', () => (log.sequencer.published?.size ?? 0) >= 2);
       pairs.push([await postChunked(log, subs[0]!.body), await postPlain(log, subs[1]!.body), 200, '']);
@@ -125,8 +138,8 @@ describe('the front door of the public listener', () => {
       expect(sample(text, 'sigsum_http_requests_total', get)).toBe(2);
       expect(sample(text, 'sigsum_http_responses_total', { ...get, status: '200' })).toBe(2);
       expect(sample(text, 'sigsum_http_request_duration_seconds_count', { ...get, status: '200' })).toBe(2);
-      expect(sample(text, 'sigsum_http_requests_total', add)).toBe(10);
-      for (const [status, n] of [['200', 2], ['202', 2], ['403', 2], ['400', 4]] as const) {
+      expect(sample(text, 'sigsum_http_requests_total', add)).toBe(12);
+      for (const [status, n] of [['200', 2], ['202', 2], ['403', 2], ['400', 6]] as const) {
         expect(sample(text, 'sigsum_http_responses_total', { ...add, status })).toBe(n);
         expect(sample(text, 'sigsum_http_request_duration_seconds_count', { ...add, status })).toBe(n);
       }

@@ -128,7 +128,6 @@ export interface LogMetrics {
 const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const WITNESS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** Add each tally's count to `counter` under its labels and start it again from 0 (at scrape time). */
 /** Requests received for one label set, not yet added to the counter. */
 interface RequestTally {
   labels: { endpoint: string; method: string };
@@ -142,6 +141,7 @@ interface ResponseTally {
   duration: { observe(seconds: number): void };
 }
 
+/** Add each tally's count to `counter` under its labels and start it again from 0 (at scrape time). */
 function addTallies<L extends string>(counter: Counter<L>, tallies: Iterable<{ labels: Record<L, string>; count: number }>): void {
   for (const t of tallies) {
     if (t.count > 0) counter.inc(t.labels, t.count);
