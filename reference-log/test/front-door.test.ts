@@ -15,7 +15,8 @@ import { SeedSigner, sha256, utf8 } from '@sigsum-kit/sdk';
 import { openSqliteStorage } from '../src/storage/index.js';
 import { startLog, type RunningLog } from '../src/log.js';
 import { createMetrics } from '../src/metrics/index.js';
-import { frontDoor } from '../src/server/front.js';
+import { frontDoor, type FrontOptions } from '../src/server/front.js';
+import type { FrontDoor } from '../src/server/limits.js';
 import { ApiError } from '../src/server/http.js';
 import { makeSubmissions, tempDir, type Submission } from './log-helpers.js';
 import { sample } from './prometheus-text.js';
@@ -30,12 +31,16 @@ type Answer = Awaited<ReturnType<typeof textAnswer>>;
 
 /**
  * One request with exactly the given headers. `chunks` are written one by one
- * without a content-length (chunked transfer encoding) unless the headers give one.
+ * (`pauseMs` apart) without a content-length (chunked transfer encoding)
+ * unless the headers give one.
  */
-function send(url: string, method: string, path: string, opts: { chunks?: (string | Buffer)[]; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function send(url: string, method: string, path: string, opts: { chunks?: (string | Buffer)[]; headers?: Record<string, string>; pauseMs?: number } = {}): Promise<Answer> {
   const u = new URL(url);
   const req = request({ host: u.hostname, port: u.port, method, path, headers: opts.headers ?? {} });
-  for (const c of opts.chunks ?? []) req.write(c);
+  for (const [i, c] of (opts.chunks ?? []).entries()) {
+    if (i > 0 && opts.pauseMs !== undefined) await new Promise((r) => setTimeout(r, opts.pauseMs));
+    req.write(c);
+  }
   return textAnswer(req);
 }
 
@@ -47,16 +52,19 @@ function postPlain(log: RunningLog, body: string | Buffer, path = 'add-leaf'): P
   });
 }
 
+/** A front door with the tests' body limit, no extra headers and a silent logger unless given. */
+function door(opts: Pick<FrontOptions, 'treeHeadPath' | 'treeHead' | 'addLeafPath' | 'addLeaf'> & Partial<FrontOptions>): FrontDoor {
+  return frontDoor({ bodyLimit: 1024, headers: {}, logger: pino({ level: 'silent' }), ...opts });
+}
+
 /** A plain add-leaf whose body arrives in two pieces, split inside a UTF-8 character (the front door's case still). */
-async function postSplit(log: RunningLog, body: string, at: number): Promise<Answer> {
+function postSplit(log: RunningLog, body: string, at: number): Promise<Answer> {
   const b = Buffer.from(body);
-  const u = new URL(log.url);
-  const req = request({ host: u.hostname, port: u.port, method: 'POST', path: u.pathname + 'add-leaf', headers: { 'content-type': 'text/plain', 'content-length': String(b.length) } });
-  req.flushHeaders();
-  req.write(b.subarray(0, at));
-  await new Promise((r) => setTimeout(r, 30));
-  req.write(b.subarray(at));
-  return textAnswer(req);
+  return send(log.url, 'POST', new URL(log.url).pathname + 'add-leaf', {
+    chunks: [b.subarray(0, at), b.subarray(at)],
+    headers: { 'content-type': 'text/plain', 'content-length': String(b.length) },
+    pauseMs: 30,
+  });
 }
 
 /** The same body chunked, without a length: the front door passes it on to Fastify. */
@@ -172,7 +180,7 @@ describe('frontDoor on its own', () => {
     let head: Buffer | undefined = Buffer.from('size=0\n');
     const bodies: string[] = [];
     const url = await serve(
-      frontDoor({
+      door({
         treeHeadPath: '/log/get-tree-head',
         treeHead: () => head,
         addLeafPath: '/log/add-leaf',
@@ -180,9 +188,6 @@ describe('frontDoor on its own', () => {
           bodies.push(body);
           return body === 'abc' ? 202 : Promise.resolve(200);
         },
-        bodyLimit: 1024,
-        headers: {},
-        logger: pino({ level: 'silent' }),
       }),
     );
     const plain = { 'content-type': 'text/plain', 'content-length': '3' };
@@ -216,7 +221,7 @@ describe('frontDoor on its own', () => {
     const logged: string[] = [];
     const logger = pino({ level: 'error' }, new Writable({ write: (chunk: Buffer, _enc, done) => (logged.push(chunk.toString()), done()) }));
     const url = await serve(
-      frontDoor({
+      door({
         treeHeadPath: '/get-tree-head',
         treeHead: () => undefined,
         addLeafPath: '/add-leaf',
@@ -225,8 +230,6 @@ describe('frontDoor on its own', () => {
           if (body === 'busy') throw new ApiError(503, 'too many leaves are waiting to be sequenced; retry later');
           return Promise.reject(new Error('a bug'));
         },
-        bodyLimit: 1024,
-        headers: {},
         logger,
       }),
     );
