@@ -5,6 +5,7 @@
  * meaning is the same.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BucketHistogram, type HistogramSeries } from './bucket-histogram.js';
 
 /** Which server a registry belongs to; exported on every series as the `role` label. */
 export type MetricsRole = 'primary' | 'secondary' | 'witness';
@@ -58,8 +59,8 @@ export interface LogMetrics {
   readonly httpRequests: Counter<'endpoint' | 'method'>;
   /** `sigsum_http_responses_total{endpoint,method,status}`: responses sent. */
   readonly httpResponses: Counter<HttpLabels>;
-  /** `sigsum_http_request_duration_seconds{endpoint,method,status}`: request-to-response latency. */
-  readonly httpDuration: Histogram<HttpLabels>;
+  /** `sigsum_http_request_duration_seconds{endpoint,method,status}`: request-to-response latency (observed on every answer, so not prom-client's `Histogram`). */
+  readonly httpDuration: BucketHistogram<HttpLabels>;
   /**
    * Count one HTTP request in `sigsum_http_requests_total`. Called on every
    * request: the count is a plain number per label set, added to the counter
@@ -138,7 +139,7 @@ interface RequestTally {
 interface ResponseTally {
   labels: Record<HttpLabels, string>;
   count: number;
-  duration: { observe(seconds: number): void };
+  duration: HistogramSeries;
 }
 
 /** Add each tally's count to `counter` under its labels and start it again from 0 (at scrape time). */
@@ -208,7 +209,7 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
       addTallies(this, responseTallies.values());
     },
   });
-  const httpDuration = new Histogram({
+  const httpDuration = new BucketHistogram({
     name: 'sigsum_http_request_duration_seconds',
     help: 'Time from receiving an HTTP request to sending its response, in seconds.',
     labelNames: ['endpoint', 'method', 'status'] as const,
