@@ -2,3 +2,4 @@
 export * from './registry.js';
 export * from './plugin.js';
 export * from './instrument.js';
+export * from './bucket-histogram.js';
