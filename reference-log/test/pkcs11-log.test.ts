@@ -244,4 +244,14 @@ describe('log and witness keys in SoftHSM', () => {
     const v = await verifyProof(proof, { data: readFileSync(join(tmp.dir, 'release.tar')), submitterKeys: [logHsm.publicKey('log', 'submitter')], policy: parsePolicy(policyText) });
     expect(v.ok).toBe(true);
   });
+
+  // Last: it stops the witness. Before, the witness waited for its event loop
+  // to empty after closing, which the token's worker thread never let happen.
+  it('the witness with its key in a token closes and exits 0 on SIGTERM', async () => {
+    const { proc, output } = witness!;
+    const exited = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output()).toContain('shutting down');
+  });
 });

@@ -1,13 +1,15 @@
 /**
  * `sigsum-log witness`: run the reference witness (C2SP tlog-witness
- * add-checkpoint) until SIGINT/SIGTERM.
+ * add-checkpoint) until SIGINT/SIGTERM, then close and exit 0 (1 if closing failed).
  */
 import type { Command } from 'commander';
 import { startWitness } from '../witness/server.js';
 import { witnessConfigFromOptions } from '../witness/config.js';
 import { createLogger, type LogLevel } from '../logger.js';
 import { publicLimits } from '../server/limits.js';
+import type { TokenSigner } from '../token-signer.js';
 import { refuseExposedKeyFile } from './secrets.js';
+import { closeOnSignals } from './shutdown.js';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -47,11 +49,14 @@ export function registerWitnessCommand(program: Command): Command {
       const w = await startWitness({ ...config, logger, limits });
       process.stdout.write(`witness listening on ${w.url} (add-checkpoint at ${w.url}/add-checkpoint)\n`);
       if (w.metricsUrl !== undefined) process.stdout.write(`witness metrics at ${w.metricsUrl}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      // As the log's nodes do: close, then exit. Waiting for the event loop to
+      // empty is not enough, since a pkcs11: key's worker thread keeps a port open.
+      closeOnSignals({
+        log: logger,
+        close: async () => {
+          await w.close();
+          await (config.signer as Partial<TokenSigner>).close?.();
+        },
       });
-      await w.close();
     });
 }
