@@ -419,7 +419,7 @@ async function throughput(log: Proc, script: string): Promise<void> {
       runs.fastifyGet.push(requestsPerSec(await runWrk(bareFastify.url + 'get-tree-head', SECONDS).output));
       runs.fastifyPost.push(requestsPerSec(await runWrk(bareFastify.url, SECONDS, script).output));
     }
-    const best = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, quantile(v, 0.5)])) as Record<keyof typeof runs, number>;
+    const medians = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, quantile(v, 0.5)])) as Record<keyof typeof runs, number>;
     // Each round's ratio compares two runs made back to back, so load that
     // comes and goes on the machine (the rounds below differ up to 2×) moves
     // both sides; the median of those ratios is the headline figure.
@@ -428,18 +428,16 @@ async function throughput(log: Proc, script: string): Promise<void> {
     console.log(`\nanswers/s in each of ${ROUNDS} alternating rounds (each round: the six runs in this order, back to back):`);
     for (const [k, v] of Object.entries(runs)) console.log(`   ${k.padEnd(11)} ${v.map((x) => fmt(x)).join(' / ')}`);
     console.log(`   ratios per round: resend/gth ${perRound('resend', 'gth')}; gth/bare ${perRound('gth', 'bare')}`);
-    await bare.stop();
-    await bareFastify.stop();
-    const { resend, gth } = best;
+    const { resend, gth } = medians;
     console.log(
       `3. re-sends / get-tree-head, median of the per-round ratios: ${fmt(paired('resend', 'gth'), 2)}× (target ≥ 0.8×) | medians: re-send of ${fmt(N)} stored leaves (200 each) ${fmt(resend)} answers/s, get-tree-head ${fmt(gth)} answers/s = ${fmt(resend / gth, 2)}×\n` +
-        `   floor, same run: bare node:http reading the same bodies and answering 200 vs its GET of the same head ${fmt(paired('barePost', 'bare'), 2)}× (medians ${fmt(best.barePost)}/s, ${fmt(best.bare)}/s); ` +
-        `our re-sends are ${fmt(resend / best.barePost, 2)}× the bare node:http POST\n` +
-        `   bare Fastify, same run: POST ${fmt(best.fastifyPost)}/s vs its GET ${fmt(best.fastifyGet)}/s = ${fmt(paired('fastifyPost', 'fastifyGet'), 2)}×; our re-sends are ${fmt(resend / best.fastifyPost, 2)}× its POST`,
+        `   floor, same run: bare node:http reading the same bodies and answering 200 vs its GET of the same head ${fmt(paired('barePost', 'bare'), 2)}× (medians ${fmt(medians.barePost)}/s, ${fmt(medians.bare)}/s); ` +
+        `our re-sends are ${fmt(resend / medians.barePost, 2)}× the bare node:http POST\n` +
+        `   bare Fastify, same run: POST ${fmt(medians.fastifyPost)}/s vs its GET ${fmt(medians.fastifyGet)}/s = ${fmt(paired('fastifyPost', 'fastifyGet'), 2)}×; our re-sends are ${fmt(resend / medians.fastifyPost, 2)}× its POST`,
     );
     console.log(
-      `4. get-tree-head / bare node:http answering the same ${head.length} bytes, median of the per-round ratios: ${fmt(paired('gth', 'bare'), 2)}× (target ≥ 0.8×) | medians ${fmt(gth)} and ${fmt(best.bare)} answers/s = ${fmt(gth / best.bare, 2)}×\n` +
-        `   framework floor, same run: bare Fastify, same bytes ${fmt(best.fastifyGet)}/s = ${fmt(best.fastifyGet / best.bare, 2)}× bare node:http; our get-tree-head is ${fmt(gth / best.fastifyGet, 2)}× the bare Fastify`,
+      `4. get-tree-head / bare node:http answering the same ${head.length} bytes, median of the per-round ratios: ${fmt(paired('gth', 'bare'), 2)}× (target ≥ 0.8×) | medians ${fmt(gth)} and ${fmt(medians.bare)} answers/s = ${fmt(gth / medians.bare, 2)}×\n` +
+        `   framework floor, same run: bare Fastify, same bytes ${fmt(medians.fastifyGet)}/s = ${fmt(medians.fastifyGet / medians.bare, 2)}× bare node:http; our get-tree-head is ${fmt(gth / medians.fastifyGet, 2)}× the bare Fastify`,
     );
   } finally {
     await Promise.all(running.map((p) => p.stop()));

@@ -7,7 +7,6 @@ import { startWitness } from '../witness/server.js';
 import { witnessConfigFromOptions } from '../witness/config.js';
 import { createLogger, type LogLevel } from '../logger.js';
 import { publicLimits } from '../server/limits.js';
-import type { TokenSigner } from '../token-signer.js';
 import { refuseExposedKeyFile } from './secrets.js';
 import { closeOnSignals } from './shutdown.js';
 
@@ -51,12 +50,6 @@ export function registerWitnessCommand(program: Command): Command {
       if (w.metricsUrl !== undefined) process.stdout.write(`witness metrics at ${w.metricsUrl}\n`);
       // As the log's nodes do: close, then exit. Waiting for the event loop to
       // empty is not enough, since a pkcs11: key's worker thread keeps a port open.
-      closeOnSignals({
-        log: logger,
-        close: async () => {
-          await w.close();
-          await (config.signer as Partial<TokenSigner>).close?.();
-        },
-      });
+      closeOnSignals({ log: logger, close: () => w.close() });
     });
 }

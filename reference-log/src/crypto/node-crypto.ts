@@ -93,8 +93,7 @@ export function leafOfBody(body: string): SubmittedLeaf {
   const canonical = leafOfCanonicalBody(body);
   if (canonical !== undefined) return canonical;
   const request = parseAddLeafRequest(body);
-  const leaf = leafOfRequest(request);
-  return { leaf: leaf.leaf, leafHash: leaf.leafHash, checksum: leaf.checksum, request };
+  return { ...leafOfRequest(request), request };
 }
 
 // `message=<64 hex>\nsignature=<128 hex>\npublic_key=<64 hex>\n`: where each value starts and ends.
