@@ -1,15 +1,17 @@
 /**
  * add-leaf with signatures checked on worker threads (`verifyWorkers`), over
  * real HTTP on 127.0.0.1 and a durable SQLite log: a bad signature among
- * many good ones gets exactly its own 403 and is not stored; re-sends of
- * known leaves reach no worker; a worker killed under load loses no request
- * and is restarted; the `sigsum-log` process with workers stops on SIGTERM.
+ * many good ones gets exactly its own 403 and is not stored; a lone
+ * submission starts no thread; re-sends of known leaves reach no worker; a
+ * worker killed under load loses no request and is restarted; the
+ * `sigsum-log` process with workers stops on SIGTERM.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { SeedSigner, sha256, utf8 } from '@sigsum-kit/sdk';
 import { openSqliteStorage } from '../src/storage/index.js';
 import { startLog, type RunningLog } from '../src/log.js';
+import { MIN_JOB, type VerifyPool } from '../src/crypto/verify-pool.js';
 import { get, initLog, makeSubmissions, startLogProcess, submitUntilSequenced, tempDir, type Submission } from './log-helpers.js';
 
 const BAD_SIGNATURE = 'signature: leaf signature does not verify\n';
@@ -42,6 +44,18 @@ async function publishedAtLeast(log: RunningLog, n: number): Promise<void> {
   }
 }
 
+/** Start the threads as a busy turn does (MIN_JOB checks at once, verified on the main thread meanwhile) and wait until they take jobs. */
+async function readyThreads(pool: VerifyPool, n: number): Promise<void> {
+  const key = new Uint8Array(32);
+  const signature = new Uint8Array(64);
+  expect(await Promise.all(Array.from({ length: MIN_JOB }, () => pool.verify(key, key, signature)))).toEqual(Array(MIN_JOB).fill(false));
+  const deadline = Date.now() + 15_000;
+  while (pool.readyThreads < n) {
+    if (Date.now() > deadline) throw new Error(`${pool.readyThreads} ready threads, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function post(url: string, body: string): Promise<{ status: number; text: string }> {
   const r = await fetch(url + 'add-leaf', { method: 'POST', body });
   return { status: r.status, text: await r.text() };
@@ -51,34 +65,42 @@ describe('add-leaf with the verify pool', () => {
   it('answers 403 to exactly the bad signature among many good ones, stores only the good ones, and re-sends skip the workers', async () => {
     const { log, dbPath } = await pooledLog(2);
     const pool = log.verifyPool!;
-    // Started by the first signature check, not by start-up.
+    // Not started by start-up, nor by a lone submission (checked on the main thread).
     expect(pool.threads.length).toBe(0);
-    const subs = await makeSubmissions(80, 'add-leaf pool');
+    const subs = await makeSubmissions(81, 'add-leaf pool');
+    const lone = subs.pop()!;
+    expect([200, 202]).toContain((await post(log.url, lone.body)).status);
+    expect(pool.threads.length).toBe(0);
+    expect(pool.stats).toMatchObject({ mainThread: 1, starts: 0 });
+    await readyThreads(pool, 2);
+    const onMain = pool.stats.mainThread;
     const bad = 41;
     const bodies = subs.map((s, i) => (i === bad ? forge(s) : s.body));
     const answers = await Promise.all(bodies.map((b) => post(log.url, b)));
     expect(answers[bad]).toEqual({ status: 403, text: BAD_SIGNATURE });
     expect(answers.filter((a, i) => i !== bad && a.status !== 202 && a.status !== 200)).toEqual([]);
-    expect(pool.stats.triples + pool.stats.mainThread).toBe(80);
-    expect(pool.stats.mainThread).toBe(0);
+    expect(pool.stats.triples).toBe(80);
+    expect(pool.stats.mainThread).toBe(onMain);
     expect(pool.stats.jobs).toBeLessThanOrEqual(80);
     expect(pool.threads.length).toBe(2);
 
     // Every good leaf is sequenced; re-sends answer 200 without another verification.
-    await publishedAtLeast(log, 79);
+    await publishedAtLeast(log, 80);
     const verified = pool.stats.triples;
     const resends = await Promise.all(subs.filter((_, i) => i !== bad).map((s) => post(log.url, s.body)));
     expect(resends.every((a) => a.status === 200)).toBe(true);
     expect(pool.stats.triples).toBe(verified);
+    expect(pool.stats.mainThread).toBe(onMain);
     // The bad leaf's body is refused again, with the same message.
     expect(await post(log.url, bodies[bad]!)).toEqual({ status: 403, text: BAD_SIGNATURE });
     expect(pool.stats.triples).toBe(verified + 1);
 
-    // Durable: the database holds exactly the 79 good leaves.
+    // Durable: the database holds exactly the 80 good leaves.
     await log.close();
     const db = openSqliteStorage(dbPath);
     try {
-      expect(db.treeSize()).toBe(79);
+      expect(db.treeSize()).toBe(80);
+      expect(db.leafIndex(lone.leafHash)).toBeDefined();
       for (const [i, s] of subs.entries()) expect(db.leafIndex(s.leafHash) === undefined, `leaf ${i}`).toBe(i === bad);
     } finally {
       db.close();
@@ -90,6 +112,7 @@ describe('add-leaf with the verify pool', () => {
     const pool = log.verifyPool!;
     const subs = await makeSubmissions(300, 'add-leaf pool kill');
     const bad = new Set([17, 150, 299]);
+    await readyThreads(pool, 2);
     const jobs0 = pool.stats.jobs;
     const answers = Promise.all(subs.map((s, i) => post(log.url, bad.has(i) ? forge(s) : s.body)));
     while (pool.stats.jobs === jobs0) await new Promise((r) => setTimeout(r, 1));
@@ -98,7 +121,7 @@ describe('add-leaf with the verify pool', () => {
     const got = await answers;
     expect(got.flatMap((a, i) => (a.status === 403 && a.text === BAD_SIGNATURE ? [i] : []))).toEqual([...bad]);
     expect(got.filter((a, i) => !bad.has(i) && a.status !== 202 && a.status !== 200)).toEqual([]);
-    expect(pool.stats.triples + pool.stats.mainThread).toBe(300);
+    expect(pool.stats.triples + pool.stats.mainThread).toBe(300 + MIN_JOB);
     while (pool.threads.length < 2) await new Promise((r) => setTimeout(r, 10));
     expect(pool.threads).not.toContain(victim);
     await publishedAtLeast(log, 297);

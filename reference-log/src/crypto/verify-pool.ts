@@ -8,17 +8,22 @@
  * threads and on the main thread (`ed25519VerifyNode`). A worker that
  * dies loses nothing: its unanswered triples are verified on the main thread
  * and the worker is restarted (with a growing delay if it keeps dying at
- * once). With no live worker the pool verifies on the main thread.
+ * once). A job goes only to a thread that has said it is ready (its
+ * verifier loaded): starting one takes tens of milliseconds, hundreds
+ * under load, and requests should not wait for it, so with no ready thread
+ * the main thread verifies.
  *
  * Threads cost memory (≈ 8 MiB for an idle isolate, more with the modules
- * they load), so a `lazy` pool starts them at the first verification (a log
- * that only serves reads never has them) and, with `idleMs`, stops them
- * after that long without a job; the next verification starts them again.
+ * they load) and pay off only under load, so a `lazy` pool starts them at
+ * the first turn that asks for at least {@link MIN_JOB} verifications (a
+ * log that only serves reads, or sees a submission now and then, never has
+ * them) and, with `idleMs`, stops them after that long without a job; the
+ * next such turn starts them again.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { ed25519VerifyNode } from './node-crypto.js';
-import { KEY_BYTES, SIGNATURE_BYTES, type VerifyAnswer, type VerifyJob } from './verify-protocol.js';
+import { KEY_BYTES, SIGNATURE_BYTES, type VerifyJob, type WorkerMessage } from './verify-protocol.js';
 
 /**
  * Default pool size: one thread per core, at most 4 (beyond that the main
@@ -44,7 +49,7 @@ export interface VerifyPoolOptions {
   workers: number;
   /** Called when a worker stops unexpectedly (not on `close` or when idle). */
   onWorkerExit?: (exit: WorkerExit) => void;
-  /** Start the threads at the first verification rather than now (default false). */
+  /** Start the threads at the first turn with at least {@link MIN_JOB} verifications rather than now (default false). */
   lazy?: boolean;
   /** Stop every thread after this many ms without a job (default: never); they start again when needed. */
   idleMs?: number;
@@ -54,8 +59,10 @@ export interface VerifyPoolOptions {
 export interface VerifyPool {
   /** Ed25519 verification with Go's verdicts; never rejects. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
-  /** Live worker threads (for health and tests; none before a lazy pool's first verification or while idle). */
+  /** Live worker threads (for health and tests; none before a lazy pool's first busy turn or while idle). */
   readonly threads: readonly Worker[];
+  /** Threads that have loaded their verifier and take jobs (until one has, the main thread verifies). */
+  readonly readyThreads: number;
   /** Jobs posted and triples verified by workers so far; times the threads were started and stopped for idleness. */
   readonly stats: { jobs: number; triples: number; mainThread: number; starts: number; idleStops: number };
   /** Terminate the workers; triples still unanswered are verified on the main thread. */
@@ -75,12 +82,18 @@ interface Slot {
   /** Triples posted and not answered, by job id. */
   jobs: Map<number, Triple[]>;
   load: number;
+  /** Its verifier is loaded: jobs may go to it. */
+  ready: boolean;
   /** Stopped because the pool was idle: not a failure, not restarted. */
   retired: boolean;
 }
 
-/** Fewest triples worth a job of their own (below it, a job costs about a verification per triple). */
-const MIN_JOB = 8;
+/**
+ * Fewest triples worth a job of their own (below it, a job costs about a
+ * verification per triple), and the fewest in one turn that start a lazy
+ * pool's threads.
+ */
+export const MIN_JOB = 8;
 const MIN_RESTART_MS = 100;
 const MAX_RESTART_MS = 10_000;
 /** A worker that lived this long restarts at once. */
@@ -112,7 +125,7 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
   let restartMs = MIN_RESTART_MS;
   const restartTimers = new Set<NodeJS.Timeout>();
 
-  const retryHere = (triples: Triple[]): void => {
+  const verifyOnMain = (triples: Triple[]): void => {
     stats.mainThread += triples.length;
     for (const t of triples) verifyHere(t);
   };
@@ -122,10 +135,16 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     // isolate, grown under load) would only add resident memory per thread.
     const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.unref();
-    const slot: Slot = { worker, startedAt: Date.now(), jobs: new Map(), load: 0, retired: false };
+    const slot: Slot = { worker, startedAt: Date.now(), jobs: new Map(), load: 0, ready: false, retired: false };
     slots.push(slot);
     let reason = '';
-    worker.on('message', (answer: VerifyAnswer) => {
+    worker.on('message', (answer: WorkerMessage) => {
+      if ('ready' in answer) {
+        slot.ready = true;
+        // Threads started for a burst that has passed are stopped like idle ones.
+        armIdle();
+        return;
+      }
       const triples = slot.jobs.get(answer.id);
       if (triples === undefined) return;
       slot.jobs.delete(answer.id);
@@ -146,7 +165,7 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
       if (i >= 0) slots.splice(i, 1);
       const held = [...slot.jobs.values()].flat();
       slot.jobs.clear();
-      retryHere(held);
+      verifyOnMain(held);
       if (closed || slot.retired) return;
       opts.onWorkerExit?.({ threadId: worker.threadId, reason: reason || `exit code ${code}`, retried: held.length });
       // A worker that dies at once (e.g. cannot load) is retried less and less often.
@@ -190,13 +209,15 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
-    // A new thread takes its first job as soon as it is up (messages wait for it).
-    if (!running && !closed) start();
-    if (slots.length === 0) return retryHere(batch);
+    const ready = slots.filter((s) => s.ready);
+    if (ready.length === 0) {
+      if (!running && !closed && batch.length >= MIN_JOB) start();
+      return verifyOnMain(batch);
+    }
     // Least loaded workers first; one job per worker, split evenly, but no
     // job below MIN_JOB triples: each job costs a thread wake-up and two
     // messages, and the next turn's batch goes to the other threads anyway.
-    const order = [...slots].sort((a, b) => a.load - b.load);
+    const order = ready.sort((a, b) => a.load - b.load);
     const parts = Math.max(1, Math.min(order.length, Math.floor(batch.length / MIN_JOB)));
     const per = Math.ceil(batch.length / parts);
     for (let p = 0, start = 0; start < batch.length; p++, start += per) post(order[p]!, batch.slice(start, start + per));
@@ -205,6 +226,7 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
   const start = (): void => {
     running = true;
     stats.starts++;
+    lastJobAt = Date.now();
     for (let i = 0; i < opts.workers; i++) spawnWorker();
   };
 
@@ -254,6 +276,9 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     },
     get threads() {
       return slots.map((s) => s.worker);
+    },
+    get readyThreads() {
+      return slots.filter((s) => s.ready).length;
     },
     stats,
     async close() {

@@ -21,3 +21,11 @@ export interface VerifyAnswer {
   id: number;
   verdicts: ArrayBuffer;
 }
+
+/** Worker → main thread, once: the verifier is loaded and the worker takes jobs. */
+export interface VerifyReady {
+  ready: true;
+}
+
+/** What a worker sends. */
+export type WorkerMessage = VerifyAnswer | VerifyReady;

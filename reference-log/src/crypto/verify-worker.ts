@@ -8,7 +8,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { verifyNativeSync } from '@sigsum-kit/sdk/ed25519-native';
-import { KEY_BYTES, SIGNATURE_BYTES, type VerifyJob, type VerifyAnswer } from './verify-protocol.js';
+import { KEY_BYTES, SIGNATURE_BYTES, type VerifyJob, type VerifyAnswer, type VerifyReady } from './verify-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('verify-worker.js runs only as a worker thread');
@@ -29,3 +29,6 @@ port.on('message', (job: VerifyJob) => {
   const answer: VerifyAnswer = { id: job.id, verdicts: verdicts.buffer };
   port.postMessage(answer, [verdicts.buffer]);
 });
+
+// The pool sends jobs only from here on; until then the main thread verifies.
+port.postMessage({ ready: true } satisfies VerifyReady);
