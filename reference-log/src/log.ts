@@ -167,6 +167,12 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     if (opts.metrics !== undefined) {
       await internalApp?.register(metricsPlugin, { metrics: opts.metrics });
       observeSequencer(opts.metrics, sequencer);
+      if (verifyPool !== undefined) {
+        const pool = verifyPool;
+        opts.metrics.observeLogState({
+          verifyPool: () => ({ started: pool.threads.length, ready: pool.readyThreads, onThreads: pool.stats.triples, onMain: pool.stats.mainThread }),
+        });
+      }
     }
 
     await sequencer.start();

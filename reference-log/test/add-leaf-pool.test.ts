@@ -12,6 +12,8 @@ import { SeedSigner, sha256, utf8 } from '@sigsum-kit/sdk';
 import { openSqliteStorage } from '../src/storage/index.js';
 import { startLog, type RunningLog } from '../src/log.js';
 import { MIN_JOB, type VerifyPool } from '../src/crypto/verify-pool.js';
+import { createMetrics, type LogMetrics } from '../src/metrics/index.js';
+import { sample } from './prometheus-text.js';
 import { get, initLog, makeSubmissions, startLogProcess, submitUntilSequenced, tempDir, type Submission } from './log-helpers.js';
 
 const BAD_SIGNATURE = 'signature: leaf signature does not verify\n';
@@ -21,14 +23,26 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function pooledLog(workers: number): Promise<{ log: RunningLog; dbPath: string }> {
+async function pooledLog(workers: number): Promise<{ log: RunningLog; dbPath: string; metrics: LogMetrics }> {
   const tmp = tempDir('sigsum-add-leaf-pool-');
   cleanups.push(tmp.cleanup);
   const dbPath = join(tmp.dir, 'log.sqlite');
   const storage = openSqliteStorage(dbPath, { create: true });
-  const log = await startLog({ storage, signer: new SeedSigner(sha256(utf8('add-leaf pool log'))), intervalMs: 100, integrateIntervalMs: 5, verifyWorkers: workers });
+  const metrics = createMetrics('primary', { defaultMetrics: false });
+  const log = await startLog({ storage, signer: new SeedSigner(sha256(utf8('add-leaf pool log'))), intervalMs: 100, integrateIntervalMs: 5, verifyWorkers: workers, metrics });
   cleanups.push(() => log.close());
-  return { log, dbPath };
+  return { log, dbPath, metrics };
+}
+
+/** The verify-pool metrics as a scrape shows them: threads started and ready, checks on threads and on the main thread. */
+async function poolMetrics(metrics: LogMetrics): Promise<number[]> {
+  const text = await metrics.registry.metrics();
+  return [
+    sample(text, 'sigsum_log_verify_threads', { state: 'started' }),
+    sample(text, 'sigsum_log_verify_threads', { state: 'ready' }),
+    sample(text, 'sigsum_log_verify_pool_checks_total', { on: 'thread' }),
+    sample(text, 'sigsum_log_verify_pool_checks_total', { on: 'main' }),
+  ].map((v) => v ?? Number.NaN);
 }
 
 /** A copy of `s` whose signature has one bit flipped. */
@@ -63,8 +77,9 @@ async function post(url: string, body: string): Promise<{ status: number; text: 
 
 describe('add-leaf with the verify pool', () => {
   it('answers 403 to exactly the bad signature among many good ones, stores only the good ones, and re-sends skip the workers', async () => {
-    const { log, dbPath } = await pooledLog(2);
+    const { log, dbPath, metrics } = await pooledLog(2);
     const pool = log.verifyPool!;
+    expect(await poolMetrics(metrics)).toEqual([0, 0, 0, 0]);
     // Not started by start-up, nor by a lone submission (checked on the main thread).
     expect(pool.threads.length).toBe(0);
     const subs = await makeSubmissions(81, 'add-leaf pool');
@@ -72,6 +87,7 @@ describe('add-leaf with the verify pool', () => {
     expect([200, 202]).toContain((await post(log.url, lone.body)).status);
     expect(pool.threads.length).toBe(0);
     expect(pool.stats).toMatchObject({ mainThread: 1, starts: 0 });
+    expect(await poolMetrics(metrics)).toEqual([0, 0, 0, 1]);
     await readyThreads(pool, 2);
     const onMain = pool.stats.mainThread;
     const bad = 41;
@@ -83,6 +99,7 @@ describe('add-leaf with the verify pool', () => {
     expect(pool.stats.mainThread).toBe(onMain);
     expect(pool.stats.jobs).toBeLessThanOrEqual(80);
     expect(pool.threads.length).toBe(2);
+    expect(await poolMetrics(metrics)).toEqual([2, 2, 80, 1 + MIN_JOB]);
 
     // Every good leaf is sequenced; re-sends answer 200 without another verification.
     await publishedAtLeast(log, 80);

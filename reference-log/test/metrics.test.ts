@@ -61,6 +61,8 @@ describe('createMetrics', () => {
       'sigsum_log_witness_quorum_reached',
       'sigsum_log_witness_quorum_duration_seconds',
       'sigsum_log_rate_limit_decisions_total',
+      'sigsum_log_verify_threads',
+      'sigsum_log_verify_pool_checks_total',
     ];
     const signing = ['sigsum_log_signer_up', 'sigsum_log_signer_errors_total'];
     expect(names(primary)).toEqual(new Set([...common, ...logs, ...primaryOnly, ...signing]));

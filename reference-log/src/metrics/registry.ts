@@ -39,6 +39,12 @@ export interface LogStateSource {
    * primary), or `undefined` while unknown. Feeds the three replication gauges.
    */
   replication?: () => { lagLeaves: number; lagSeconds: number; reachable: boolean } | undefined;
+  /**
+   * add-leaf's signature-check threads (`verifyWorkers`), if the log has
+   * them: threads started and ready, and checks made so far on the threads
+   * and on the main thread. Feeds the two verify-pool metrics.
+   */
+  verifyPool?: () => { started: number; ready: number; onThreads: number; onMain: number };
 }
 
 /** The counts of one route and method (see {@link LogMetrics.route}). */
@@ -112,6 +118,10 @@ export interface LogMetrics {
   readonly signerErrors: Counter;
   /** `sigsum_log_signer_up`: 1 when the last signature succeeded, 0 when it failed, NaN before the first. */
   readonly signerUp: Gauge;
+  /** `sigsum_log_verify_threads{state}`: add-leaf's signature-check threads, `started` and `ready` (primary; read at scrape time). */
+  readonly verifyThreads: Gauge<'state'>;
+  /** `sigsum_log_verify_pool_checks_total{on}`: signature checks of the thread pool, `on` a thread or the `main` thread (primary; read at scrape time). */
+  readonly verifyPoolChecks: Counter<'on'>;
   /**
    * Read tree size, pending leaves, the published head and replication state
    * from `source` at every scrape (overriding values set on those gauges by
@@ -358,6 +368,33 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
   });
   signerUp.set(Number.NaN);
 
+  const verifyThreads = new Gauge({
+    name: 'sigsum_log_verify_threads',
+    help: "add-leaf's signature-check threads (verifyWorkers): started, and ready to take checks.",
+    labelNames: ['state'] as const,
+    registers: primaryOnly,
+    collect() {
+      const pool = source.verifyPool?.();
+      if (pool === undefined) return;
+      this.set({ state: 'started' }, pool.started);
+      this.set({ state: 'ready' }, pool.ready);
+    },
+  });
+  const verifyPoolChecks = new Counter({
+    name: 'sigsum_log_verify_pool_checks_total',
+    help: 'Signature checks of the add-leaf thread pool, by where they ran: on a thread, or on the main thread (no thread ready yet, or a thread stopped holding them).',
+    labelNames: ['on'] as const,
+    registers: primaryOnly,
+    collect() {
+      const pool = source.verifyPool?.();
+      if (pool === undefined) return;
+      // The pool keeps the running totals; the counter shows them as they are.
+      this.reset();
+      this.inc({ on: 'thread' }, pool.onThreads);
+      this.inc({ on: 'main' }, pool.onMain);
+    },
+  });
+
   // Unknown until replication reports: NaN, so "unreachable" (== 0) alerts stay silent on a log without a secondary.
   for (const g of [replicationLagLeaves, replicationLagSeconds, secondaryReachable]) g.set(Number.NaN);
 
@@ -411,6 +448,8 @@ export function createMetrics(role: MetricsRole, options: CreateMetricsOptions =
     rateLimitDecisions,
     signerErrors,
     signerUp,
+    verifyThreads,
+    verifyPoolChecks,
     observeLogState(s) {
       source = { ...source, ...s };
     },
