@@ -11,7 +11,7 @@
  *     SQLite), bytes per leaf on disk, and the server's RSS at 100k vs 1M
  *     leaves (baseline: RSS of a freshly started log).
  *
- * Run: npx tsx bench/log.bench.ts   (LOG_BENCH_LARGE=200000 for a quicker run)
+ * Run: npx tsx bench/log.bench.ts   (LOG_BENCH_LARGE=200000 for a quicker run; LOG_BENCH_SMALL, default 100000)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -26,7 +26,7 @@ import { appendBulkLeaves, createBulkLog } from './bulk-log.js';
 import { textAnswer } from '../test/http-answer.js';
 
 const CLI = fileURLToPath(new URL('../reference-log/dist/cli/main.js', import.meta.url));
-const SMALL = 100_000;
+const SMALL = Number(process.env.LOG_BENCH_SMALL ?? 100_000);
 const LARGE = Number(process.env.LOG_BENCH_LARGE ?? 1_000_000);
 const SUBMIT_LEAVES = 8_000;
 
