@@ -123,9 +123,10 @@ export interface LogMetrics {
   /** `sigsum_log_verify_pool_checks_total{on}`: signature checks of the thread pool, `on` a thread or the `main` thread (primary; read at scrape time). */
   readonly verifyPoolChecks: Counter<'on'>;
   /**
-   * Read tree size, pending leaves, the published head and replication state
-   * from `source` at every scrape (overriding values set on those gauges by
-   * hand). Later calls add to or replace earlier providers field by field.
+   * Read tree size, pending leaves, the published head, replication state
+   * and the verify pool from `source` at every scrape (overriding values set
+   * on those gauges by hand). Later calls add to or replace earlier
+   * providers field by field.
    */
   observeLogState(source: LogStateSource): void;
   /** Record the published tree head (size and timestamp in seconds); its age is computed at scrape time. */
