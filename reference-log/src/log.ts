@@ -14,7 +14,7 @@ import type { ReplicationGate } from './sequencer/gate.js';
 import type { Storage } from './storage/types.js';
 import { verifyingSigner } from './signing.js';
 import { createVerifyPool, type VerifyPool } from './crypto/verify-pool.js';
-import { instrumentSigner, metricsPlugin, observeSequencer, type LogMetrics } from './metrics/index.js';
+import { instrumentSigner, metricsPlugin, observeSequencer, observeVerifyPool, type LogMetrics } from './metrics/index.js';
 
 /** Signature-check threads stop after this long without a job (their memory goes back; the next check restarts them). */
 export const VERIFY_THREADS_IDLE_MS = 60_000;
@@ -167,12 +167,7 @@ export async function startLog(opts: LogOptions): Promise<RunningLog> {
     if (opts.metrics !== undefined) {
       await internalApp?.register(metricsPlugin, { metrics: opts.metrics });
       observeSequencer(opts.metrics, sequencer);
-      if (verifyPool !== undefined) {
-        const pool = verifyPool;
-        opts.metrics.observeLogState({
-          verifyPool: () => ({ started: pool.threads.length, ready: pool.readyThreads, onThreads: pool.stats.triples, onMain: pool.stats.mainThread }),
-        });
-      }
+      if (verifyPool !== undefined) observeVerifyPool(opts.metrics, verifyPool);
     }
 
     await sequencer.start();

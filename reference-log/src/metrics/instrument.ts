@@ -1,6 +1,6 @@
 /**
  * Adapters that feed the metrics from the log's parts without those parts
- * knowing about Prometheus: the sequencer is read at scrape time, storage
+ * knowing about Prometheus: the sequencer and the verify pool are read at scrape time, storage
  * and signer failures are counted by wrapping the storage and signer objects.
  */
 import type { Signer } from '@sigsum-kit/sdk';
@@ -25,6 +25,20 @@ export function observeSequencer(metrics: LogMetrics, sequencer: SequencerState)
       const head = sequencer.published;
       return head === undefined ? undefined : { size: head.size, publishedAtMs: head.publishedAt };
     },
+  });
+}
+
+/** What {@link observeVerifyPool} reads (a subset of the reference log's `VerifyPool`). */
+export interface VerifyPoolState {
+  readonly threads: readonly unknown[];
+  readonly readyThreads: number;
+  readonly stats: { readonly triples: number; readonly mainThread: number };
+}
+
+/** Export add-leaf's signature-check threads and where their checks ran on every scrape. */
+export function observeVerifyPool(metrics: LogMetrics, pool: VerifyPoolState): void {
+  metrics.observeLogState({
+    verifyPool: () => ({ started: pool.threads.length, ready: pool.readyThreads, onThreads: pool.stats.triples, onMain: pool.stats.mainThread }),
   });
 }
 
