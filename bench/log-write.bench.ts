@@ -283,16 +283,40 @@ async function bulkLoad(dir: string, n: number): Promise<void> {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ keyFile: 'log.key', listen: '127.0.0.1:0', internalListen: '127.0.0.1:0', logLevel: 'info' }));
 }
 
-/** A bare node:http server: GET answers the given head bytes; POST reads the body and answers 200 with none (the floor of a re-send). */
+/**
+ * A bare node:http server: GET answers the given head bytes; POST reads the
+ * body and answers 200 with none (the floor of a re-send). With a second
+ * argument `leaf`, POST also does the least a re-send must do to be answered
+ * right: the leaf hash of the body (SHA-256 of the message, of the public key,
+ * then of 0x00 ‖ checksum ‖ signature ‖ key hash) looked up in a Set of the
+ * leaf hashes seen (no parse checks, no log).
+ */
 const BARE_HTTP = `
 const http = require('node:http');
+const { hash } = require('node:crypto');
 const body = Buffer.from(process.argv[1], 'base64');
+const leaf = process.argv[2] === 'leaf';
+const seen = new Set();
+const sha = (b) => Buffer.from(hash('sha256', b, 'latin1'), 'latin1');
+function leafHashOf(text) {
+  const f = {};
+  for (const line of text.split('\\n')) { const i = line.indexOf('='); if (i > 0) f[line.slice(0, i)] = line.slice(i + 1); }
+  const leaf = Buffer.alloc(129);
+  leaf.set(sha(Buffer.from(f.message, 'hex')), 1);
+  leaf.write(f.signature, 33, 'hex');
+  leaf.set(sha(Buffer.from(f.public_key, 'hex')), 97);
+  return hash('sha256', leaf, 'latin1');
+}
 http.createServer((req, res) => {
   if (req.method !== 'POST') { res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length }); res.end(body); return; }
   let text = '';
   req.setEncoding('utf8');
   req.on('data', (c) => { text += c; });
-  req.on('end', () => { res.writeHead(text.length > 0 ? 200 : 400, { 'content-length': 0 }); res.end(); });
+  req.on('end', () => {
+    let status = text.length > 0 ? 200 : 400;
+    if (leaf && status === 200) { const h = leafHashOf(text); if (!seen.has(h)) { seen.add(h); status = 202; } }
+    res.writeHead(status, { 'content-length': 0 }); res.end();
+  });
 })
   .listen(0, '127.0.0.1', function () { console.log('bare listening on http://127.0.0.1:' + this.address().port + '/'); });
 `;
@@ -434,18 +458,21 @@ async function throughput(log: Proc, script: string): Promise<void> {
     const head = await getText(log.url + 'get-tree-head');
     const bare = await startProc(['-e', BARE_HTTP, Buffer.from(head).toString('base64')], /bare listening on (\S+)/);
     running.push(bare);
+    const bareLeaf = await startProc(['-e', BARE_HTTP, Buffer.from(head).toString('base64'), 'leaf'], /bare listening on (\S+)/);
+    running.push(bareLeaf);
     const fastifyMain = fileURLToPath(new URL('../node_modules/fastify/fastify.js', import.meta.url));
     const bareFastify = await startProc(['-e', BARE_FASTIFY_LOG, fastifyMain, Buffer.from(head).toString('base64')], /fastify listening on (\S+)/);
     running.push(bareFastify);
     // Alternating rounds, median of each: whichever runs first right after a load
     // would be penalised, and on this shared 2-core machine one run in several
     // is much faster or slower than the rest.
-    const runs = { resend: [] as number[], gth: [] as number[], bare: [] as number[], barePost: [] as number[], fastifyGet: [] as number[], fastifyPost: [] as number[] };
+    const runs = { resend: [] as number[], gth: [] as number[], bare: [] as number[], barePost: [] as number[], bareLeaf: [] as number[], fastifyGet: [] as number[], fastifyPost: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
       runs.resend.push(requestsPerSec(await runWrk(log.url, SECONDS, script).output));
       runs.gth.push(requestsPerSec(await runWrk(log.url + 'get-tree-head', SECONDS).output));
       runs.bare.push(requestsPerSec(await runWrk(bare.url, SECONDS).output));
       runs.barePost.push(requestsPerSec(await runWrk(bare.url, SECONDS, script).output));
+      runs.bareLeaf.push(requestsPerSec(await runWrk(bareLeaf.url, SECONDS, script).output));
       runs.fastifyGet.push(requestsPerSec(await runWrk(bareFastify.url + 'get-tree-head', SECONDS).output));
       runs.fastifyPost.push(requestsPerSec(await runWrk(bareFastify.url, SECONDS, script).output));
     }
@@ -455,7 +482,7 @@ async function throughput(log: Proc, script: string): Promise<void> {
     // both sides; the median of those ratios is the headline figure.
     const paired = (a: keyof typeof runs, b: keyof typeof runs): number => quantile(runs[a].map((x, i) => x / runs[b][i]!), 0.5);
     const perRound = (a: keyof typeof runs, b: keyof typeof runs): string => runs[a].map((x, i) => fmt(x / runs[b][i]!, 2)).join(' / ');
-    console.log(`\nanswers/s in each of ${ROUNDS} alternating rounds (each round: the six runs in this order, back to back):`);
+    console.log(`\nanswers/s in each of ${ROUNDS} alternating rounds (each round: the seven runs in this order, back to back):`);
     for (const [k, v] of Object.entries(runs)) console.log(`   ${k.padEnd(11)} ${v.map((x) => fmt(x)).join(' / ')}`);
     console.log(`   ratios per round: resend/gth ${perRound('resend', 'gth')}; gth/bare ${perRound('gth', 'bare')}`);
     const { resend, gth } = medians;
@@ -463,6 +490,8 @@ async function throughput(log: Proc, script: string): Promise<void> {
       `3. re-sends / get-tree-head, median of the per-round ratios: ${fmt(paired('resend', 'gth'), 2)}× (target ≥ 0.8×) | medians: re-send of ${fmt(N)} stored leaves (200 each) ${fmt(resend)} answers/s, get-tree-head ${fmt(gth)} answers/s = ${fmt(resend / gth, 2)}×\n` +
         `   floor, same run: bare node:http reading the same bodies and answering 200 vs its GET of the same head ${fmt(paired('barePost', 'bare'), 2)}× (medians ${fmt(medians.barePost)}/s, ${fmt(medians.bare)}/s); ` +
         `our re-sends are ${fmt(resend / medians.barePost, 2)}× the bare node:http POST\n` +
+        `   the least a re-send needs, same run: bare node:http also taking each body's leaf hash (three SHA-256) and finding it in a Set ${fmt(medians.bareLeaf)}/s = ` +
+        `${fmt(paired('bareLeaf', 'bare'), 2)}× its GET; our re-sends are ${fmt(paired('resend', 'bareLeaf'), 2)}× it\n` +
         `   bare Fastify, same run: POST ${fmt(medians.fastifyPost)}/s vs its GET ${fmt(medians.fastifyGet)}/s = ${fmt(paired('fastifyPost', 'fastifyGet'), 2)}×; our re-sends are ${fmt(resend / medians.fastifyPost, 2)}× its POST`,
     );
     console.log(

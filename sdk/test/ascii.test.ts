@@ -1,10 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { toHex, utf8 } from '@sigsum-kit/sdk';
+import { latin1, toHex, utf8 } from '@sigsum-kit/sdk';
 import { AsciiReader, AsciiWriter } from '@sigsum-kit/sdk/internal';
 import { parseErrorOf } from './parse-error.js';
 
 const H = 'ab'.repeat(32);
+
+describe('latin1', () => {
+  const charCodes = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
+  it('maps each byte to the char of the same code, ASCII (one native decode) or not', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(charCodes(latin1(all))).toEqual([...all]);
+    // A UTF-8 BOM and sequence stay three and two chars (no decoder strips or joins them).
+    expect(charCodes(latin1(new Uint8Array([0xef, 0xbb, 0xbf, 0xc3, 0xa9])))).toEqual([0xef, 0xbb, 0xbf, 0xc3, 0xa9]);
+    expect(latin1(utf8('size=1\n'))).toBe('size=1\n');
+    expect(latin1(new Uint8Array(0))).toBe('');
+    // Longer than one 8 KiB chunk of the non-ASCII path, and the same length all ASCII.
+    const long = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 7) % 256);
+    expect(charCodes(latin1(long))).toEqual([...long]);
+    expect(charCodes(latin1(long.map((x) => x & 0x7f)))).toEqual([...long.map((x) => x & 0x7f)]);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300, size: 'max' }), fc.boolean(), (b, ascii) => {
+        const bytes = ascii ? b.map((x) => x & 0x7f) : b;
+        const s = latin1(bytes);
+        return s.length === bytes.length && charCodes(s).every((c, i) => c === bytes[i]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
 
 describe('AsciiReader', () => {
   it('reads keys in order, with hex, integers, fields and a repeated last key', () => {

@@ -4,7 +4,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_KEY_FILE_SIZE, SeedSigner, parseOpenSshPublicKey, verify, fromHex } from '@sigsum-kit/sdk';
-import { atomicWriteFile, generateKeyFiles, loadSigner, loadSigningKey, readBoundedFile, readPublicKeyFile, readPublicKeysFile, SshAgentSigner } from '@sigsum-kit/sdk/node';
+import {
+  atomicWriteFile,
+  generateKeyFiles,
+  loadSigner,
+  loadSigningKey,
+  readBoundedFile,
+  readBoundedFileSync,
+  readPublicKeyFile,
+  readPublicKeysFile,
+  readTextFile,
+  readTextFileSync,
+  SshAgentSigner,
+} from '@sigsum-kit/sdk/node';
 
 let dir: string;
 let agent: ChildProcess;
@@ -92,6 +104,40 @@ describe('key files', () => {
     });
     writeFileSync(join(dir, 'latin1.pub'), Buffer.from([0xff, 0xfe]));
     await expect(readPublicKeyFile(join(dir, 'latin1.pub'))).rejects.toMatchObject({ code: 'file.utf8' });
+  });
+
+  it('the blocking reader (the CLI\'s) reads and refuses exactly as the asynchronous one', async () => {
+    const settle = async <T>(f: () => T | Promise<T>): Promise<{ value?: T; code?: string; message?: string }> => {
+      try {
+        return { value: await f() };
+      } catch (e) {
+        const { code, message } = e as { code?: string; message?: string };
+        return { code, message };
+      }
+    };
+    const both = async (path: string, max: number) => {
+      const a = await settle(() => readBoundedFile(path, max));
+      const b = await settle(() => readBoundedFileSync(path, max));
+      expect(b).toEqual(a);
+      return a;
+    };
+    const text = join(dir, 'reader.txt');
+    writeFileSync(text, 'a'.repeat(70_000)); // more than one 64 KiB read
+    expect((await both(text, 1 << 20)).value).toEqual(new Uint8Array(70_000).fill(0x61));
+    expect(await both(text, 69_999)).toEqual({ code: 'file.size', message: `${text}: file of 70000 bytes exceeds the limit of 69999` });
+    expect(await both(join(dir, 'no-such-file'), 10)).toEqual({ code: 'file.read', message: `${join(dir, 'no-such-file')}: no such file` });
+    expect((await both(dir, 1 << 20)).code).toBe('file.read'); // a directory: EISDIR on read
+    // A FIFO reports size 0: the limit is enforced on what is read.
+    const fifo = join(dir, 'reader.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const read of [(p: string) => readBoundedFile(p, 100), (p: string) => readBoundedFileSync(p, 100)]) {
+      const writer = spawn('sh', ['-c', `head -c 5000 /dev/zero > '${fifo}'`]);
+      expect(await settle(() => read(fifo))).toEqual({ code: 'file.size', message: `${fifo}: file exceeds the limit of 100 bytes` });
+      writer.kill();
+    }
+    writeFileSync(join(dir, 'reader.bin'), Buffer.from([0xff]));
+    expect(await settle(() => readTextFileSync(join(dir, 'reader.bin')))).toEqual(await settle(() => readTextFile(join(dir, 'reader.bin'))));
+    expect(readTextFileSync(text, 1 << 20)).toBe('a'.repeat(70_000));
   });
 
   it('a public key the agent does not hold is refused when loading', async () => {

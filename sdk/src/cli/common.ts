@@ -1,13 +1,13 @@
 /** Helpers shared by several subcommands: policy selection, message input, key input. */
 import { join } from 'node:path';
-import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { fromHex } from '../encoding/hex.js';
 import { concatBytes, latin1 } from '../encoding/bytes.js';
 import { sha256 } from '../crypto/sha256.js';
 import { ParseError } from '../errors.js';
 import { parsePolicy, MAX_POLICY_SIZE, type Policy } from '../policy/policy.js';
 import { POLICY_NAME, builtinPolicies, getBuiltinPolicy } from '../policy/builtin.js';
-import { fileExists, readBoundedFile, readTextFile } from '../keys/node/files.js';
+import { readBoundedFileSync, readTextFileSync } from '../keys/node/files.js';
 import { CliError, inputChunks, usageError } from './util.js';
 
 /** Default directory of installed named policies (sigsum-go). */
@@ -23,7 +23,7 @@ export function policyDir(): string {
 
 /** Read and parse a policy file. */
 export async function readPolicyFile(path: string): Promise<Policy> {
-  const bytes = await readBoundedFile(path, MAX_POLICY_SIZE);
+  const bytes = readBoundedFileSync(path, MAX_POLICY_SIZE);
   try {
     return parsePolicy(bytes);
   } catch (e) {
@@ -36,7 +36,7 @@ export async function readPolicyFile(path: string): Promise<Policy> {
 export async function namedPolicy(name: string): Promise<Policy> {
   if (!POLICY_NAME.test(name)) throw new ParseError('policy.name', `invalid policy name ${JSON.stringify(name)}`, 'policy name');
   const installed = join(policyDir(), name + POLICY_SUFFIX);
-  if (await fileExists(installed)) return readPolicyFile(installed);
+  if (existsSync(installed)) return readPolicyFile(installed);
   return getBuiltinPolicy(name);
 }
 
@@ -94,7 +94,7 @@ export function messageOf(data: Uint8Array, rawHash: boolean, where = 'input'): 
 
 /** Read a hex value file (signature, hash), trimming surrounding whitespace. */
 export async function readHexFile(path: string, length: number): Promise<Uint8Array> {
-  return fromHex((await readTextFile(path, 64 * 1024)).trim(), path, length);
+  return fromHex(readTextFileSync(path, 64 * 1024).trim(), path, length);
 }
 
 /** Largest input accepted with --raw-hash (32 bytes, or 64 hex digits with whitespace). */

@@ -6,14 +6,14 @@ import { keyHash } from '../crypto/keyhash.js';
 import { verify } from '../crypto/ed25519.js';
 import { formatOpenSshPublicKey, parseHexKey, parseOpenSshPublicKey, DEFAULT_KEY_COMMENT } from '../keys/openssh.js';
 import { generateKeyFiles, loadSigner, readPublicKeyFile } from '../keys/node/keyfiles.js';
-import { readTextFile } from '../keys/node/files.js';
+import { readTextFileSync } from '../keys/node/files.js';
 import { CliError, readStdin, writeOutput } from './util.js';
 import { readHexFile } from './common.js';
 import { addVkeyCommands } from './vkey.js';
 
 /** Input text from `-k FILE` or standard input (bounded). */
 export async function readInput(file: string | undefined): Promise<string> {
-  if (file !== undefined && file !== '-') return readTextFile(file);
+  if (file !== undefined && file !== '-') return readTextFileSync(file);
   const b = await readStdin(1 << 20);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(b);

@@ -1,10 +1,11 @@
 /** `sigsum policy …`: sigsum-go's `sigsum-policy` (list, show) plus `check`. */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { latin1 } from '../encoding/bytes.js';
 import { POLICY_NAME, builtinPolicies } from '../policy/builtin.js';
 import { MAX_POLICY_SIZE, type QuorumNode } from '../policy/policy.js';
-import { fileExists, readBoundedFile } from '../keys/node/files.js';
+import { readBoundedFileSync } from '../keys/node/files.js';
 import { CliError } from './util.js';
 import { POLICY_SUFFIX, listPolicyNames, policyDir, readPolicyFile } from './common.js';
 
@@ -27,12 +28,12 @@ export function addPolicyCommands(program: Command): void {
       let text: string;
       if (POLICY_NAME.test(arg) && !arg.includes('/')) {
         const installed = join(policyDir(), arg + POLICY_SUFFIX);
-        if (await fileExists(installed)) text = latin1(await readBoundedFile(installed, MAX_POLICY_SIZE));
+        if (existsSync(installed)) text = latin1(readBoundedFileSync(installed, MAX_POLICY_SIZE));
         else if (Object.hasOwn(builtinPolicies, arg)) text = builtinPolicies[arg]!;
         else throw new CliError(`no policy named ${JSON.stringify(arg)} (see: sigsum policy list)`);
       } else {
         await readPolicyFile(arg); // show only what parses
-        text = latin1(await readBoundedFile(arg, MAX_POLICY_SIZE));
+        text = latin1(readBoundedFileSync(arg, MAX_POLICY_SIZE));
       }
       process.stdout.write(text);
     });

@@ -4,6 +4,7 @@
  * input/output file naming, resumable batches and atomic output files.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { toHex } from '../encoding/hex.js';
 import { ParseError, SigsumError } from '../errors.js';
@@ -16,7 +17,7 @@ import { verifyProof } from '../proof/verify.js';
 import type { Policy } from '../policy/policy.js';
 import { makeAddLeafRequest, submitLeafRequests, SubmitError, DEFAULT_POLL_DELAY_MS } from '../client/submit.js';
 import { loadSigningKey, loadSigner } from '../keys/node/keyfiles.js';
-import { fileExists, readBoundedFile } from '../keys/node/files.js';
+import { readBoundedFileSync } from '../keys/node/files.js';
 import { CliError, readStdin, usageError, writeOutput } from './util.js';
 import { readMessage, selectPolicy } from './common.js';
 import { createLogger, parseDuration, progressBar, type Logger } from './log.js';
@@ -114,7 +115,7 @@ async function runSubmit(files: string[], flags: SubmitFlags): Promise<void> {
       request = await makeAddLeafRequest(signer, await readMessage(input, flags.rawHash === true));
     } else {
       try {
-        const data = input === undefined ? await readStdin(MAX_REQUEST) : await readBoundedFile(input, MAX_REQUEST);
+        const data = input === undefined ? await readStdin(MAX_REQUEST) : readBoundedFileSync(input, MAX_REQUEST);
         request = parseAddLeafRequest(data);
         await verifyAddLeafRequest(request);
       } catch (e) {
@@ -145,11 +146,11 @@ async function submitItems(items: Item[], policy: Policy, flags: SubmitFlags, lo
   // Resume: skip inputs whose proof file already verifies; a proof that does not verify is an error.
   const todo: Item[] = [];
   for (const it of items) {
-    if (it.input !== undefined && it.output !== undefined && (await fileExists(it.output))) {
+    if (it.input !== undefined && it.output !== undefined && existsSync(it.output)) {
       let ok = false;
       let why = '';
       try {
-        const proof = parseProof(await readBoundedFile(it.output, 1 << 20));
+        const proof = parseProof(readBoundedFileSync(it.output, 1 << 20));
         const v = await verifyProof(proof, { message: it.request.message, submitterKeys: [it.request.publicKey], policy });
         ok = v.ok;
         if (!v.ok) why = `step ${v.step} (${v.stepName}): ${v.message}`;

@@ -1,7 +1,7 @@
 /** `sigsum verify`: sigsum-go's `sigsum-verify` — offline verification of a proof. */
 import type { Command } from 'commander';
 import { MAX_KEY_FILE_SIZE, parseOpenSshPublicKeys, policyNameOfKeys } from '../keys/openssh.js';
-import { readBoundedFile, readTextFile } from '../keys/node/files.js';
+import { readBoundedFileSync, readTextFileSync } from '../keys/node/files.js';
 import { parseProof } from '../proof/format.js';
 import { verifyProof } from '../proof/verify.js';
 import type { Policy } from '../policy/policy.js';
@@ -62,13 +62,13 @@ export function addVerifyCommand(program: Command): void {
     .option('-P, --named-policy <policy-name>', 'use a named trust policy')
     .option('--raw-hash', 'input has already been hashed: 32 octets or 64 hex digits')
     .action(async (proofFile: string, o: { key: string; policy?: string; namedPolicy?: string; rawHash?: boolean }) => {
-      const keysText = await readTextFile(o.key, MAX_KEY_FILE_SIZE);
+      const keysText = readTextFileSync(o.key, MAX_KEY_FILE_SIZE);
       await verifyInputs({
         keysText,
         keysWhere: o.key,
         policyFromKeys: o.policy === undefined && o.namedPolicy === undefined,
         resolvePolicy: (nameFromKey) => selectPolicy({ policy: o.policy, namedPolicy: o.namedPolicy, nameFromKey }),
-        proof: await readBoundedFile(proofFile, MAX_PROOF_FILE),
+        proof: readBoundedFileSync(proofFile, MAX_PROOF_FILE),
         proofWhere: proofFile,
         message: () => readMessage(undefined, o.rawHash === true),
       });
