@@ -107,8 +107,9 @@ function readError(e: unknown, path: string): Error {
 }
 
 /**
- * Read a whole file of at most `maxBytes` bytes, to end of file (see
- * {@link BoundedRead} for pipes and growing files).
+ * Read a whole file of at most `maxBytes` bytes, to end of file: a pipe or
+ * FIFO reports size 0, so the reported size only rejects regular files that
+ * are too large up front, and the read stops one byte past the limit.
  * @throws FileError `file.read` when it cannot be read, ParseError `file.size` when it is larger.
  */
 export async function readBoundedFile(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Uint8Array> {
