@@ -21,8 +21,8 @@ export function policyDir(): string {
   return d === undefined || d === '' ? DEFAULT_POLICY_DIR : d;
 }
 
-/** Read and parse a policy file. */
-export async function readPolicyFile(path: string): Promise<Policy> {
+/** Read (blocking) and parse a policy file. */
+export function readPolicyFile(path: string): Policy {
   const bytes = readBoundedFileSync(path, MAX_POLICY_SIZE);
   try {
     return parsePolicy(bytes);
@@ -33,7 +33,7 @@ export async function readPolicyFile(path: string): Promise<Policy> {
 }
 
 /** A named policy: an installed one wins over a builtin of the same name (sigsum-go). */
-export async function namedPolicy(name: string): Promise<Policy> {
+export function namedPolicy(name: string): Policy {
   if (!POLICY_NAME.test(name)) throw new ParseError('policy.name', `invalid policy name ${JSON.stringify(name)}`, 'policy name');
   const installed = join(policyDir(), name + POLICY_SUFFIX);
   if (existsSync(installed)) return readPolicyFile(installed);
@@ -67,7 +67,7 @@ export async function listPolicyNames(): Promise<{ name: string; source: 'instal
  * Choose the policy as sigsum-go's tools do: `-p FILE` or `-P NAME` (not
  * both), else a `sigsum-policy="NAME"` from the key file, else none.
  */
-export async function selectPolicy(opts: { policy?: string; namedPolicy?: string; nameFromKey?: string | undefined }): Promise<Policy | undefined> {
+export function selectPolicy(opts: { policy?: string; namedPolicy?: string; nameFromKey?: string | undefined }): Policy | undefined {
   if (opts.policy !== undefined && opts.namedPolicy !== undefined) throw usageError('-p (--policy) and -P (--named-policy) cannot be used together');
   if (opts.policy !== undefined) return readPolicyFile(opts.policy);
   if (opts.namedPolicy !== undefined) return namedPolicy(opts.namedPolicy);
@@ -92,8 +92,8 @@ export function messageOf(data: Uint8Array, rawHash: boolean, where = 'input'): 
   throw new ParseError('input.raw-hash', `with --raw-hash the input must be 32 bytes or 64 hex digits, got ${data.length} bytes`, where);
 }
 
-/** Read a hex value file (signature, hash), trimming surrounding whitespace. */
-export async function readHexFile(path: string, length: number): Promise<Uint8Array> {
+/** Read (blocking) a hex value file (signature, hash), trimming surrounding whitespace. */
+export function readHexFile(path: string, length: number): Uint8Array {
   return fromHex(readTextFileSync(path, 64 * 1024).trim(), path, length);
 }
 

@@ -79,7 +79,7 @@ export function addKeyCommands(program: Command): void {
     .option('-n, --namespace <namespace>', 'signature namespace to ensure domain separation')
     .action(async (o: { key: string; signature: string; namespace?: string }) => {
       const pub = await readPublicKeyFile(o.key);
-      const sig = await readHexFile(o.signature, 64);
+      const sig = readHexFile(o.signature, 64);
       if (!(await verify(pub.publicKey, namespaced(o.namespace, await readStdin()), sig))) throw new CliError('signature is not valid');
     });
 }

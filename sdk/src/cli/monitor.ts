@@ -79,7 +79,7 @@ export function addMonitorCommand(program: Command): void {
       const keys: OpenSshPublicKey[] = [];
       for (const f of files) keys.push(await readPublicKeyFile(f));
       const nameFromKey = o.policy === undefined && o.namedPolicy === undefined && keys.length > 0 ? policyNameOfKeys(keys, 'key files') : undefined;
-      const policy = await selectPolicy({ policy: o.policy, namedPolicy: o.namedPolicy, nameFromKey });
+      const policy = selectPolicy({ policy: o.policy, namedPolicy: o.namedPolicy, nameFromKey });
       if (policy === undefined) throw usageError('a policy must be specified, either in a key file or using -p or -P');
       const batchSize = Number(o.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw usageError(`invalid --batch-size ${JSON.stringify(o.batchSize)}`);

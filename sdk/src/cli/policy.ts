@@ -32,7 +32,7 @@ export function addPolicyCommands(program: Command): void {
         else if (Object.hasOwn(builtinPolicies, arg)) text = builtinPolicies[arg]!;
         else throw new CliError(`no policy named ${JSON.stringify(arg)} (see: sigsum policy list)`);
       } else {
-        await readPolicyFile(arg); // show only what parses
+        readPolicyFile(arg); // show only what parses
         text = latin1(readBoundedFileSync(arg, MAX_POLICY_SIZE));
       }
       process.stdout.write(text);
@@ -43,7 +43,7 @@ export function addPolicyCommands(program: Command): void {
     .description('parse a policy file; print its logs, witnesses and quorum; exit 0 when valid')
     .argument('<file>', 'policy file')
     .action(async (file: string) => {
-      const p = await readPolicyFile(file);
+      const p = readPolicyFile(file);
       const lines: string[] = [];
       for (const l of p.logs) lines.push(`log ${l.keyHashHex}${l.url === undefined ? '' : ' ' + l.url}`);
       for (const w of p.witnesses) lines.push(`witness ${w.name} ${w.keyHashHex}${w.url === undefined ? '' : ' ' + w.url}`);

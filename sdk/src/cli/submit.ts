@@ -101,7 +101,7 @@ async function runSubmit(files: string[], flags: SubmitFlags): Promise<void> {
     signer = k.signer;
     nameFromKey = k.policyName;
   }
-  const policy = flags.leafHash === true ? undefined : await selectPolicy({ policy: flags.policy, namedPolicy: flags.namedPolicy, nameFromKey });
+  const policy = flags.leafHash === true ? undefined : selectPolicy({ policy: flags.policy, namedPolicy: flags.namedPolicy, nameFromKey });
 
   // Read every input and turn it into a request.
   const inputs: (string | undefined)[] = files.length === 0 ? [undefined] : files;

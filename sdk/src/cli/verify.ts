@@ -20,7 +20,7 @@ export interface VerifyInputs {
   /** Whether the key file's `sigsum-policy` name selects the policy (only without -p/-P, as sigsum-go). */
   policyFromKeys: boolean;
   /** Picks the policy given the key file's policy name (undefined when unused or absent). */
-  resolvePolicy: (nameFromKey: string | undefined) => Promise<Policy | undefined>;
+  resolvePolicy: (nameFromKey: string | undefined) => Policy | undefined | Promise<Policy | undefined>;
   /** The proof file's bytes and name. */
   proof: Uint8Array;
   proofWhere: string;
